@@ -1,0 +1,104 @@
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { isDeepStrictEqual } from "util";
+import { applyHostState } from "../host/transaction";
+import { inspectHost } from "../host/inspect";
+import { stateDir } from "../host/layout";
+import { restoreHost } from "../host/restore";
+import { referencedSecrets } from "../host/secrets";
+import { connectionProblems } from "../ssh/connection";
+import { flushStats } from "../ssh/stats";
+import { HostConfigInputs, HostConfigOutputs, desiredState } from "./hostConfigInputs";
+import { containsUnknown, plain, UNKNOWN } from "./unknown";
+
+/** Inputs whose change means a different thing on a different host: replace, deleting first. */
+const IDENTITY = ["connection.host", "connection.port", "key", "kind"] as const;
+/** Outputs the provider adds; never compared with inputs. */
+const OUTPUT_ONLY = ["hostKeyFingerprint"] as const;
+
+type Failure = { property: string; reason: string };
+
+export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Promise<dynamic.CheckResult<HostConfigInputs>> {
+    const failures: Failure[] = [];
+    if (!containsUnknown(news.connection)) failures.push(...connectionProblems(news.connection));
+    const files = Array.isArray(news.files) ? news.files : [];
+    const seen = new Set<string>();
+    files.forEach((f, i) => {
+        if (containsUnknown(f)) return;
+        const at = `files[${i}]`;
+        if (typeof f.path !== "string" || !f.path.startsWith("/")) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: must be an absolute path` });
+        else if (seen.has(f.path)) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: ${f.path} is listed twice` });
+        else seen.add(f.path);
+        if (f.mode !== undefined && !/^0?[0-7]{3,4}$/.test(f.mode)) failures.push({ property: `${at}.mode`, reason: `\`${at}.mode\`: "${f.mode}" is not an octal mode like "0644"` });
+        if (typeof f.content !== "string") failures.push({ property: `${at}.content`, reason: `\`${at}.content\`: must be a string` });
+        else if (!containsUnknown(news.secrets)) {
+            for (const name of referencedSecrets(f.content)) {
+                if (news.secrets?.[name] === undefined) failures.push({ property: `${at}.content`, reason: `\`${at}.content\`: placeholder {{secret:${name}}} has no value in \`secrets\`` });
+            }
+        }
+    });
+    const timeout = news.rollbackTimeoutSeconds;
+    if (timeout !== undefined && (timeout as unknown) !== UNKNOWN && (!Number.isInteger(timeout) || timeout < 10)) {
+        failures.push({ property: "rollbackTimeoutSeconds", reason: "`rollbackTimeoutSeconds`: must be a whole number of seconds, at least 10" });
+    }
+    return failures.length ? { failures } : { inputs: news };
+}
+
+function at(o: unknown, path: string): unknown {
+    return path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
+}
+
+function comparable(o: HostConfigInputs | HostConfigOutputs): Record<string, unknown> {
+    const copy: Record<string, unknown> = { ...o };
+    for (const k of OUTPUT_ONLY) delete copy[k];
+    delete copy.__provider;
+    return plain(copy);
+}
+
+export async function diff(_id: string, olds: HostConfigOutputs, news: HostConfigInputs): Promise<dynamic.DiffResult> {
+    const replaces = IDENTITY.filter((p) => at(news, p) === UNKNOWN || !isDeepStrictEqual(at(olds, p) ?? null, at(news, p) ?? null)).map(
+        (p) => p.split(".")[0],
+    );
+    const changes = replaces.length > 0 || containsUnknown(news) || !isDeepStrictEqual(comparable(olds), comparable(news));
+    return { changes, replaces: [...new Set(replaces)], deleteBeforeReplace: true };
+}
+
+async function apply(id: string, inputs: HostConfigInputs, dropped: string[] = []): Promise<HostConfigOutputs> {
+    try {
+        const result = await applyHostState(inputs.connection, id, desiredState(inputs), dropped);
+        return plain({ ...inputs, hostKeyFingerprint: result.hostKeyFingerprint });
+    } finally {
+        flushStats();
+    }
+}
+
+export async function create(inputs: HostConfigInputs): Promise<dynamic.CreateResult<HostConfigOutputs>> {
+    const id = inputs.key;
+    return { id, outs: await apply(id, inputs) };
+}
+
+export async function update(id: string, olds: HostConfigOutputs, news: HostConfigInputs): Promise<dynamic.UpdateResult<HostConfigOutputs>> {
+    const kept = new Set(news.files.map((f) => f.path));
+    const dropped = (olds.files ?? []).map((f) => f.path).filter((p) => !kept.has(p));
+    return { outs: await apply(id, news, dropped) };
+}
+
+export async function read(id: string, props?: HostConfigOutputs): Promise<dynamic.ReadResult<HostConfigOutputs>> {
+    if (!props) throw new Error(`import of ${id} is not supported: create the resource instead`);
+    try {
+        const seen = await inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {});
+        if (!seen.present && seen.files.length === 0) return {}; // gone from the host
+        const outs = plain({ ...props, files: seen.files, services: seen.services });
+        const { hostKeyFingerprint: _, ...inputs } = outs;
+        return { id, props: outs, inputs: plain(inputs) as HostConfigOutputs };
+    } finally {
+        flushStats();
+    }
+}
+
+export async function remove(id: string, props: HostConfigOutputs): Promise<void> {
+    try {
+        await restoreHost(props.connection, stateDir(id), (props.files ?? []).map((f) => f.path), props.services ?? []);
+    } finally {
+        flushStats();
+    }
+}

@@ -1,0 +1,37 @@
+import { CommandSpec, DesiredState, FileSpec, PackageSpec, ServiceSpec, DEFAULT_ROLLBACK_TIMEOUT_SECONDS } from "../host/desired";
+import { ConnectionSpec } from "../ssh/connection";
+
+/** The inputs of the generic host resource: what every pulumi-onprem resource hands the provider. */
+export interface HostConfigInputs {
+    connection: ConnectionSpec;
+    /** Stable key from the SDK (project, stack, resource name): names the state directory on the host. */
+    key: string;
+    /** What this is, for messages: "keepalived", "file". */
+    kind: string;
+    files: FileSpec[];
+    secrets?: Record<string, string>;
+    packages?: PackageSpec[];
+    services?: ServiceSpec[];
+    validators?: CommandSpec[];
+    verifiers?: CommandSpec[];
+    ensurePackages?: boolean;
+    rollbackTimeoutSeconds?: number;
+}
+
+export interface HostConfigOutputs extends HostConfigInputs {
+    /** SHA256 fingerprint of the host key the provider verified. */
+    hostKeyFingerprint: string;
+}
+
+export function desiredState(i: HostConfigInputs): DesiredState {
+    return {
+        files: i.files ?? [],
+        services: i.services ?? [],
+        packages: i.packages ?? [],
+        validators: i.validators ?? [],
+        verifiers: i.verifiers ?? [],
+        secrets: i.secrets ?? {},
+        ensurePackages: i.ensurePackages ?? true,
+        rollbackTimeoutSeconds: i.rollbackTimeoutSeconds ?? DEFAULT_ROLLBACK_TIMEOUT_SECONDS,
+    };
+}

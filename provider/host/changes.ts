@@ -1,0 +1,99 @@
+import { createHash } from "crypto";
+import { DEFAULT_FILE_MODE, DesiredState, FileSpec, ServiceSpec } from "./desired";
+import { fillSecrets } from "./secrets";
+
+/** A file as the host has it now. */
+export interface FileState {
+    exists: boolean;
+    sha256?: string;
+    mode?: string;
+    owner?: string;
+    group?: string;
+}
+
+export interface ServiceState {
+    active: boolean;
+    enabled: boolean;
+}
+
+/** The host as read by `prepare`, before anything changes. */
+export interface HostSnapshot {
+    /** The resource's state directory exists on the host. */
+    present: boolean;
+    files: Record<string, FileState>;
+    services: Record<string, ServiceState>;
+    /** Parent directories that do not exist yet (staging will create them). */
+    missingDirs: string[];
+    /** An earlier transaction had been cut off and was rolled back first. */
+    recovered: boolean;
+}
+
+export type FileChange =
+    | { action: "write"; file: FileSpec; filled: string; reason: "absent" | "content" | "mode" | "owner" }
+    | { action: "restore"; path: string };
+
+export interface ServiceWork {
+    service: ServiceSpec;
+    /** Apply `onChange` because a watched file changed. */
+    trigger: boolean;
+    start: boolean;
+    stop: boolean;
+    enable: boolean;
+}
+
+export interface ChangePlan {
+    files: FileChange[];
+    services: ServiceWork[];
+}
+
+export function sha256(text: string): string {
+    return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+export function normalMode(mode: string | undefined): string {
+    return (parseInt(mode ?? DEFAULT_FILE_MODE, 8) & 0o7777).toString(8);
+}
+
+/**
+ * Pure: what must change on the host to reach `desired`, given what it has now. `dropped` are paths the
+ * resource managed before and no longer wants: their originals come back.
+ */
+export function planChanges(desired: DesiredState, snapshot: HostSnapshot, dropped: readonly string[] = []): ChangePlan {
+    const files: FileChange[] = [];
+    for (const file of desired.files) {
+        const filled = fillSecrets(file.content, desired.secrets);
+        const now = snapshot.files[file.path] ?? { exists: false };
+        const reason = !now.exists
+            ? "absent"
+            : now.sha256 !== sha256(filled)
+              ? "content"
+              : now.mode !== normalMode(file.mode)
+                ? "mode"
+                : now.owner !== (file.owner ?? "root") || now.group !== (file.group ?? "root")
+                  ? "owner"
+                  : undefined;
+        if (reason) files.push({ action: "write", file, filled, reason });
+    }
+    for (const path of dropped) files.push({ action: "restore", path });
+
+    const changed = new Set(files.map((c) => (c.action === "write" ? c.file.path : c.path)));
+    const services: ServiceWork[] = [];
+    for (const service of desired.services) {
+        const now = snapshot.services[service.name] ?? { active: false, enabled: false };
+        const watched = service.watch ?? desired.files.map((f) => f.path);
+        const trigger = (service.onChange ?? "restart") !== "none" && watched.some((p) => changed.has(p)) && service.state !== "stopped";
+        const work: ServiceWork = {
+            service,
+            trigger,
+            start: service.state === "running" && !now.active && !trigger,
+            stop: service.state === "stopped" && now.active,
+            enable: service.enabled === true && !now.enabled,
+        };
+        if (work.trigger || work.start || work.stop || work.enable) services.push(work);
+    }
+    return { files, services };
+}
+
+export function isNoop(plan: ChangePlan): boolean {
+    return plan.files.length === 0 && plan.services.length === 0;
+}

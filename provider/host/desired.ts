@@ -1,0 +1,68 @@
+/**
+ * What a resource wants on one host, in terms the transaction engine understands: files, packages,
+ * services, and the commands that check them. No config format is known here.
+ */
+export interface FileSpec {
+    /** Absolute path on the host. */
+    path: string;
+    /** The file's text; may hold `{{secret:NAME}}` placeholders, filled in just before writing. */
+    content: string;
+    /** Octal mode, e.g. "0644". */
+    mode?: string;
+    owner?: string;
+    group?: string;
+}
+
+export interface ServiceSpec {
+    /** Unit name for systemctl, e.g. "keepalived". */
+    name: string;
+    /** What a change to a watched file needs. */
+    onChange?: "reload" | "restart" | "none";
+    /** The files whose change triggers `onChange`; all of the resource's files when omitted. */
+    watch?: string[];
+    /** Ensure the service is running (or stopped) after apply. */
+    state?: "running" | "stopped";
+    /** Ensure the service starts at boot. */
+    enabled?: boolean;
+}
+
+export interface CommandSpec {
+    /** Shown in messages: "keepalived config test". */
+    description: string;
+    /**
+     * A POSIX sh command run as root. In validators, `{{staged:/abs/path}}` stands for the staged copy
+     * of that file. Never embed secrets here: commands may be shown in errors.
+     */
+    command: string;
+    /** Verifiers only: attempts before giving up (default 10). */
+    attempts?: number;
+    /** Verifiers only: pause between attempts (default 500 ms). */
+    intervalMs?: number;
+}
+
+export interface PackageSpec {
+    /** Package name when the same on every family. */
+    name: string;
+    /** Name on Debian/Ubuntu when it differs. */
+    apt?: string;
+    /** Name on RHEL-family hosts when it differs. */
+    rpm?: string;
+}
+
+export interface DesiredState {
+    files: FileSpec[];
+    services: ServiceSpec[];
+    packages: PackageSpec[];
+    validators: CommandSpec[];
+    verifiers: CommandSpec[];
+    secrets: Record<string, string>;
+    /** Install missing packages (default true). */
+    ensurePackages: boolean;
+    /** Seconds after which the host rolls itself back if the controller vanished mid-apply. */
+    rollbackTimeoutSeconds: number;
+}
+
+export const DEFAULT_FILE_MODE = "0644";
+export const DEFAULT_VERIFY_ATTEMPTS = 10;
+export const DEFAULT_VERIFY_INTERVAL_MS = 500;
+export const DEFAULT_ROLLBACK_TIMEOUT_SECONDS = 120;

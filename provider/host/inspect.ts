@@ -1,0 +1,60 @@
+import { runChecked } from "../ssh/exec";
+import { ConnectionSpec } from "../ssh/connection";
+import { connect } from "../ssh/pool";
+import { sha256 } from "./changes";
+import { FileSpec, ServiceSpec } from "./desired";
+import { fillSecrets, redactSecrets } from "./secrets";
+import { prepareReadOnly } from "./steps/prepare";
+
+export interface Observed {
+    /** The resource's state directory exists: it was applied and not deleted. */
+    present: boolean;
+    /** Each file as the host has it; content redacted, and equal to the template when unchanged. */
+    files: FileSpec[];
+    services: ServiceSpec[];
+}
+
+/**
+ * Reads managed files and services back for `refresh`. A file that still matches is reported as its
+ * template (so nothing shows); a changed one as its host content with secret values put back as
+ * placeholders, so drift is visible without leaking them.
+ */
+export async function inspectHost(
+    connection: ConnectionSpec,
+    stateDirPath: string,
+    files: readonly FileSpec[],
+    services: readonly ServiceSpec[],
+    secrets: Record<string, string>,
+): Promise<Observed> {
+    const conn = await connect(connection);
+    const snap = await prepareReadOnly(conn, stateDirPath, files.map((f) => f.path), services.map((s) => s.name));
+    const observedFiles: FileSpec[] = [];
+    for (const f of files) {
+        const now = snap.files[f.path];
+        if (!now?.exists) continue; // a deleted file drops out of the list: the diff shows it
+        let content = f.content;
+        if (now.sha256 !== sha256(fillSecrets(f.content, secrets))) {
+            const { stdout } = await runChecked(conn, `cat "$1"`, { args: [f.path], step: `read ${f.path}` });
+            content = redactSecrets(stdout, secrets);
+        }
+        observedFiles.push({ ...f, content, mode: modeLike(f.mode, now.mode), owner: now.owner, group: now.group });
+    }
+    const observedServices = services.map((s) => {
+        const now = snap.services[s.name];
+        const state = s.state === undefined ? undefined : now?.active ? "running" : "stopped";
+        const enabled = s.enabled === undefined ? undefined : !!now?.enabled;
+        return stripUndefined({ ...s, state, enabled }) as ServiceSpec;
+    });
+    return { present: snap.present, files: observedFiles, services: observedServices };
+}
+
+/** Keeps the user's spelling ("0644" vs "644") when the mode did not change. */
+function modeLike(wanted: string | undefined, actual: string | undefined): string | undefined {
+    if (actual === undefined) return wanted;
+    if (wanted !== undefined && parseInt(wanted, 8) === parseInt(actual, 8)) return wanted;
+    return actual.padStart(4, "0");
+}
+
+function stripUndefined<T extends object>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,30 @@
+import { createHash } from "crypto";
+import * as path from "path";
+
+/**
+ * Where the engine keeps things on a host. Staged and backup copies sit beside their target so that
+ * every swap and every restore is a rename within one filesystem, hence atomic.
+ */
+export const STATE_ROOT = "/var/lib/pulumi-onprem";
+
+export function stateDir(resourceId: string): string {
+    return `${STATE_ROOT}/${resourceId}`;
+}
+
+export function stagedPath(target: string): string {
+    return path.posix.join(path.posix.dirname(target), `.${path.posix.basename(target)}.onprem-new`);
+}
+
+export function backupPath(target: string): string {
+    return path.posix.join(path.posix.dirname(target), `.${path.posix.basename(target)}.onprem-bak`);
+}
+
+/** Glob (unquoted tail) matching every temporary sibling the engine may leave after a cut connection. */
+export function tempSiblingsGlob(target: string): { dir: string; prefix: string } {
+    return { dir: path.posix.dirname(target), prefix: `.${path.posix.basename(target)}.onprem-` };
+}
+
+/** The name under which the original of `target` is kept in the state dir. */
+export function originalKey(target: string): string {
+    return createHash("sha256").update(target).digest("hex").slice(0, 20);
+}

@@ -1,0 +1,49 @@
+import { runChecked } from "../ssh/exec";
+import { ConnectionSpec } from "../ssh/connection";
+import { connect } from "../ssh/pool";
+import { ServiceSpec } from "./desired";
+import { originalKey, stagedPath } from "./layout";
+import { withHostLock } from "./lock";
+import { shellQuote as q } from "./shell";
+
+/**
+ * Pure: the delete script. Each file gets its original back (bytes, mode, owner, by rename) or is
+ * removed if it did not exist before; directories we created go if empty; services return to the
+ * state they had before the resource first touched them. Unknown paths are left alone.
+ */
+export function renderRestoreScript(stateDir: string, paths: readonly string[], services: readonly ServiceSpec[]): string {
+    const lines = [
+        "trap '' HUP INT TERM PIPE",
+        `S=${q(stateDir)}`,
+        `[ -d "$S" ] || { echo gone; exit 0; }`,
+        `[ -e "$S/txn/pending" ] && sh "$S/txn/rollback.sh" >/dev/null 2>&1`,
+        "set -e",
+    ];
+    for (const p of paths) {
+        const o = `"$S/orig/${originalKey(p)}"`;
+        lines.push(`if [ -e ${o} ]; then cp -a ${o} ${q(stagedPath(p))} && mv -f ${q(stagedPath(p))} ${q(p)}; elif [ -e ${o}.absent ]; then rm -f ${q(p)}; fi`);
+    }
+    lines.push(`if [ -e "$S/orig/dirs" ]; then sort -r "$S/orig/dirs" | while read -r d; do rmdir "$d" 2>/dev/null || true; done; fi`);
+    for (const s of services) {
+        const n = q(s.name);
+        const file = `"$S/orig/svc.${s.name.replace(/[^A-Za-z0-9@._-]/g, "_")}"`;
+        lines.push(
+            `if [ -e ${file} ]; then read -r was en < ${file}; else was=active; en=enabled; fi`,
+            `[ "$en" = disabled ] && systemctl disable ${n} >/dev/null 2>&1 || true`,
+            s.onChange === "none"
+                ? `[ "$was" = inactive ] && systemctl stop ${n} || true`
+                : `if [ "$was" = inactive ]; then systemctl stop ${n}; else systemctl ${s.onChange === "reload" ? "reload-or-restart" : "restart"} ${n}; fi`,
+        );
+    }
+    lines.push(`rm -rf "$S"`, "echo restored", "");
+    return lines.join("\n");
+}
+
+/** Puts the host back as it was before the resource existed. */
+export async function restoreHost(connection: ConnectionSpec, stateDirPath: string, paths: readonly string[], services: readonly ServiceSpec[]): Promise<"restored" | "gone"> {
+    const conn = await connect(connection);
+    return withHostLock(conn.key, async () => {
+        const { stdout } = await runChecked(conn, renderRestoreScript(stateDirPath, paths, services), { step: "restore the previous state" });
+        return stdout.trim() === "gone" ? "gone" : "restored";
+    });
+}

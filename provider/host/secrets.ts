@@ -1,0 +1,38 @@
+import { OnpremError } from "../errors";
+
+/**
+ * Secret placeholders: rendered files carry `{{secret:NAME}}` so that previews, state and diffs hold
+ * only the template; the provider fills the values in just before the bytes go to the host.
+ */
+const PLACEHOLDER = /\{\{secret:([A-Za-z0-9_.-]+)\}\}/g;
+
+export function placeholder(name: string): string {
+    return `{{secret:${name}}}`;
+}
+
+/** The secret names a template refers to. */
+export function referencedSecrets(template: string): string[] {
+    return [...new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1]))].sort();
+}
+
+/** Fills placeholders in; a placeholder without a value is a bug in the caller, reported by name only. */
+export function fillSecrets(template: string, secrets: Readonly<Record<string, string>>): string {
+    return template.replace(PLACEHOLDER, (_, name: string) => {
+        const value = secrets[name];
+        if (value === undefined) {
+            throw new OnpremError("InvalidArgument", `secret placeholder \`${name}\` has no value in \`secrets\``);
+        }
+        return value;
+    });
+}
+
+/** Replaces every secret value in text (host output, a file read back) by its placeholder. */
+export function redactSecrets(text: string, secrets: Readonly<Record<string, string>> | undefined): string {
+    if (!secrets) return text;
+    const entries = Object.entries(secrets)
+        .filter(([, v]) => typeof v === "string" && v.length > 0)
+        .sort(([, a], [, b]) => b.length - a.length); // longest first, so a secret inside another is not split
+    let out = text;
+    for (const [name, value] of entries) out = out.split(value).join(placeholder(name));
+    return out;
+}

@@ -1,0 +1,29 @@
+import { runChecked } from "../../ssh/exec";
+import { PooledConnection } from "../../ssh/pool";
+import { ServiceWork } from "../changes";
+import { shellQuote as q } from "../shell";
+
+/** Pure: reload/restart only services whose files changed; start, stop, enable as asked. */
+export function renderActivateScript(work: readonly ServiceWork[]): string {
+    const lines = ["set -e"];
+    for (const w of work) {
+        const n = q(w.service.name);
+        if (w.enable) lines.push(`systemctl enable ${n} >/dev/null`);
+        if (w.stop) lines.push(`systemctl stop ${n}`);
+        if (w.start) lines.push(`systemctl start ${n}`);
+        if (w.trigger) {
+            lines.push(
+                w.service.onChange === "reload"
+                    ? `if systemctl is-active -q ${n}; then systemctl reload ${n}; else systemctl start ${n}; fi`
+                    : `systemctl restart ${n}`,
+            );
+        }
+    }
+    return lines.join("\n") + "\n";
+}
+
+export async function activate(conn: PooledConnection, work: readonly ServiceWork[], redact: (s: string) => string): Promise<void> {
+    if (work.length === 0) return;
+    const names = work.map((w) => w.service.name).join(", ");
+    await runChecked(conn, renderActivateScript(work), { step: `activate ${names}`, redact });
+}

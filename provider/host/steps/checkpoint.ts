@@ -1,0 +1,88 @@
+import { runChecked } from "../../ssh/exec";
+import { PooledConnection } from "../../ssh/pool";
+import { HostSnapshot, ServiceWork } from "../changes";
+import { backupPath, originalKey } from "../layout";
+import { shellQuote as q } from "../shell";
+import { StagedChange } from "./stage";
+
+function targetOf(c: StagedChange): string {
+    return c.action === "write" ? c.file.path : c.path;
+}
+
+/**
+ * Pure: the script that puts the host back as it was before this transaction. It is written to the host
+ * before the swap, so the controller runs it on failure and a watchdog runs it if the controller vanishes.
+ */
+export function renderRollbackScript(stateDir: string, staged: readonly StagedChange[], snapshot: HostSnapshot, services: readonly ServiceWork[]): string {
+    const lines = [
+        "# pulumi-onprem: undo one transaction (written before the swap)",
+        "trap '' HUP INT TERM PIPE",
+        `S=${q(stateDir)}`,
+        `[ "$1" = watchdog ] || { [ -s "$S/txn/watchdog.pid" ] && kill -- -"$(cat "$S/txn/watchdog.pid")" 2>/dev/null; true; }`,
+    ];
+    for (const c of staged) {
+        const t = targetOf(c);
+        lines.push(`if [ -e ${q(backupPath(t))} ]; then mv -f ${q(backupPath(t))} ${q(t)}; else rm -f ${q(t)}; fi`);
+    }
+    for (const d of [...snapshot.missingDirs].sort((a, b) => b.length - a.length)) lines.push(`rmdir ${q(d)} 2>/dev/null`);
+    for (const w of services) {
+        const before = snapshot.services[w.service.name] ?? { active: false, enabled: false };
+        const name = q(w.service.name);
+        if (w.enable && !before.enabled) lines.push(`systemctl disable ${name} >/dev/null 2>&1`);
+        if (!before.active) lines.push(`systemctl stop ${name} >/dev/null 2>&1`);
+        else if (w.trigger && w.service.onChange === "reload") lines.push(`systemctl reload ${name} >/dev/null 2>&1 || systemctl restart ${name} >/dev/null 2>&1`);
+        else lines.push(`systemctl restart ${name} >/dev/null 2>&1`);
+    }
+    lines.push(`rm -f "$S/txn/pending" "$S/txn/watchdog.pid"`, "exit 0", "");
+    return lines.join("\n");
+}
+
+/** Pure: the checkpoint-and-swap script: originals kept once, backups linked, watchdog armed, then renames. */
+export function renderSwapScript(stateDir: string, staged: readonly StagedChange[], snapshot: HostSnapshot, services: readonly ServiceWork[], timeoutSeconds: number): string {
+    const lines = [
+        "trap '' HUP INT TERM PIPE # finish the swap even if the connection drops now",
+        "set -e",
+        `S=${q(stateDir)}`,
+        `mkdir -p "$S/orig" "$S/txn"`,
+        `cat > "$S/txn/rollback.sh"`,
+    ];
+    for (const c of staged) {
+        const t = targetOf(c);
+        const o = `"$S/orig/${originalKey(t)}"`;
+        // What was there before the resource first touched this path, kept for delete.
+        lines.push(`[ -e ${o} ] || [ -e ${o}.absent ] || { if [ -e ${q(t)} ]; then cp -a ${q(t)} ${o}; else : > ${o}.absent; fi; }`);
+        // This transaction's backup: a hard link to the current inode, restored by a rename.
+        lines.push(`rm -f ${q(backupPath(t))}; if [ -e ${q(t)} ]; then ln ${q(t)} ${q(backupPath(t))}; fi`);
+    }
+    for (const d of snapshot.missingDirs) lines.push(`grep -qxF ${q(d)} "$S/orig/dirs" 2>/dev/null || echo ${q(d)} >> "$S/orig/dirs"`);
+    for (const w of services) {
+        const before = snapshot.services[w.service.name] ?? { active: false, enabled: false };
+        const file = `"$S/orig/svc.${w.service.name.replace(/[^A-Za-z0-9@._-]/g, "_")}"`;
+        lines.push(`[ -e ${file} ] || echo ${before.active ? "active" : "inactive"} ${before.enabled ? "enabled" : "disabled"} > ${file}`);
+    }
+    lines.push(
+        `: > "$S/txn/pending"`,
+        `setsid sh -c 'sleep "$2"; [ -e "$1/txn/pending" ] && sh "$1/txn/rollback.sh" watchdog' sh "$S" ${timeoutSeconds} </dev/null >/dev/null 2>&1 &`,
+        `echo $! > "$S/txn/watchdog.pid"`,
+    );
+    for (const c of staged) {
+        const t = targetOf(c);
+        lines.push(c.removes ? `rm -f ${q(t)}` : `mv -f ${q(c.staged!)} ${q(t)}`);
+    }
+    return lines.join("\n") + "\n";
+}
+
+/** Arms the rollback (script + watchdog) and swaps the staged files into place. One command. */
+export async function checkpointAndSwap(
+    conn: PooledConnection,
+    stateDir: string,
+    staged: readonly StagedChange[],
+    snapshot: HostSnapshot,
+    services: readonly ServiceWork[],
+    timeoutSeconds: number,
+): Promise<void> {
+    await runChecked(conn, renderSwapScript(stateDir, staged, snapshot, services, timeoutSeconds), {
+        stdin: renderRollbackScript(stateDir, staged, snapshot, services),
+        step: "swap files into place",
+    });
+}

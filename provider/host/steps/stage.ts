@@ -1,0 +1,53 @@
+import { runChecked } from "../../ssh/exec";
+import { PooledConnection } from "../../ssh/pool";
+import { FileChange } from "../changes";
+import { DEFAULT_FILE_MODE } from "../desired";
+import { originalKey, stagedPath } from "../layout";
+
+const WRITE_SCRIPT = `
+set -e
+umask 077
+mkdir -p "$(dirname "$1")"
+cat > "$1"
+chmod "$2" "$1"
+chown "$3:$4" "$1"
+`;
+
+/** For a dropped file: stage its original if we kept one; print "remove" when it did not exist before. */
+const STAGE_ORIGINAL_SCRIPT = `
+set -e
+if [ -e "$2" ]; then cp -a "$2" "$1"; echo restore; elif [ -e "$2.absent" ]; then echo remove; else echo unknown; fi
+`;
+
+export type StagedChange = FileChange & { staged?: string; removes?: boolean };
+
+/**
+ * Writes each changed file's new bytes to a hidden sibling of its target (secrets already filled in);
+ * nothing the services read is touched yet. A cut connection here leaves only stale siblings, which
+ * the next `prepare` removes.
+ */
+export async function stage(conn: PooledConnection, stateDir: string, changes: readonly FileChange[]): Promise<StagedChange[]> {
+    const out: StagedChange[] = [];
+    for (const change of changes) {
+        if (change.action === "write") {
+            const { file, filled } = change;
+            const staged = stagedPath(file.path);
+            await runChecked(conn, WRITE_SCRIPT, {
+                args: [staged, file.mode ?? DEFAULT_FILE_MODE, file.owner ?? "root", file.group ?? "root"],
+                stdin: filled,
+                step: `stage ${file.path}`,
+            });
+            out.push({ ...change, staged });
+        } else {
+            const staged = stagedPath(change.path);
+            const { stdout } = await runChecked(conn, STAGE_ORIGINAL_SCRIPT, {
+                args: [staged, `${stateDir}/orig/${originalKey(change.path)}`],
+                step: `stage the original of ${change.path}`,
+            });
+            const what = stdout.trim();
+            if (what === "unknown") continue; // never recorded: not ours to touch
+            out.push(what === "restore" ? { ...change, staged } : { ...change, removes: true });
+        }
+    }
+    return out;
+}

@@ -1,0 +1,87 @@
+import { OnpremError, isOnpremError } from "../errors";
+import { ConnectionSpec } from "../ssh/connection";
+import { connect } from "../ssh/pool";
+import { ChangePlan, isNoop, planChanges } from "./changes";
+import { DesiredState } from "./desired";
+import { hostFacts, HostFacts } from "./facts";
+import { stateDir } from "./layout";
+import { withHostLock } from "./lock";
+import { ensurePackages } from "./packages";
+import { redactSecrets } from "./secrets";
+import { activate } from "./steps/activate";
+import { checkpointAndSwap } from "./steps/checkpoint";
+import { commit, rollback } from "./steps/commit";
+import { prepare } from "./steps/prepare";
+import { stage } from "./steps/stage";
+import { validate } from "./steps/validate";
+import { verifiersFor, verify } from "./steps/verify";
+
+export interface ApplyResult {
+    /** The host's SSH key fingerprint, as verified. */
+    hostKeyFingerprint: string;
+    facts: HostFacts;
+    /** Paths written or restored, and services touched; empty when the host already matched. */
+    changedFiles: string[];
+    changedServices: string[];
+    installedPackages: string[];
+    /** An earlier, interrupted transaction had to be rolled back first. */
+    recovered: boolean;
+}
+
+/**
+ * One transaction on one host: read, plan, stage, validate, checkpoint, swap, activate, verify, then
+ * commit, or roll back and report the original error. The host ends in its old state or its new one.
+ * `dropped` are paths this resource managed before and no longer wants: their originals come back.
+ */
+export async function applyHostState(
+    connection: ConnectionSpec,
+    resourceId: string,
+    desired: DesiredState,
+    dropped: readonly string[] = [],
+): Promise<ApplyResult> {
+    const conn = await connect(connection);
+    return withHostLock(conn.key, async () => {
+        const redact = (s: string) => redactSecrets(s, desired.secrets);
+        const facts = await hostFacts(conn);
+        const installedPackages = desired.ensurePackages ? await ensurePackages(conn, facts, desired.packages) : [];
+        const dir = stateDir(resourceId);
+        const snapshot = await prepare(
+            conn,
+            dir,
+            [...desired.files.map((f) => f.path), ...dropped],
+            desired.services.map((s) => s.name),
+        );
+        const plan: ChangePlan = planChanges(desired, snapshot, dropped);
+        const result = {
+            hostKeyFingerprint: conn.hostKeyFingerprint,
+            facts,
+            changedFiles: [] as string[],
+            changedServices: plan.services.map((w) => w.service.name),
+            installedPackages,
+            recovered: snapshot.recovered,
+        };
+        if (isNoop(plan)) return result;
+
+        const staged = await stage(conn, dir, plan.files);
+        result.changedFiles = staged.map((c) => (c.action === "write" ? c.file.path : c.path));
+        if (staged.length > 0) {
+            await validate(conn, desired.validators, staged, redact);
+            await checkpointAndSwap(conn, dir, staged, snapshot, plan.services, desired.rollbackTimeoutSeconds);
+        }
+        try {
+            await activate(conn, plan.services, redact);
+            await verify(conn, verifiersFor(desired.services, desired.verifiers), redact);
+        } catch (e) {
+            if (staged.length === 0) throw e;
+            const rollbackError = await rollback(conn, dir);
+            const err = e as Error;
+            throw new OnpremError(
+                isOnpremError(err) ? err.kind : "Apply",
+                `${isOnpremError(err) && err.host ? err.message.slice(err.host.length + 2) : err.message}\nthe change was rolled back${rollbackError ? " (rollback failed)" : ""}: the host keeps its previous files and services`,
+                { host: conn.target, cause: err, rollbackError },
+            );
+        }
+        if (staged.length > 0) await commit(conn, dir, result.changedFiles, dropped);
+        return result;
+    });
+}

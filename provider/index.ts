@@ -1,0 +1,17 @@
+/**
+ * What the dynamic-provider shims in the SDK load by package name (`pulumi-onprem/provider`) inside
+ * each method, so that state holds a one-line `require`, not a serialized copy of this code.
+ */
+import * as hostConfig from "./dynamic/hostConfig";
+
+export const hostConfigProvider = {
+    check: hostConfig.check,
+    diff: hostConfig.diff,
+    create: hostConfig.create,
+    read: hostConfig.read,
+    update: hostConfig.update,
+    delete: hostConfig.remove,
+};
+
+export { OnpremError } from "./errors";
+export { sshStats } from "./ssh/stats";

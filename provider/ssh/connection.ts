@@ -1,0 +1,63 @@
+/**
+ * The connection as the provider receives it: plain values, the same shape as
+ * `@pulumi/command`'s `remote.Connection`, plus the host-key options.
+ */
+export interface ConnectionSpec {
+    host: string;
+    port?: number;
+    user?: string;
+    password?: string;
+    privateKey?: string;
+    privateKeyPassword?: string;
+    agentSocketPath?: string;
+    dialErrorLimit?: number;
+    perDialTimeout?: number;
+    /** Pinned host key: an OpenSSH public key line (`ssh-ed25519 AAAA...`) or a `SHA256:` fingerprint. */
+    hostKey?: string;
+    /** known_hosts file consulted when no `hostKey` is pinned. */
+    knownHostsPath?: string;
+    /** Accept and remember a host key never seen before (never a changed one). */
+    trustOnFirstUse?: boolean;
+    proxy?: ProxySpec;
+}
+
+export type ProxySpec = Omit<ConnectionSpec, "proxy" | "dialErrorLimit">;
+
+export const DEFAULT_PORT = 22;
+export const DEFAULT_USER = "root";
+export const DEFAULT_DIAL_ERROR_LIMIT = 10;
+export const DEFAULT_PER_DIAL_TIMEOUT_SECONDS = 15;
+
+/** The name used in every message and as the pool key's readable part: `user@host:port`. */
+export function describeTarget(c: Pick<ConnectionSpec, "host" | "port" | "user">): string {
+    const port = c.port ?? DEFAULT_PORT;
+    return `${c.user ?? DEFAULT_USER}@${c.host}${port === DEFAULT_PORT ? "" : `:${port}`}`;
+}
+
+/** Pool identity: two resources share a connection only when they would open the same session. */
+export function poolKey(c: ConnectionSpec): string {
+    const hop = c.proxy ? ` via ${poolKey(c.proxy)}` : "";
+    return `${describeTarget(c)}${hop}`;
+}
+
+/** Rules the provider enforces before it dials, each naming the field. */
+export function connectionProblems(c: Partial<ConnectionSpec> | undefined, field = "connection"): { property: string; reason: string }[] {
+    const out: { property: string; reason: string }[] = [];
+    if (!c || typeof c !== "object") return [{ property: field, reason: `\`${field}\` is required` }];
+    if (!c.host || typeof c.host !== "string") out.push({ property: `${field}.host`, reason: `\`${field}.host\` is required` });
+    if (c.port !== undefined && (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535)) {
+        out.push({ property: `${field}.port`, reason: `\`${field}.port\`: ${c.port} is outside 1-65535` });
+    }
+    for (const f of ["dialErrorLimit", "perDialTimeout"] as const) {
+        const v = (c as Record<string, unknown>)[f];
+        const min = f === "dialErrorLimit" ? -1 : 0; // -1: no limit, as in @pulumi/command
+        if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < min)) {
+            out.push({ property: `${field}.${f}`, reason: `\`${field}.${f}\`: must be a whole number >= ${min}` });
+        }
+    }
+    if (!c.password && !c.privateKey && !c.agentSocketPath) {
+        out.push({ property: field, reason: `\`${field}\`: give one of \`password\`, \`privateKey\` or \`agentSocketPath\`` });
+    }
+    if (c.proxy) out.push(...connectionProblems(c.proxy as Partial<ConnectionSpec>, `${field}.proxy`));
+    return out;
+}

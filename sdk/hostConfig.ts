@@ -1,0 +1,83 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec } from "../provider/host/desired";
+import { ConnectionArgs } from "./connection";
+
+/**
+ * The provider as the engine serializes it: methods that capture nothing and load the implementation
+ * by package name at run time. State then holds a few short `require` lines, and an old stack runs the
+ * installed version's code.
+ */
+const hostConfigShim: pulumi.dynamic.ResourceProvider = {
+    async check(olds, news) {
+        return require("pulumi-onprem/provider").hostConfigProvider.check(olds, news);
+    },
+    async diff(id, olds, news) {
+        return require("pulumi-onprem/provider").hostConfigProvider.diff(id, olds, news);
+    },
+    async create(inputs) {
+        return require("pulumi-onprem/provider").hostConfigProvider.create(inputs);
+    },
+    async read(id, props) {
+        return require("pulumi-onprem/provider").hostConfigProvider.read(id, props);
+    },
+    async update(id, olds, news) {
+        return require("pulumi-onprem/provider").hostConfigProvider.update(id, olds, news);
+    },
+    async delete(id, props) {
+        return require("pulumi-onprem/provider").hostConfigProvider.delete(id, props);
+    },
+};
+
+/** Inputs of `HostConfig`: one host's desired files, services and checks. */
+export interface HostConfigArgs {
+    /** How to reach the host. */
+    connection: pulumi.Input<ConnectionArgs>;
+    /** What this is, in messages and in the host's state directory name: "keepalived", "file". */
+    kind: string;
+    /** The files to manage; contents may hold `{{secret:NAME}}` placeholders. */
+    files: pulumi.Input<pulumi.Input<FileSpec>[]>;
+    /** Values for the placeholders; always stored and shown as secrets. Defaults to none. */
+    secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Packages to install when missing. Defaults to none. */
+    packages?: pulumi.Input<pulumi.Input<PackageSpec>[]>;
+    /** Services to reload, restart, start or enable when files change. Defaults to none. */
+    services?: pulumi.Input<pulumi.Input<ServiceSpec>[]>;
+    /** Checks run on the staged files before they replace the live ones. Defaults to none. */
+    validators?: pulumi.Input<pulumi.Input<CommandSpec>[]>;
+    /** Checks run after activation; a failure rolls the host back. Defaults to none. */
+    verifiers?: pulumi.Input<pulumi.Input<CommandSpec>[]>;
+    /** Install missing packages. Defaults to true. */
+    ensurePackages?: pulumi.Input<boolean>;
+    /** Seconds after which the host undoes an apply whose controller vanished. Defaults to 120. */
+    rollbackTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * One host's share of a pulumi-onprem resource: applied as one transaction, read back on refresh,
+ * restored on delete. The building block under every component of this package.
+ */
+export class HostConfig extends pulumi.dynamic.Resource {
+    /** The host key fingerprint the provider verified. */
+    declare readonly hostKeyFingerprint: pulumi.Output<string>;
+    /** The files as last applied or read back (templates; secrets stay placeholders). */
+    declare readonly files: pulumi.Output<FileSpec[]>;
+
+    constructor(name: string, args: HostConfigArgs, opts?: pulumi.CustomResourceOptions) {
+        const key = `${args.kind}-${createHash("sha256").update(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`).digest("hex").slice(0, 16)}`;
+        super(
+            hostConfigShim,
+            name,
+            {
+                ...args,
+                key,
+                connection: pulumi.secret(args.connection),
+                secrets: pulumi.secret(args.secrets ?? {}),
+                hostKeyFingerprint: undefined,
+            },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
+            "pulumi-onprem",
+            "HostConfig",
+        );
+    }
+}
