@@ -71,25 +71,25 @@ async function apply(id: string, inputs: HostConfigInputs, dropped: string[] = [
     }
 }
 
-export async function create(inputs: HostConfigInputs): Promise<dynamic.CreateResult<HostConfigOutputs>> {
+export async function create(inputs: HostConfigInputs): Promise<{ id: string; outs: HostConfigOutputs }> {
     const id = inputs.key;
     return { id, outs: await apply(id, inputs) };
 }
 
-export async function update(id: string, olds: HostConfigOutputs, news: HostConfigInputs): Promise<dynamic.UpdateResult<HostConfigOutputs>> {
+export async function update(id: string, olds: HostConfigOutputs, news: HostConfigInputs): Promise<{ outs: HostConfigOutputs }> {
     const kept = new Set(news.files.map((f) => f.path));
     const dropped = (olds.files ?? []).map((f) => f.path).filter((p) => !kept.has(p));
     return { outs: await apply(id, news, dropped) };
 }
 
-export async function read(id: string, props?: HostConfigOutputs): Promise<dynamic.ReadResult<HostConfigOutputs>> {
+export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?: string; props?: HostConfigOutputs; inputs?: HostConfigInputs }> {
     if (!props) throw new Error(`import of ${id} is not supported: create the resource instead`);
     try {
         const seen = await inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {});
         if (!seen.present && seen.files.length === 0) return {}; // gone from the host
         const outs = plain({ ...props, files: seen.files, services: seen.services });
         const { hostKeyFingerprint: _, ...inputs } = outs;
-        return { id, props: outs, inputs: plain(inputs) as HostConfigOutputs };
+        return { id, props: outs, inputs: plain(inputs) };
     } finally {
         flushStats();
     }

@@ -12,7 +12,7 @@ import { activate } from "./steps/activate";
 import { checkpointAndSwap } from "./steps/checkpoint";
 import { commit, rollback } from "./steps/commit";
 import { prepare } from "./steps/prepare";
-import { stage } from "./steps/stage";
+import { discardStaged, stage } from "./steps/stage";
 import { validate } from "./steps/validate";
 import { verifiersFor, verify } from "./steps/verify";
 
@@ -65,7 +65,12 @@ export async function applyHostState(
         const staged = await stage(conn, dir, plan.files);
         result.changedFiles = staged.map((c) => (c.action === "write" ? c.file.path : c.path));
         if (staged.length > 0) {
-            await validate(conn, desired.validators, staged, redact);
+            try {
+                await validate(conn, desired.validators, staged, redact);
+            } catch (e) {
+                await discardStaged(conn, staged).catch(() => undefined); // the next prepare removes them too
+                throw e;
+            }
             await checkpointAndSwap(conn, dir, staged, snapshot, plan.services, desired.rollbackTimeoutSeconds);
         }
         try {

@@ -51,3 +51,9 @@ export async function stage(conn: PooledConnection, stateDir: string, changes: r
     }
     return out;
 }
+
+/** Removes staged copies after a rejected validation, so the host keeps no trace of the attempt. */
+export async function discardStaged(conn: PooledConnection, staged: readonly StagedChange[]): Promise<void> {
+    const paths = staged.flatMap((c) => (c.staged ? [c.staged] : []));
+    if (paths.length > 0) await runChecked(conn, `rm -f "$@"`, { args: paths, step: "discard staged files" });
+}

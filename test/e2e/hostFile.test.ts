@@ -1,0 +1,71 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { inventory, onHost } from "../support/lab";
+import { exampleProject, setObjectConfig } from "../support/pulumi";
+
+const SECRET = "tok-9f1c2e7d5a";
+const FILE = "/etc/pulumi-onprem-demo.conf";
+
+/** Handshakes and commands the provider processes of one CLI run spent, from their stats files. */
+function sshUse(dir: string): { handshakes: number; commands: number } {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+    const total = { handshakes: 0, commands: 0 };
+    for (const f of files) {
+        const s = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+        total.handshakes += s.handshakes;
+        total.commands += s.commands;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    return total;
+}
+
+test("the real pulumi CLI: preview touches nothing, up writes, refresh sees a hand edit, up repairs, destroy removes", async () => {
+    const hosts = inventory().hosts.slice(0, 3);
+    const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
+    const project = exampleProject("host-file", { PULUMI_ONPREM_STATS_DIR: statsDir });
+    setObjectConfig(project, { hosts });
+    project.pulumi(["config", "set", "--secret", "token", SECRET]);
+    const outputs: string[] = [];
+    const run = (args: string[]) => {
+        const r = project.pulumi(args);
+        outputs.push(r.out);
+        return r.out;
+    };
+    for (const h of hosts) onHost(h, `rm -f ${FILE}`);
+
+    const preview = run(["preview", "--diff"]);
+    assert.match(preview, /\+ 7 to create/);
+    assert.match(preview, /token = \{\{secret:token\}\}/, "preview shows the rendered file, placeholder and all");
+    for (const h of hosts) assert.equal(onHost(h, `test -e ${FILE} && echo yes || echo no`), "no\n", "preview wrote nothing");
+    assert.equal(sshUse(statsDir).handshakes, 0, "preview opened no SSH connection");
+
+    run(["up", "--yes", "--skip-preview"]);
+    for (const h of hosts) {
+        assert.equal(onHost(h, `cat ${FILE}`), `# managed by pulumi-onprem\nmessage = managed by pulumi-onprem\ntoken = ${SECRET}\n`);
+        assert.equal(onHost(h, `stat -c %a ${FILE}`), "640\n");
+    }
+    assert.equal(sshUse(statsDir).handshakes, hosts.length, "one connection per host");
+
+    onHost(hosts[0], `echo 'hand edit' >> ${FILE}`);
+    const refresh = run(["refresh", "--yes", "--diff"]);
+    assert.match(refresh, /~ 1 to update|1 updated/, refresh);
+    assert.match(refresh, /hand edit/, "the drifted line is shown");
+    const afterRefresh = run(["preview", "--diff"]);
+    assert.match(afterRefresh, /~ 1 to update/);
+    run(["up", "--yes", "--skip-preview"]);
+    assert.doesNotMatch(onHost(hosts[0], `cat ${FILE}`), /hand edit/);
+    assert.match(run(["preview"]), /7 unchanged/, "converged");
+
+    const state = run(["stack", "export", "--show-secrets=false"]);
+    assert.ok(!state.includes(SECRET), "no plaintext secret in the state");
+    assert.match(state, /require\(\\"pulumi-onprem\/provider\\"\)/, "the provider is a require of the installed package");
+    assert.ok(!state.includes("applyHostState"), "no provider code was serialized into the state");
+
+    run(["destroy", "--yes", "--skip-preview"]);
+    for (const h of hosts) assert.equal(onHost(h, `test -e ${FILE} && echo yes || echo no`), "no\n", "destroy removed what it created");
+    for (const out of outputs) assert.ok(!out.includes(SECRET), "no plaintext secret in the CLI's output");
+    fs.rmSync(project.dir, { recursive: true, force: true });
+});

@@ -1,0 +1,77 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "../..");
+let tarball: string | undefined;
+
+/** The directory of the built CLI (scripts/toolchain.sh builds it once, then only prints it). */
+export function toolchainBin(): string {
+    const out = execFileSync("bash", [path.join(ROOT, "scripts/toolchain.sh")], { stdio: ["ignore", "pipe", "inherit"] }).toString().trim().split("\n");
+    return out[out.length - 1];
+}
+
+/** The package as users get it: built and packed, once per test process. */
+export function packedPackage(): string {
+    if (!tarball) {
+        execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-pack-"));
+        const name = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: ROOT }).toString().trim().split("\n").pop()!;
+        tarball = path.join(dir, name);
+    }
+    return tarball;
+}
+
+export interface Project {
+    dir: string;
+    env: NodeJS.ProcessEnv;
+    /** Runs the real pulumi CLI in the project; returns its output whatever the exit code. */
+    pulumi(args: string[], opts?: { allowFail?: boolean }): { code: number; out: string };
+}
+
+/**
+ * A copy of an example in a temp directory with the packed package installed from its tarball, an
+ * offline local backend, and a stack `dev`.
+ */
+export function exampleProject(example: string, extraEnv: NodeJS.ProcessEnv = {}): Project {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `onprem-${example}-`));
+    fs.cpSync(path.join(ROOT, "examples", example), dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
+    execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", packedPackage()], { cwd: dir, stdio: "inherit" });
+    const home = path.join(dir, ".pulumi-home");
+    const backend = path.join(dir, ".pulumi-state");
+    fs.mkdirSync(backend, { recursive: true });
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PATH: `${toolchainBin()}:${process.env.PATH}`,
+        PULUMI_HOME: home,
+        PULUMI_BACKEND_URL: `file://${backend}`,
+        PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+        NO_COLOR: "1",
+        ...extraEnv,
+    };
+    const project: Project = {
+        dir,
+        env,
+        pulumi(args, opts = {}) {
+            const r = spawnSync("pulumi", [...args, "--non-interactive"], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 << 20 });
+            const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+            if (r.status !== 0 && !opts.allowFail) throw new Error(`pulumi ${args.join(" ")} exited ${r.status}:\n${out}`);
+            return { code: r.status ?? -1, out };
+        },
+    };
+    project.pulumi(["stack", "init", "dev"]);
+    return project;
+}
+
+/** Stack config as JSON objects (the CLI's `config set` takes strings; objects go in the stack file). */
+export function setObjectConfig(project: Project, values: Record<string, unknown>): void {
+    const file = path.join(project.dir, "Pulumi.dev.yaml");
+    const name = (fs.readFileSync(path.join(project.dir, "Pulumi.yaml"), "utf8").match(/^name:\s*(\S+)/m) ?? [])[1];
+    const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    const lines = Object.entries(values).map(([k, v]) => `  ${name}:${k}: ${JSON.stringify(v)}`);
+    fs.writeFileSync(file, `${existing.replace(/\n?$/, "\n")}config:\n${lines.join("\n")}\n`);
+}

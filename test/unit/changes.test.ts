@@ -1,0 +1,89 @@
+import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
+import { test } from "node:test";
+import { HostSnapshot, planChanges, sha256 } from "../../provider/host/changes";
+import { DesiredState } from "../../provider/host/desired";
+import { placeholder } from "../../provider/host/secrets";
+import { renderActivateScript } from "../../provider/host/steps/activate";
+import { renderRollbackScript, renderSwapScript } from "../../provider/host/steps/checkpoint";
+import { parseSnapshot } from "../../provider/host/steps/prepare";
+import { renderRestoreScript } from "../../provider/host/restore";
+
+const desired = (over: Partial<DesiredState> = {}): DesiredState => ({
+    files: [
+        { path: "/etc/a.conf", content: `pass ${placeholder("p")}\n` },
+        { path: "/etc/b.conf", content: "b\n", mode: "0600" },
+    ],
+    services: [{ name: "svc", onChange: "reload", watch: ["/etc/a.conf"], state: "running" }],
+    packages: [],
+    validators: [],
+    verifiers: [],
+    secrets: { p: "hunter2" },
+    ensurePackages: true,
+    rollbackTimeoutSeconds: 120,
+    ...over,
+});
+
+const matching = (): HostSnapshot => ({
+    present: true,
+    recovered: false,
+    missingDirs: [],
+    files: {
+        "/etc/a.conf": { exists: true, sha256: sha256("pass hunter2\n"), mode: "644", owner: "root", group: "root" },
+        "/etc/b.conf": { exists: true, sha256: sha256("b\n"), mode: "600", owner: "root", group: "root" },
+    },
+    services: { svc: { active: true, enabled: true } },
+});
+
+test("a host that matches needs nothing (secrets compared filled in)", () => {
+    assert.deepEqual(planChanges(desired(), matching()), { files: [], services: [] });
+});
+
+test("only the changed file is written, and only the service watching it is triggered", () => {
+    const snap = matching();
+    snap.files["/etc/b.conf"].sha256 = sha256("hand edit\n");
+    const plan = planChanges(desired(), snap);
+    assert.deepEqual(plan.files.map((f) => f.action === "write" && [f.file.path, f.reason]), [["/etc/b.conf", "content"]]);
+    assert.deepEqual(plan.services, []);
+    snap.files["/etc/a.conf"].mode = "664";
+    const plan2 = planChanges(desired(), snap);
+    assert.deepEqual(plan2.files.map((f) => f.action === "write" && f.reason), ["mode", "content"]);
+    assert.equal(plan2.services[0].trigger, true);
+});
+
+test("a stopped service is started without a trigger; a dropped path is restored", () => {
+    const snap = matching();
+    snap.services.svc.active = false;
+    const plan = planChanges(desired(), snap, ["/etc/old.conf"]);
+    assert.deepEqual(plan.files, [{ action: "restore", path: "/etc/old.conf" }]);
+    assert.equal(plan.services[0].start, true);
+    assert.equal(plan.services[0].trigger, false);
+});
+
+test("parseSnapshot reads the prepare script's lines", () => {
+    const snap = parseSnapshot("P\nR\nF\t/etc/a\tabc\t644\troot\tadm\nA\t/etc/x/y\nD\t/etc/x\nS\tsvc\tactive\tdisabled\n");
+    assert.equal(snap.present && snap.recovered, true);
+    assert.deepEqual(snap.files["/etc/a"], { exists: true, sha256: "abc", mode: "644", owner: "root", group: "adm" });
+    assert.deepEqual(snap.files["/etc/x/y"], { exists: false });
+    assert.deepEqual(snap.missingDirs, ["/etc/x"]);
+    assert.deepEqual(snap.services.svc, { active: true, enabled: false });
+});
+
+test("rendered host scripts are valid sh, and never hold a secret", () => {
+    const snap = matching();
+    snap.files["/etc/a.conf"].sha256 = "0";
+    snap.missingDirs = ["/etc/new dir"];
+    const plan = planChanges(desired(), snap, ["/etc/it's.conf"]);
+    const staged = plan.files.map((c) => ({ ...c, staged: "/etc/.x.onprem-new" }));
+    const scripts = [
+        renderSwapScript("/var/lib/pulumi-onprem/k", staged, snap, plan.services, 120),
+        renderRollbackScript("/var/lib/pulumi-onprem/k", staged, snap, plan.services),
+        renderActivateScript(plan.services),
+        renderRestoreScript("/var/lib/pulumi-onprem/k", ["/etc/a.conf", "/etc/it's.conf"], desired().services),
+    ];
+    for (const s of scripts) {
+        execFileSync("sh", ["-n"], { input: s });
+        assert.ok(!s.includes("hunter2"));
+    }
+    assert.match(scripts[2], /systemctl reload svc/);
+});
