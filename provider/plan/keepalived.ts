@@ -1,0 +1,207 @@
+import { OnpremError } from "../errors";
+import {
+    DEFAULT_ADVERT_INT,
+    DEFAULT_SCRIPT_USER,
+    KeepalivedClusterSpec,
+    VrrpInstanceSpec,
+    trackScriptOf,
+} from "./keepalivedModel";
+import { hasScripts, instanceFamily, parseAddress, validateKeepalived } from "./keepalivedValidate";
+
+/**
+ * Pure planner for a keepalived cluster: who starts as MASTER, each node's priority, unicast peers,
+ * who should hold each instance's VIPs, and how long a crash takes to fail over. Rules it applies on
+ * the user's behalf are reported in `notes`, to be shown once at preview.
+ */
+
+export type VrrpState = "MASTER" | "BACKUP";
+
+/** One instance as one node runs it. */
+export interface InstancePlan {
+    /** The instance name. */
+    name: string;
+    /** The initial `state`. */
+    state: VrrpState;
+    /** This node's `priority`, 1-254. */
+    priority: number;
+    /** The interface VRRP runs on, on this node. */
+    interface: string;
+    /** `advert_int` in seconds. */
+    advertInt: number;
+    /** Unicast instances only: this node's own address. */
+    unicastSrcIp?: string;
+    /** Unicast instances only: the other nodes' addresses, in node order. */
+    unicastPeers?: string[];
+}
+
+export interface NodePlan {
+    name: string;
+    /** The resolved `router_id`. */
+    routerId: string;
+    /** In the order of `spec.instances`. */
+    instances: InstancePlan[];
+}
+
+export interface KeepalivedPlan {
+    /** Per node name. */
+    nodes: Record<string, NodePlan>;
+    /** Per instance: the node holding its VIPs when every node is up (the highest priority). */
+    expectedHolder: Record<string, string>;
+    /**
+     * Per instance with at least two nodes: seconds from a crash of the holder until the next node takes
+     * the VIPs, i.e. keepalived's master-down interval for that node (see `masterDownIntervalSeconds`).
+     */
+    failoverBoundSeconds: Record<string, number>;
+    /** The resolved `script_user`, set when scripts are configured. */
+    scriptUser?: string;
+    /** Rules applied and things worth knowing, each said once. */
+    notes: string[];
+}
+
+/** The priority of an instance's master when priorities are derived. */
+export const MASTER_PRIORITY = 100;
+/** The gap between derived priorities: wider than nothing, narrow enough for a -15 track weight to move the VIPs. */
+export const PRIORITY_STEP = 10;
+
+/**
+ * Derived priorities: the master gets 100; the other nodes follow in node order starting after the
+ * master and wrapping around, each 10 lower (90, 80, ...). With more than 10 nodes the step shrinks to
+ * fit 1-100. Two instances with different masters on two nodes thus get mirrored priorities (100/90 and
+ * 90/100, the dual-master pair of the seeds); with more nodes each master's fallback is the next node,
+ * which spreads the fallbacks instead of piling them on one node.
+ */
+export function derivePriorities(nodeNames: string[], master: string): Record<string, number> {
+    const count = nodeNames.length;
+    const step = count <= 1 ? PRIORITY_STEP : Math.max(1, Math.min(PRIORITY_STEP, Math.floor((MASTER_PRIORITY - 1) / (count - 1))));
+    const start = Math.max(0, nodeNames.indexOf(master));
+    const priorities: Record<string, number> = {};
+    for (let k = 0; k < count; k++) priorities[nodeNames[(start + k) % count]] = MASTER_PRIORITY - k * step;
+    return priorities;
+}
+
+/**
+ * keepalived's master-down interval for a backup: 3 × advert_int + skew. The skew is the RFC's:
+ * VRRPv2 (RFC 3768, keepalived's default for IPv4): skew = (256 − priority) / 256 seconds;
+ * VRRPv3 (RFC 5798, always used for IPv6):            skew = (256 − priority) × advert_int / 256.
+ * Both agree at advert_int 1. A backup that hears no advert for this long takes over, so a crashed
+ * master's VIPs move after at most this many seconds (plus adding the addresses and sending gratuitous
+ * ARPs). A graceful stop sends priority 0 and moves them after the skew alone. keepalived computes
+ * the skew from the effective priority, so a track weight applied to the backup shifts it slightly.
+ */
+export function masterDownIntervalSeconds(advertInt: number, backupPriority: number, vrrpVersion: 2 | 3 = 2): number {
+    const skew = vrrpVersion === 3 ? ((256 - backupPriority) * advertInt) / 256 : (256 - backupPriority) / 256;
+    return 3 * advertInt + skew;
+}
+
+/** The priority of each node for one instance: explicit, or derived from its master (default: the first node). */
+export function instancePriorities(spec: KeepalivedClusterSpec, instance: VrrpInstanceSpec): Record<string, number> {
+    const names = spec.nodes.map((n) => n.name);
+    if (instance.priorities) return Object.fromEntries(names.map((name) => [name, instance.priorities![name]]));
+    return derivePriorities(names, instance.master ?? names[0]);
+}
+
+/** Plans the cluster; throws `InvalidArgument` listing every issue when the spec does not validate. */
+export function planKeepalived(spec: KeepalivedClusterSpec): KeepalivedPlan {
+    const issues = validateKeepalived(spec);
+    if (issues.length > 0) throw new OnpremError("InvalidArgument", issues.map((i) => i.message).join("; "));
+
+    const notes: string[] = [];
+    const strict = spec.globalDefs?.vrrpStrict === true;
+    const nodes: Record<string, NodePlan> = {};
+    for (const node of spec.nodes) {
+        nodes[node.name] = { name: node.name, routerId: node.routerId ?? spec.globalDefs?.routerId ?? node.name, instances: [] };
+    }
+    const expectedHolder: Record<string, string> = {};
+    const failoverBoundSeconds: Record<string, number> = {};
+
+    spec.instances.forEach((instance, i) => {
+        const label = `\`instances[${i}]\` (${instance.name})`;
+        const advertInt = instance.advertInt ?? DEFAULT_ADVERT_INT;
+        const priorities = instancePriorities(spec, instance);
+        const ranked = spec.nodes.map((n) => n.name).sort((a, b) => priorities[b] - priorities[a]);
+        const holder = ranked[0];
+        expectedHolder[instance.name] = holder;
+
+        const allBackup = instance.preempt === false || instance.preemptDelay !== undefined || strict;
+        if (instance.preempt === false || instance.preemptDelay !== undefined) {
+            const what = instance.preempt === false ? "`nopreempt`" : "`preempt_delay`";
+            notes.push(`${label}: every node starts in state BACKUP, since ${what} works only when no node starts as MASTER; ${holder} (priority ${priorities[holder]}) still takes the VIPs first.`);
+        } else if (strict) {
+            notes.push(`${label}: every node starts in state BACKUP, since \`vrrp_strict\` allows state MASTER only at priority 255; ${holder} (priority ${priorities[holder]}) still takes the VIPs first.`);
+        }
+        if (instance.preempt === false) {
+            notes.push(`${label}: with \`nopreempt\` the VIPs stay where a failover put them; \`expectedHolder\` is the holder after a start of all nodes.`);
+        }
+
+        if (ranked.length >= 2) {
+            const vrrpVersion = instanceFamily(instance) === "IPv6" ? 3 : 2;
+            failoverBoundSeconds[instance.name] = masterDownIntervalSeconds(advertInt, priorities[ranked[1]], vrrpVersion);
+            notes.push(...weakWeightNotes(spec, instance, label, holder, priorities[holder], ranked[1], priorities[ranked[1]]));
+        } else {
+            notes.push(`${label}: only one node, so there is no failover.`);
+        }
+
+        spec.nodes.forEach((node) => {
+            const plan: InstancePlan = {
+                name: instance.name,
+                state: !allBackup && node.name === holder ? "MASTER" : "BACKUP",
+                priority: priorities[node.name],
+                interface: instance.interface ?? node.interface,
+                advertInt,
+            };
+            if (instance.unicast) {
+                plan.unicastSrcIp = bareAddress(node.address);
+                plan.unicastPeers = spec.nodes.filter((other) => other.name !== node.name).map((other) => bareAddress(other.address));
+            }
+            nodes[node.name].instances.push(plan);
+        });
+    });
+
+    let scriptUser: string | undefined;
+    if (hasScripts(spec)) {
+        scriptUser = spec.globalDefs?.scriptUser ?? DEFAULT_SCRIPT_USER;
+        if (spec.globalDefs?.scriptUser === undefined) {
+            notes.push("Scripts run as root (`script_user root`): keepalived 2.2.7 drops every script when its default user keepalived_script does not exist, instead of falling back to root as documented.");
+        } else if (scriptUser !== "root") {
+            notes.push(`Scripts run as ${scriptUser}: keepalived 2.2.7's config test (\`keepalived -t\`) is killed ("Terminated", exit 143) when scripts run as a non-root user (upstream issue 2587, fixed in 2.2.8); the daemon itself is not affected.`);
+        }
+    }
+    const tracked = new Set(spec.instances.flatMap((inst) => (inst.trackScripts ?? []).map((ref) => trackScriptOf(ref).name)));
+    for (const name of Object.keys(spec.scripts ?? {}).sort()) {
+        if (!tracked.has(name)) notes.push(`\`scripts.${name}\` is tracked by no instance, so keepalived never runs it.`);
+    }
+
+    // No undefined-valued keys: the plan may end up in resource inputs, where they are not allowed.
+    return { nodes, expectedHolder, failoverBoundSeconds, ...(scriptUser === undefined ? {} : { scriptUser }), notes };
+}
+
+/** Negative track weights too small to move the VIPs: a failure lowers the holder but not below the next node. */
+function weakWeightNotes(
+    spec: KeepalivedClusterSpec,
+    instance: VrrpInstanceSpec,
+    label: string,
+    holder: string,
+    holderPriority: number,
+    next: string,
+    nextPriority: number,
+): string[] {
+    const trackers: { what: string; weight: number }[] = [
+        ...(instance.trackScripts ?? []).map((ref) => {
+            const { name, weight } = trackScriptOf(ref);
+            return { what: `script ${name}`, weight: weight ?? spec.scripts?.[name]?.weight ?? 0 };
+        }),
+        ...(instance.trackInterfaces ?? []).map((t) => ({ what: `interface ${t.name}`, weight: t.weight ?? 0 })),
+    ];
+    return trackers
+        .filter((t) => t.weight < 0 && holderPriority + t.weight >= nextPriority)
+        .map(
+            (t) =>
+                `${label}: a failing ${t.what} lowers ${holder} from ${holderPriority} to ${holderPriority + t.weight}, not below ${next}'s ${nextPriority}, so the VIPs stay; use a weight below ${nextPriority - holderPriority} to move them.`,
+        );
+}
+
+function bareAddress(address: string): string {
+    const parsed = parseAddress(address);
+    if (!parsed) throw new OnpremError("Bug", `address ${JSON.stringify(address)} passed validation but does not parse`);
+    return parsed.bare;
+}

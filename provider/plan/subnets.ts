@@ -1,0 +1,373 @@
+/**
+ * Carving the container network into per-host slices, and the Docker bridge addresses.
+ *
+ * The rule (seed 003 is its example):
+ * - `containerNetwork` (172.17.0.0/16) is cut into equal slices of `hostPrefixLength` (/18), numbered
+ *   from 0 by address: slice 0 = 172.17.0.0/18, slice 1 = 172.17.64.0/18, ...
+ * - Slice 0 is reserved: it holds the bridge addresses and is never a host's slice. A host in slot N
+ *   gets slice N as Docker's `fixed-cidr`, so at most 2^(hostPrefixLength - prefix) - 1 hosts fit.
+ * - Bridge addresses come from `bridgeAddressBlock`, a CIDR inside slice 0 (default: slice 0 itself):
+ *   slot N gets the block's N-th address, with the network's prefix length (all bridges share one L2
+ *   segment through the tunnels). Seed 003: block 172.17.42.0/24, slots 1-3 -> 172.17.42.1-3/16.
+ * - Slots: an explicit `slot` wins; else the slot the host had before (`previous`, persisted by the
+ *   resource); else the lowest free slot, in host list order. Slots of hosts that are being removed in
+ *   the same update are handed out only when nothing else is free, so a new host does not reuse a
+ *   subnet whose containers may still be winding down.
+ *
+ * Why slots rather than list positions or name hashes: a slice must not move when another host comes
+ * or goes. List positions move on every removal; name hashes collide and then depend on which other
+ * names exist. A slot is chosen once and kept (state or an explicit pin), so nothing but the user's own
+ * edit of `slot`, `containerNetwork`, `hostPrefixLength` or `bridgeAddressBlock` can move it.
+ * Lowest-free also reproduces the hand-made numbering of seed 003 (host1 -> 1, host2 -> 2, host3 -> 3).
+ */
+import { IPv4, IPv4CidrRange, IPv4Prefix, IPv6, IPv6Prefix, Validator, collapseIPv6Number } from "ip-num";
+import { ValidationIssue } from "./ovsModel";
+
+export interface ParsedAddress {
+    family: 4 | 6;
+    /** The address alone, in canonical text (IPv6 compressed, lower case). */
+    address: string;
+    /** The prefix length, when the text had one. */
+    prefix?: number;
+    ip: IPv4 | IPv6;
+}
+
+/** Parses "10.0.0.1", "10.0.0.1/24", "fd00::1" or "fd00::1/64"; undefined when it is none of these. */
+export function parseAddress(text: string): ParsedAddress | undefined {
+    if (typeof text !== "string") return undefined;
+    const parts = text.split("/");
+    if (parts.length > 2) return undefined;
+    const [addr, prefixText] = parts;
+    let prefix: number | undefined;
+    if (prefixText !== undefined) {
+        if (!/^\d{1,3}$/.test(prefixText)) return undefined;
+        prefix = Number(prefixText);
+    }
+    if (Validator.isValidIPv4String(addr)[0]) {
+        if (prefix !== undefined && !validPrefix(4, prefix)) return undefined;
+        const ip = IPv4.fromString(addr);
+        return { family: 4, address: ip.toString(), prefix, ip };
+    }
+    // Zone ids ("fe80::1%eth0") name a local link: never a tunnel endpoint.
+    if (!addr.includes("%") && Validator.isValidIPv6String(addr)[0]) {
+        if (prefix !== undefined && !validPrefix(6, prefix)) return undefined;
+        const ip = IPv6.fromString(addr);
+        return { family: 6, address: collapseIPv6Number(ip.toString()), prefix, ip };
+    }
+    return undefined;
+}
+
+function validPrefix(family: 4 | 6, prefix: number): boolean {
+    try {
+        (family === 4 ? IPv4Prefix : IPv6Prefix).fromNumber(BigInt(prefix));
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** The container network and its slicing, once validated. */
+export interface ContainerLayout {
+    network: IPv4CidrRange;
+    prefix: number;
+    hostPrefixLength: number;
+    /** The highest usable slot (slot 0 is reserved). */
+    maxSlot: number;
+    /** Slice 0. */
+    reserved: IPv4CidrRange;
+    /** Where bridge addresses come from. */
+    bridgeBlock: IPv4CidrRange;
+}
+
+/** The longest slice prefix: a /30 still leaves Docker two addresses to hand out. */
+export const MAX_HOST_PREFIX_LENGTH = 30;
+
+/** Parses and checks `containerNetwork`, `hostPrefixLength` and `bridgeAddressBlock`. */
+export function containerLayout(
+    containerNetwork: string,
+    hostPrefixLength: number,
+    bridgeAddressBlock?: string,
+): { layout?: ContainerLayout; issues: ValidationIssue[] } {
+    const issues: ValidationIssue[] = [];
+    const network = parseIpv4Cidr("containerNetwork", containerNetwork, issues);
+    if (!network) return { issues };
+    const prefix = Number(network.getPrefix().getValue());
+    if (!Number.isInteger(hostPrefixLength) || hostPrefixLength <= prefix || hostPrefixLength > MAX_HOST_PREFIX_LENGTH) {
+        issues.push(
+            issue(
+                "hostPrefixLength",
+                `${hostPrefixLength} must be an integer longer than the container network's /${prefix} and at most ${MAX_HOST_PREFIX_LENGTH}`,
+            ),
+        );
+        return { issues };
+    }
+    const sliceSize = IPv4Prefix.fromNumber(BigInt(hostPrefixLength)).toRangeSize();
+    const maxSlot = Number(network.getSize() / sliceSize) - 1;
+    const reserved = sliceAt(network, hostPrefixLength, 0);
+    let bridgeBlock = reserved;
+    if (bridgeAddressBlock !== undefined) {
+        const block = parseIpv4Cidr("bridgeAddressBlock", bridgeAddressBlock, issues);
+        if (!block) return { issues };
+        if (!block.inside(reserved) && !block.isEquals(reserved)) {
+            issues.push(
+                issue(
+                    "bridgeAddressBlock",
+                    `${block.toCidrString()} must lie inside ${reserved.toCidrString()}, slice 0 of ${network.toCidrString()}, which no host's containers use`,
+                ),
+            );
+            return { issues };
+        }
+        bridgeBlock = block;
+    }
+    return { layout: { network, prefix, hostPrefixLength, maxSlot, reserved, bridgeBlock }, issues };
+}
+
+function parseIpv4Cidr(field: string, text: string, issues: ValidationIssue[]): IPv4CidrRange | undefined {
+    if (typeof text !== "string" || !Validator.isValidIPv4CidrNotation(text)[0]) {
+        issues.push(issue(field, `${JSON.stringify(text)} is not an IPv4 CIDR such as "172.17.0.0/16"`));
+        return undefined;
+    }
+    const range = IPv4CidrRange.fromCidr(text);
+    if (!Validator.isValidIPv4CidrRange(text)[0]) {
+        // fromCidr keeps the address as given; its first address is the network the user likely meant.
+        const meant = `${range.getFirst().toString()}/${range.getPrefix().toString()}`;
+        issues.push(issue(field, `${JSON.stringify(text)} has host bits set: did you mean "${meant}"?`));
+        return undefined;
+    }
+    return range;
+}
+
+/** Slice `slot` of the network. */
+export function sliceAt(network: IPv4CidrRange, hostPrefixLength: number, slot: number): IPv4CidrRange {
+    const size = IPv4Prefix.fromNumber(BigInt(hostPrefixLength)).toRangeSize();
+    return network.toRangeSet().takeSubRange(BigInt(slot) * size, size).toCidrRange() as IPv4CidrRange;
+}
+
+/** The bridge address a slot gets from the block, or undefined when the block is too small for it. */
+export function derivedBridgeAddress(layout: ContainerLayout, slot: number): IPv4 | undefined {
+    if (BigInt(slot) >= layout.bridgeBlock.getSize()) return undefined;
+    return layout.bridgeBlock.toRangeSet().takeSubRange(BigInt(slot), 1n).getFirst() as IPv4;
+}
+
+/** What slot assignment needs to know about a host. */
+export interface SlotRequest {
+    name: string;
+    slot?: number;
+}
+
+export interface SlotAssignment {
+    /** Host name -> slot, for every host that got one. */
+    slots: Map<string, number>;
+    issues: ValidationIssue[];
+    notes: string[];
+    /** Hosts left without a slot because every slot is taken. */
+    unplaced: string[];
+}
+
+/** Gives every host a slot: explicit, else kept from `previous`, else the lowest free one (see the top of this file). */
+export function assignSlots(hosts: readonly SlotRequest[], maxSlot: number, previous: Readonly<Record<string, number>> = {}): SlotAssignment {
+    const issues: ValidationIssue[] = [];
+    const notes: string[] = [];
+    const unplaced: string[] = [];
+    const slots = new Map<string, number>();
+    const holder = new Map<number, number>(); // slot -> index of the host holding it
+
+    hosts.forEach((h, i) => {
+        if (h.slot === undefined) return;
+        const field = `hosts[${i}].slot`;
+        if (!Number.isInteger(h.slot) || h.slot < 1 || h.slot > maxSlot) {
+            issues.push(issue(field, `${h.slot} is outside 1-${maxSlot} (slot 0 is reserved for bridge addresses)`));
+            return;
+        }
+        const other = holder.get(h.slot);
+        if (other !== undefined) {
+            issues.push(issue(field, `slot ${h.slot} is also set on hosts[${other}] ${JSON.stringify(hosts[other].name)}`));
+            return;
+        }
+        holder.set(h.slot, i);
+        slots.set(h.name, h.slot);
+    });
+
+    const names = new Set(hosts.map((h) => h.name));
+    hosts.forEach((h, i) => {
+        if (h.slot !== undefined || !Object.prototype.hasOwnProperty.call(previous, h.name)) return;
+        const kept = previous[h.name];
+        if (!Number.isInteger(kept) || kept < 1 || kept > maxSlot) {
+            notes.push(`host ${JSON.stringify(h.name)}: its earlier slot ${kept} no longer fits (1-${maxSlot}); it gets a new slot and subnet`);
+            return;
+        }
+        const other = holder.get(kept);
+        if (other !== undefined) {
+            const by = hosts[other];
+            if (by.slot === kept) {
+                issues.push(
+                    issue(
+                        `hosts[${other}].slot`,
+                        `slot ${kept} already belongs to host ${JSON.stringify(h.name)} (assigned earlier); taking it would move that host's containers to another subnet: pick a free slot, or pin ${JSON.stringify(h.name)} to another slot explicitly`,
+                    ),
+                );
+            } else {
+                notes.push(`hosts ${JSON.stringify(by.name)} and ${JSON.stringify(h.name)} both held slot ${kept} before; ${JSON.stringify(h.name)} gets a new one`);
+            }
+            return;
+        }
+        holder.set(kept, i);
+        slots.set(h.name, kept);
+    });
+
+    // Slots of hosts leaving in this update: reused only as a last resort.
+    const leaving = new Set<number>();
+    for (const [name, slot] of Object.entries(previous)) {
+        if (!names.has(name) && Number.isInteger(slot) && !holder.has(slot)) leaving.add(slot);
+    }
+    let next = 1;
+    hosts.forEach((h, i) => {
+        if (slots.has(h.name) || h.slot !== undefined) return;
+        while (next <= maxSlot && (holder.has(next) || leaving.has(next))) next++;
+        let slot: number | undefined = next <= maxSlot ? next : undefined;
+        if (slot === undefined) {
+            slot = [...leaving].filter((s) => !holder.has(s) && s <= maxSlot).sort((a, b) => a - b)[0];
+            if (slot !== undefined) {
+                leaving.delete(slot);
+                notes.push(`host ${JSON.stringify(h.name)} reuses slot ${slot} of a host removed in this same update: make sure that host's containers are gone`);
+            }
+        }
+        if (slot === undefined) {
+            unplaced.push(h.name);
+            return;
+        }
+        holder.set(slot, i);
+        slots.set(h.name, slot);
+    });
+    return { slots, issues, notes, unplaced };
+}
+
+/** One host's subnet plan. */
+export interface HostSubnet {
+    slot: number;
+    /** e.g. "172.17.64.0/18". */
+    slice: string;
+    /** e.g. "172.17.42.1/16". */
+    bridgeAddress: string;
+}
+
+export interface SubnetPlan {
+    hosts: Map<string, HostSubnet>;
+    slots: Record<string, number>;
+    issues: ValidationIssue[];
+    notes: string[];
+}
+
+/** What subnet planning needs to know about a host. */
+export interface SubnetHost extends SlotRequest {
+    bridgeAddress?: string;
+}
+
+/** Slots, slices and bridge addresses for every host; issues name the field at fault. */
+export function planSubnets(
+    input: { containerNetwork: string; hostPrefixLength: number; bridgeAddressBlock?: string; hosts: readonly SubnetHost[] },
+    previous: Readonly<Record<string, number>> = {},
+): SubnetPlan {
+    const out: SubnetPlan = { hosts: new Map(), slots: {}, issues: [], notes: [] };
+    const { layout, issues } = containerLayout(input.containerNetwork, input.hostPrefixLength, input.bridgeAddressBlock);
+    out.issues.push(...issues);
+    if (!layout) return out;
+    const assigned = assignSlots(input.hosts, layout.maxSlot, previous);
+    out.notes.push(...assigned.notes);
+    out.issues.push(...assigned.issues);
+    if (assigned.unplaced.length > 0) {
+        out.issues.push(
+            issue(
+                "containerNetwork",
+                `${layout.network.toCidrString()} in /${layout.hostPrefixLength} slices holds ${layout.maxSlot} hosts (slice 0 is reserved for bridge addresses); ${input.hosts.length} are declared: use a larger network or a longer hostPrefixLength`,
+            ),
+        );
+    }
+
+    const slices = new Map<string, IPv4CidrRange>();
+    for (const h of input.hosts) {
+        const slot = assigned.slots.get(h.name);
+        if (slot !== undefined) slices.set(h.name, sliceAt(layout.network, layout.hostPrefixLength, slot));
+    }
+
+    // Derived addresses first, so an explicit one that collides with a derived one is the one blamed.
+    const addressOwner = new Map<string, string>();
+    const addresses = new Map<string, IPv4>();
+    input.hosts.forEach((h) => {
+        const slot = assigned.slots.get(h.name);
+        if (h.bridgeAddress !== undefined || slot === undefined) return;
+        const ip = derivedBridgeAddress(layout, slot);
+        if (!ip) {
+            out.issues.push(
+                issue(
+                    "bridgeAddressBlock",
+                    `${layout.bridgeBlock.toCidrString()} has no address for slot ${slot} of host ${JSON.stringify(h.name)}; use a larger block or give the host a bridgeAddress`,
+                ),
+            );
+            return;
+        }
+        addresses.set(h.name, ip);
+        addressOwner.set(ip.toString(), h.name);
+    });
+    input.hosts.forEach((h, i) => {
+        if (h.bridgeAddress === undefined) return;
+        const ip = explicitBridgeAddress(`hosts[${i}].bridgeAddress`, h.bridgeAddress, h.name, layout, slices, out.issues);
+        if (!ip) return;
+        const owner = addressOwner.get(ip.toString());
+        if (owner !== undefined) {
+            out.issues.push(issue(`hosts[${i}].bridgeAddress`, `${ip.toString()} is also host ${JSON.stringify(owner)}'s bridge address`));
+            return;
+        }
+        addresses.set(h.name, ip);
+        addressOwner.set(ip.toString(), h.name);
+    });
+
+    for (const h of input.hosts) {
+        const slot = assigned.slots.get(h.name);
+        const slice = slices.get(h.name);
+        const ip = addresses.get(h.name);
+        if (slot === undefined || !slice || !ip) continue;
+        out.hosts.set(h.name, { slot, slice: slice.toCidrString(), bridgeAddress: `${ip.toString()}/${layout.prefix}` });
+        out.slots[h.name] = slot;
+    }
+    return out;
+}
+
+function explicitBridgeAddress(
+    field: string,
+    text: string,
+    name: string,
+    layout: ContainerLayout,
+    slices: Map<string, IPv4CidrRange>,
+    issues: ValidationIssue[],
+): IPv4 | undefined {
+    const parsed = parseAddress(text);
+    if (!parsed || parsed.family !== 4) {
+        issues.push(issue(field, `${JSON.stringify(text)} is not an IPv4 address`));
+        return undefined;
+    }
+    if (parsed.prefix !== undefined && parsed.prefix !== layout.prefix) {
+        issues.push(issue(field, `/${parsed.prefix} differs from the container network's /${layout.prefix}: every bridge is on the one shared segment`));
+        return undefined;
+    }
+    const ip = parsed.ip as IPv4;
+    if (!layout.network.contains(ip)) {
+        issues.push(issue(field, `${parsed.address} is outside the container network ${layout.network.toCidrString()}`));
+        return undefined;
+    }
+    if (ip.isEquals(layout.network.getFirst()) || ip.isEquals(layout.network.getLast())) {
+        issues.push(issue(field, `${parsed.address} is the network or broadcast address of ${layout.network.toCidrString()}`));
+        return undefined;
+    }
+    for (const [other, slice] of slices) {
+        if (other !== name && slice.contains(ip)) {
+            issues.push(issue(field, `${parsed.address} lies in host ${JSON.stringify(other)}'s slice ${slice.toCidrString()}, where its Docker hands out container addresses`));
+            return undefined;
+        }
+    }
+    return ip;
+}
+
+function issue(field: string, text: string): ValidationIssue {
+    return { field, message: `\`${field}\`: ${text}` };
+}

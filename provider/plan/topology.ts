@@ -1,0 +1,138 @@
+/**
+ * Which hosts get a tunnel to which, what the tunnel ports are called, and whether the result has a
+ * loop that needs spanning tree.
+ *
+ * - full-mesh: every pair. Any host survives the loss of any other, at the price of loops (STP blocks
+ *   the redundant links) and n(n-1)/2 tunnels; seed 003 advises against it for many hosts.
+ * - ring: hosts in slot order, each to the next and the last back to the first. Slot order keeps the
+ *   ring stable: adding or removing a host changes only its neighbours' links.
+ * - star: every host to the hub only; no loop, but the hub is a single point of failure.
+ *
+ * Port names are `<type>-<peer>` ("gre-host2"), so a port keeps its name whatever else changes; names
+ * longer than 15 characters (the kernel's interface name limit, which OVS shares) or with unusual
+ * characters become `<type>-<head><hash>`, the hash taken from the full peer name.
+ */
+import { createHash } from "node:crypto";
+import { HostMeshPlan, MeshTopology, OvsTunnelSpec, TunnelPort, TunnelType } from "./ovsModel";
+
+/** The kernel's limit for an interface name (IFNAMSIZ 16 including the NUL). */
+export const IFNAME_MAX = 15;
+
+/** A name usable for an interface, an OVS bridge or port, and in a file name (`ifcfg-<name>`). */
+export function isValidIfName(name: string): boolean {
+    return typeof name === "string" && name.length <= IFNAME_MAX && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name);
+}
+
+const PORT_PREFIX: Record<TunnelType, string> = { gre: "gre", vxlan: "vxlan", geneve: "gnv" };
+const HASH_CHARS = 4;
+
+/** The port on one host that leads to `peer`. */
+export function tunnelPortName(type: TunnelType, peer: string): string {
+    const prefix = PORT_PREFIX[type];
+    const plain = `${prefix}-${peer}`;
+    if (isValidIfName(plain)) return plain;
+    const hash = createHash("sha256").update(peer).digest("hex").slice(0, HASH_CHARS);
+    const room = IFNAME_MAX - prefix.length - 1 - HASH_CHARS;
+    const head = peer.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, room);
+    return `${prefix}-${head}${hash}`;
+}
+
+/** An undirected link between two hosts, by name. */
+export interface Link {
+    a: string;
+    b: string;
+}
+
+/**
+ * The links of a topology. `ordered` are the host names in slot order; `hub` is the star's centre.
+ * Deterministic: the same inputs give the same links in the same order.
+ */
+export function topologyLinks(topology: MeshTopology, ordered: readonly string[], hub?: string): Link[] {
+    const n = ordered.length;
+    switch (topology) {
+        case "full-mesh": {
+            const links: Link[] = [];
+            for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) links.push({ a: ordered[i], b: ordered[j] });
+            return links;
+        }
+        case "ring": {
+            if (n < 2) return [];
+            if (n === 2) return [{ a: ordered[0], b: ordered[1] }];
+            return ordered.map((name, i) => ({ a: name, b: ordered[(i + 1) % n] }));
+        }
+        case "star":
+            if (hub === undefined || !ordered.includes(hub)) return [];
+            return ordered.filter((h) => h !== hub).map((h) => ({ a: hub, b: h }));
+        default:
+            return assertNever(topology);
+    }
+}
+
+/** Whether the topology over `hostCount` hosts has a loop (and so needs STP/RSTP or loop-free flows). */
+export function hasLoop(topology: MeshTopology, hostCount: number): boolean {
+    switch (topology) {
+        case "full-mesh":
+        case "ring":
+            return hostCount >= 3;
+        case "star":
+            return false;
+        default:
+            return assertNever(topology);
+    }
+}
+
+/** Interface options for a tunnel to `remoteIp`, as OVS spells them. */
+export function tunnelOptions(tunnel: OvsTunnelSpec, remoteIp: string): Record<string, string> {
+    const options: Record<string, string> = { remote_ip: remoteIp };
+    const key = tunnel.key ?? tunnel.vni;
+    if (key !== undefined) options.key = String(key);
+    if (tunnel.dstPort !== undefined && tunnel.type !== "gre") options.dst_port = String(tunnel.dstPort);
+    return options;
+}
+
+/** The tunnel ports of one host, sorted by port name. `addresses` maps host names to bare underlay addresses. */
+export function hostTunnelPorts(
+    host: string,
+    links: readonly Link[],
+    tunnel: OvsTunnelSpec,
+    addresses: ReadonlyMap<string, string>,
+): TunnelPort[] {
+    const ports: TunnelPort[] = [];
+    for (const link of links) {
+        const peer = link.a === host ? link.b : link.b === host ? link.a : undefined;
+        if (peer === undefined) continue;
+        const remoteIp = addresses.get(peer);
+        if (remoteIp === undefined) continue;
+        ports.push({ name: tunnelPortName(tunnel.type, peer), type: tunnel.type, peer, remoteIp, options: tunnelOptions(tunnel, remoteIp) });
+    }
+    return ports.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+}
+
+/**
+ * Warnings for tunnels that run in parallel between the same two endpoints on the same bridge, for
+ * example a GRE mesh and a VXLAN mesh over one `br0`: an L2 loop that STP in each mesh cannot see.
+ * Give it the host plans of every mesh the program declares.
+ */
+export function parallelTunnelWarnings(plans: Iterable<HostMeshPlan>): string[] {
+    // Key: bridge and the two endpoints, either way round. Value: the meshes (with their tunnel type) using it.
+    const meshes = new Map<string, Set<string>>();
+    for (const plan of plans) {
+        for (const port of plan.tunnelPorts) {
+            const ends = [plan.underlayAddress, port.remoteIp].sort();
+            const key = `${plan.bridge} ${ends[0]} ${ends[1]}`;
+            meshes.set(key, (meshes.get(key) ?? new Set()).add(`${plan.mesh} (${port.type})`));
+        }
+    }
+    const warnings: string[] = [];
+    for (const key of [...meshes.keys()].sort()) {
+        const users = [...(meshes.get(key) ?? [])].sort();
+        if (users.length < 2) continue;
+        const [bridge, a, b] = key.split(" ");
+        warnings.push(`meshes ${users.join(" and ")} both tunnel between ${a} and ${b} on bridge ${bridge}: an L2 loop that neither mesh's STP sees; put them on different bridges`);
+    }
+    return warnings;
+}
+
+function assertNever(x: never): never {
+    throw new Error(`unexpected value ${String(x)}`);
+}

@@ -1,0 +1,222 @@
+/**
+ * Golden files for the OvsMesh renderers, one case per file under test/golden/ovs/. UPDATE_GOLDEN=1
+ * rewrites them; review the diff like code. Where a tool that reads the format is installed, the
+ * golden is also fed to it: `ifup --no-act` for interfaces stanzas, `sh` for ifcfg and DOCKER_OPTS
+ * files, `ovs-ofctl parse-flow` for flows, `dockerd --validate` for daemon.json.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { MESH_DAEMON_JSON_KEYS, DAEMON_JSON_CONFLICTS, ovsVsctlArgs, planOvsMesh } from "../../provider/plan/ovsMesh";
+import { HostMeshPlan, MeshFileSet, OvsMeshSpec } from "../../provider/plan/ovsModel";
+import { mergeDaemonJson, renderDockerOpts } from "../../provider/render/dockerOptions";
+import { renderIfcfg } from "../../provider/render/ifcfgOvs";
+import { renderInterfaces } from "../../provider/render/interfaces";
+
+const GOLDEN_DIR = join(__dirname, "..", "golden", "ovs");
+const update = process.env.UPDATE_GOLDEN === "1";
+const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+const scratch = mkdtempSync(join(tmpdir(), "ovs-golden-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function golden(name: string, actual: string): void {
+    const path = join(GOLDEN_DIR, name);
+    if (update) {
+        mkdirSync(GOLDEN_DIR, { recursive: true });
+        writeFileSync(path, actual);
+        return;
+    }
+    let expected: string;
+    try {
+        expected = readFileSync(path, "utf8");
+    } catch {
+        assert.fail(`missing golden ${name}: run with UPDATE_GOLDEN=1 and review it`);
+    }
+    assert.equal(actual, expected, `${name} differs from its golden (UPDATE_GOLDEN=1 rewrites it)`);
+}
+
+/** Several files as one golden: each under a `### <path> (<mode>)` line. */
+function joinFiles(files: MeshFileSet): string {
+    return files.map((f) => `### ${f.path} (${f.mode})\n${f.content}`).join("\n");
+}
+
+// Seed 003: host1-3 at 1.1.1.1-3.3.3.3, GRE full mesh, STP, MTU 1462, /18 slices, bridges 172.17.42.N,
+// DOCKER_OPTS with the unix socket (the seed's tcp://0.0.0.0:2375 is refused by the validator).
+const seed003: OvsMeshSpec = {
+    name: "seed003",
+    hosts: [
+        { name: "host1", underlayAddress: "1.1.1.1" },
+        { name: "host2", underlayAddress: "2.2.2.2" },
+        { name: "host3", underlayAddress: "3.3.3.3" },
+    ],
+    tunnel: { type: "gre" },
+    stp: true,
+    containerNetwork: "172.17.0.0/16",
+    hostPrefixLength: 18,
+    bridgeAddressBlock: "172.17.42.0/24",
+    docker: { mode: "default-file", hosts: ["unix:///var/run/docker.sock"] },
+};
+
+// Seed 004: two hosts (172.29.101.123 and .82), VXLAN with key=flow, bridge ovs0, the containers of each
+// host on VLAN 100 (the Docker bridge's uplink tagged), a VLAN 200 port on host1, and OpenFlow rules
+// between the tunnel and that port. The seed's subnets 192.168.1.0/24 and 192.168.2.0/24 are slots 1 and 2.
+const seed004: OvsMeshSpec = {
+    name: "seed004",
+    hosts: [
+        { name: "host1", underlayAddress: "172.29.101.123" },
+        { name: "host2", underlayAddress: "172.29.101.82" },
+    ],
+    bridge: "ovs0",
+    tunnel: { type: "vxlan", key: "flow" },
+    containerNetwork: "192.168.0.0/16",
+    hostPrefixLength: 24,
+    vlans: [
+        { port: "ovs0", tag: 100 },
+        { port: "vlan200", tag: 200, hosts: ["host1"] },
+    ],
+    flows: [
+        { priority: 4, match: "in_port=vxlan-host2", actions: "output:vlan200", hosts: ["host1"] },
+        { priority: 4, match: "in_port=vlan200", actions: "output:vxlan-host2", hosts: ["host1"] },
+        { priority: 2, match: "in_port=vlan200,dl_type=0x0806", actions: "NORMAL" },
+    ],
+    docker: { mode: "none" },
+};
+
+// The netns lab: userspace datapath, the underlay address on br-phy with eth1 as its port.
+const labNetdev: OvsMeshSpec = {
+    name: "lab",
+    hosts: [
+        { name: "h1", underlayAddress: "10.79.1.11/24" },
+        { name: "h2", underlayAddress: "10.79.1.12/24" },
+        { name: "h3", underlayAddress: "10.79.1.13/24" },
+    ],
+    tunnel: { type: "gre" },
+    stp: "rstp",
+    containerNetwork: "10.80.0.0/16",
+    datapathType: "netdev",
+    underlayBridge: { port: "eth1" },
+};
+
+const plan003 = planOvsMesh(seed003);
+const plan004 = planOvsMesh(seed004);
+const planLab = planOvsMesh(labNetdev);
+
+const interfacesCases: [string, HostMeshPlan][] = [
+    ["seed003-host1.interfaces", plan003.hosts.host1],
+    ["seed003-host2.interfaces", plan003.hosts.host2],
+    ["seed003-host3.interfaces", plan003.hosts.host3],
+    ["seed004-host1.interfaces", plan004.hosts.host1],
+    ["seed004-host2.interfaces", plan004.hosts.host2],
+    ["lab-netdev-h1.interfaces", planLab.hosts.h1],
+];
+const ifcfgCases: [string, HostMeshPlan][] = [
+    ["seed003-host1.ifcfg", plan003.hosts.host1],
+    ["seed004-host1.ifcfg", plan004.hosts.host1],
+    ["lab-netdev-h1.ifcfg", planLab.hosts.h1],
+];
+
+describe("interfaces.d stanzas", () => {
+    for (const [name, host] of interfacesCases) {
+        test(name, () => {
+            const files = renderInterfaces(host);
+            assert.equal(files.length, 1);
+            assert.equal(files[0].path, `/etc/network/interfaces.d/${host.bridge}`);
+            assert.ok(files[0].content.startsWith("# Managed by pulumi-onprem: changes made here are reverted by the next `pulumi up`.\n"));
+            golden(name, files[0].content);
+        });
+        test(`${name}: ifup --no-act parses it`, { skip: has("ifup") ? false : "ifupdown is not installed" }, () => {
+            const file = join(scratch, name);
+            writeFileSync(file, renderInterfaces(host)[0].content);
+            const ifaces = [...renderInterfaces(host)[0].content.matchAll(/^iface (\S+)/gm)].map((m) => m[1]);
+            const run = spawnSync("ifup", ["--no-act", "--no-loopback", "-i", file, `--state-dir=${join(scratch, "state")}`, ...ifaces], { encoding: "utf8" });
+            assert.equal(run.status, 0, run.stderr);
+            const [address, prefix] = host.bridgeAddress.split("/");
+            assert.match(run.stdout + run.stderr, new RegExp(`ip addr add ${address.replace(/\./g, "\\.")}/255\\.255\\.${prefix === "16" ? "0" : "\\d+"}\\.0`));
+            const ovs = spawnSync("ifquery", ["-i", file, "--list", "--allow=ovs"], { encoding: "utf8" });
+            assert.deepEqual(ovs.stdout.trim().split("\n").sort(), host.ovs.bridges.map((b) => b.name).sort());
+            const ports = spawnSync("ifquery", ["-i", file, "--list", `--allow=${host.bridge}`], { encoding: "utf8" });
+            assert.deepEqual(ports.stdout.trim().split("\n").filter(Boolean).sort(), host.ovs.ports.filter((p) => p.bridge === host.bridge).map((p) => p.name).sort());
+        });
+    }
+
+    test("with osConfig.ovs false only the Docker bridge is written", () => {
+        const plan = planOvsMesh({ ...seed003, osConfig: { ovs: false } });
+        const content = renderInterfaces(plan.hosts.host2)[0].content;
+        assert.doesNotMatch(content, /ovs_type/);
+        assert.match(content, /iface docker0 inet static\n    address 172\.17\.42\.2\n/);
+    });
+});
+
+describe("ifcfg files", () => {
+    for (const [name, host] of ifcfgCases) {
+        test(name, () => golden(name, joinFiles(renderIfcfg(host))));
+        test(`${name}: every file is sh that sets DEVICE to its own name`, () => {
+            for (const f of renderIfcfg(host)) {
+                const path = join(scratch, f.path.split("/").pop() as string);
+                writeFileSync(path, f.content);
+                const run = spawnSync("sh", ["-c", 'set -eu; . "$1"; printf "%s|%s|%s" "$DEVICE" "${DEVICETYPE:-}" "${OVS_TUNNEL_OPTIONS:-}"', "sh", path], { encoding: "utf8" });
+                assert.equal(run.status, 0, run.stderr);
+                const [device, devicetype, options] = run.stdout.split("|");
+                assert.equal(`ifcfg-${device}`, f.path.split("/").pop());
+                if (device !== host.dockerBridge) assert.equal(devicetype, "ovs");
+                const port = host.tunnelPorts.find((t) => t.name === device);
+                if (port) assert.ok(options.includes(`options:remote_ip=${port.remoteIp.includes(":") ? `"${port.remoteIp}"` : port.remoteIp}`), options);
+            }
+        });
+    }
+});
+
+describe("Docker options", () => {
+    test("seed003-host1.daemon.json: the mesh's keys merged into a file that has others", () => {
+        const daemon = planOvsMesh({ ...seed003, docker: { mode: "daemon-json" } }).hosts.host1.docker.daemonJson;
+        const current = JSON.stringify({ "log-driver": "json-file", "log-opts": { "max-size": "10m" }, "insecure-registries": ["registry.lan:5000"] });
+        const merged = mergeDaemonJson(current, daemon, MESH_DAEMON_JSON_KEYS, { conflicts: DAEMON_JSON_CONFLICTS });
+        golden("seed003-host1.daemon.json", merged);
+        assert.deepEqual(JSON.parse(merged)["log-opts"], { "max-size": "10m" });
+    });
+
+    test("seed003-host1.daemon.json: dockerd --validate accepts it", { skip: has("dockerd") ? false : "dockerd is not installed" }, () => {
+        const file = join(scratch, "daemon.json");
+        writeFileSync(file, readFileSync(join(GOLDEN_DIR, "seed003-host1.daemon.json")));
+        const run = spawnSync("dockerd", ["--validate", "--config-file", file], { encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+    });
+
+    test("seed003-host1.default-docker: DOCKER_OPTS as seed 003 sets it, without the TCP listener", () => {
+        const content = renderDockerOpts(plan003.hosts.host1.docker.options);
+        golden("seed003-host1.default-docker", content);
+        const file = join(scratch, "default-docker");
+        writeFileSync(file, content);
+        const run = spawnSync("sh", ["-c", '. "$1"; printf "%s" "$DOCKER_OPTS"', "sh", file], { encoding: "utf8" });
+        assert.equal(run.stdout, "--bridge=docker0 --fixed-cidr=172.17.64.0/18 --mtu=1462 -H unix:///var/run/docker.sock");
+    });
+});
+
+describe("seed 004: flows and OVSDB transaction", () => {
+    const host1 = plan004.hosts.host1;
+
+    test("seed004-host1.flows", () => golden("seed004-host1.flows", host1.flows.map((f) => f.text).join("\n") + "\n"));
+
+    test("seed004-host1.flows: ovs-ofctl parse-flow reads every rule", { skip: has("ovs-ofctl") ? false : "ovs-ofctl is not installed" }, () => {
+        // Without a switch ovs-ofctl cannot resolve port names: number them as a switch would.
+        const numbers = new Map(host1.ovs.ports.map((p, i) => [p.name, String(i + 1)]));
+        for (const flow of host1.flows) {
+            const text = flow.text.replace(/(in_port=|output:)([A-Za-z0-9_.-]+)/g, (m, k: string, name: string) => (numbers.has(name) ? k + numbers.get(name) : m));
+            const run = spawnSync("ovs-ofctl", ["parse-flow", text], { encoding: "utf8" });
+            assert.equal(run.status, 0, `${text}: ${run.stderr}`);
+            assert.match(run.stdout, new RegExp(`cookie:${flow.cookie}`));
+        }
+    });
+
+    test("seed004-host1.ovs-vsctl: one transaction, a command per line", () => {
+        const args = ovsVsctlArgs(host1.ovs);
+        const lines: string[][] = [[]];
+        for (const a of args) if (a === "--") lines.push([]); else lines[lines.length - 1].push(a);
+        golden("seed004-host1.ovs-vsctl", lines.map((l) => l.join(" ")).join("\n") + "\n");
+    });
+
+    test("seed004-host1.plan.json: the whole host plan", () => golden("seed004-host1.plan.json", JSON.stringify(host1, null, 2) + "\n"));
+});
