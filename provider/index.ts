@@ -2,6 +2,7 @@
  * What the dynamic-provider shims in the SDK load by package name (`pulumi-onprem/provider`) inside
  * each method, so that state holds a one-line `require`, not a serialized copy of this code.
  */
+import * as hostCheck from "./dynamic/hostCheck";
 import * as hostConfig from "./dynamic/hostConfig";
 
 export const hostConfigProvider = {
@@ -11,6 +12,14 @@ export const hostConfigProvider = {
     read: hostConfig.read,
     update: hostConfig.update,
     delete: hostConfig.remove,
+};
+
+export const hostCheckProvider = {
+    check: hostCheck.check,
+    diff: hostCheck.diff,
+    create: hostCheck.create,
+    update: hostCheck.update,
+    delete: hostCheck.remove,
 };
 
 export { OnpremError } from "./errors";

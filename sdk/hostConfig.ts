@@ -2,32 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec } from "../provider/host/desired";
 import { ConnectionArgs } from "./connection";
-
-/**
- * The provider as the engine serializes it: methods that capture nothing and load the implementation
- * by package name at run time. State then holds a few short `require` lines, and an old stack runs the
- * installed version's code.
- */
-const hostConfigShim: pulumi.dynamic.ResourceProvider = {
-    async check(olds, news) {
-        return require("pulumi-onprem/provider").hostConfigProvider.check(olds, news);
-    },
-    async diff(id, olds, news) {
-        return require("pulumi-onprem/provider").hostConfigProvider.diff(id, olds, news);
-    },
-    async create(inputs) {
-        return require("pulumi-onprem/provider").hostConfigProvider.create(inputs);
-    },
-    async read(id, props) {
-        return require("pulumi-onprem/provider").hostConfigProvider.read(id, props);
-    },
-    async update(id, olds, news) {
-        return require("pulumi-onprem/provider").hostConfigProvider.update(id, olds, news);
-    },
-    async delete(id, props) {
-        return require("pulumi-onprem/provider").hostConfigProvider.delete(id, props);
-    },
-};
+import { providerShim } from "./providerShim";
 
 /** Inputs of `HostConfig`: one host's desired files, services and checks. */
 export interface HostConfigArgs {
@@ -64,13 +39,12 @@ export class HostConfig extends pulumi.dynamic.Resource {
     declare readonly files: pulumi.Output<FileSpec[]>;
 
     constructor(name: string, args: HostConfigArgs, opts?: pulumi.CustomResourceOptions) {
-        const key = `${args.kind}-${createHash("sha256").update(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`).digest("hex").slice(0, 16)}`;
         super(
-            hostConfigShim,
+            providerShim("hostConfigProvider"),
             name,
             {
                 ...args,
-                key,
+                key: hostStateKey(args.kind, name),
                 connection: pulumi.secret(args.connection),
                 secrets: pulumi.secret(args.secrets ?? {}),
                 hostKeyFingerprint: undefined,
@@ -78,6 +52,28 @@ export class HostConfig extends pulumi.dynamic.Resource {
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
             "pulumi-onprem",
             "HostConfig",
+        );
+    }
+}
+
+/** Names the resource's state directory on the host: stable for a stack and resource name. */
+export function hostStateKey(kind: string, name: string): string {
+    return `${kind}-${createHash("sha256").update(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`).digest("hex").slice(0, 16)}`;
+}
+
+/**
+ * Runs `args.validators` on the files a `HostConfig` would write, in a temp directory, changing
+ * nothing: resources that depend on it are left alone when the check fails.
+ */
+export class HostCheck extends pulumi.dynamic.Resource {
+    constructor(name: string, args: HostConfigArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            providerShim("hostCheckProvider"),
+            name,
+            { ...args, key: hostStateKey(args.kind, name), connection: pulumi.secret(args.connection), secrets: pulumi.secret(args.secrets ?? {}) },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
+            "pulumi-onprem",
+            "HostCheck",
         );
     }
 }

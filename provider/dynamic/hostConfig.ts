@@ -86,7 +86,7 @@ export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?
     if (!props) throw new Error(`import of ${id} is not supported: create the resource instead`);
     try {
         const seen = await inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {});
-        if (!seen.present && seen.files.length === 0) return {}; // gone from the host
+        if (!seen.present) return {}; // never applied here, or deleted: the host no longer has it
         const outs = plain({ ...props, files: seen.files, services: seen.services });
         const { hostKeyFingerprint: _, ...inputs } = outs;
         return { id, props: outs, inputs: plain(inputs) };

@@ -1,7 +1,7 @@
 import { runChecked } from "../ssh/exec";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect } from "../ssh/pool";
-import { sha256 } from "./changes";
+import { normalMode, sha256 } from "./changes";
 import { FileSpec, ServiceSpec } from "./desired";
 import { fillSecrets, redactSecrets } from "./secrets";
 import { prepareReadOnly } from "./steps/prepare";
@@ -37,7 +37,15 @@ export async function inspectHost(
             const { stdout } = await runChecked(conn, `cat "$1"`, { args: [f.path], step: `read ${f.path}` });
             content = redactSecrets(stdout, secrets);
         }
-        observedFiles.push({ ...f, content, mode: modeLike(f.mode, now.mode), owner: now.owner, group: now.group });
+        observedFiles.push(
+            stripUndefined({
+                ...f,
+                content,
+                mode: modeLike(f.mode, now.mode),
+                owner: now.owner === (f.owner ?? "root") ? f.owner : now.owner,
+                group: now.group === (f.group ?? "root") ? f.group : now.group,
+            }),
+        );
     }
     const observedServices = services.map((s) => {
         const now = snap.services[s.name];
@@ -48,10 +56,9 @@ export async function inspectHost(
     return { present: snap.present, files: observedFiles, services: observedServices };
 }
 
-/** Keeps the user's spelling ("0644" vs "644") when the mode did not change. */
+/** Keeps the user's spelling ("0644", or nothing for the default) when the mode did not change. */
 function modeLike(wanted: string | undefined, actual: string | undefined): string | undefined {
-    if (actual === undefined) return wanted;
-    if (wanted !== undefined && parseInt(wanted, 8) === parseInt(actual, 8)) return wanted;
+    if (actual === undefined || normalMode(wanted) === normalMode(actual)) return wanted;
     return actual.padStart(4, "0");
 }
 

@@ -6,8 +6,9 @@ import { originalKey, stagedPath } from "../layout";
 
 const WRITE_SCRIPT = `
 set -e
-umask 077
+umask 022 # directories it creates are world-readable, as their siblings are
 mkdir -p "$(dirname "$1")"
+umask 077 # the staged file is private until its own mode is set
 cat > "$1"
 chmod "$2" "$1"
 chown "$3:$4" "$1"
@@ -26,12 +27,17 @@ export type StagedChange = FileChange & { staged?: string; removes?: boolean };
  * nothing the services read is touched yet. A cut connection here leaves only stale siblings, which
  * the next `prepare` removes.
  */
-export async function stage(conn: PooledConnection, stateDir: string, changes: readonly FileChange[]): Promise<StagedChange[]> {
+export async function stage(
+    conn: PooledConnection,
+    stateDir: string,
+    changes: readonly FileChange[],
+    placeStaged: (target: string) => string = stagedPath,
+): Promise<StagedChange[]> {
     const out: StagedChange[] = [];
     for (const change of changes) {
         if (change.action === "write") {
             const { file, filled } = change;
-            const staged = stagedPath(file.path);
+            const staged = placeStaged(file.path);
             await runChecked(conn, WRITE_SCRIPT, {
                 args: [staged, file.mode ?? DEFAULT_FILE_MODE, file.owner ?? "root", file.group ?? "root"],
                 stdin: filled,

@@ -1,0 +1,181 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { FileSpec } from "../provider/host/desired";
+import { planKeepalived, KeepalivedPlan } from "../provider/plan/keepalived";
+import {
+    GlobalDefsSpec,
+    KEEPALIVED_CONF_PATH,
+    KeepalivedClusterSpec,
+    KeepalivedScriptFile,
+    VirtualServerSpec,
+    VrrpInstanceSpec,
+    VrrpScriptSpec,
+    vipOf,
+} from "../provider/plan/keepalivedModel";
+import { validateKeepalived, vridConflicts } from "../provider/plan/keepalivedValidate";
+import { keepalivedFiles, secretsForKeepalived } from "../provider/render/keepalived";
+import { ConnectionArgs } from "./connection";
+import { HostCheck, HostConfig } from "./hostConfig";
+import { failOnIssues } from "./issues";
+
+/** One keepalived host. */
+export interface KeepalivedNodeArgs {
+    /** The node's name: names its child resources and is what `instances[].master` refers to. */
+    name: string;
+    /** How to reach the host. */
+    connection: pulumi.Input<ConnectionArgs>;
+    /** The node's own address on the VRRP interface (unicast source, peers' target). */
+    address: pulumi.Input<string>;
+    /** The VRRP interface, e.g. "eth0". */
+    interface: pulumi.Input<string>;
+    /** The interface's address with its prefix, e.g. "10.0.0.11/24": VIPs must lie inside it. Defaults to `address` when it has a prefix. */
+    interfaceCidr?: pulumi.Input<string>;
+    /** `router_id` for this node. Defaults to the node's name. */
+    routerId?: pulumi.Input<string>;
+}
+
+/** VRRP authentication; the password is a secret and never appears in a rendered file. */
+export interface VrrpAuthArgs {
+    /** PASS (plain text on the wire) or AH. */
+    type: "PASS" | "AH";
+    /** At most 8 characters: keepalived uses only the first 8. */
+    password: pulumi.Input<string>;
+}
+
+/** A VRRP instance: see the fields of `VrrpInstanceSpec`; only the password may be an Output. */
+export type VrrpInstanceArgs = Omit<VrrpInstanceSpec, "auth"> & {
+    /** Authentication of the instance's adverts. Defaults to none. */
+    auth?: VrrpAuthArgs;
+};
+
+export interface KeepalivedClusterArgs {
+    /** The hosts, in order: the order breaks ties in derived priorities. */
+    nodes: KeepalivedNodeArgs[];
+    /** The VRRP instances (two with different `master`s make a dual-master pair). */
+    instances: VrrpInstanceArgs[];
+    /** LVS virtual servers, the same on every node. Defaults to none. */
+    virtualServers?: VirtualServerSpec[];
+    /** keepalived's `global_defs`. Defaults to `router_id` only. */
+    globalDefs?: GlobalDefsSpec;
+    /** `vrrp_script` checks by name, used through `instances[].trackScripts`. Defaults to none. */
+    scripts?: Record<string, VrrpScriptSpec>;
+    /** Files shipped to every node with the config (notify or check scripts). Defaults to none. */
+    scriptFiles?: KeepalivedScriptFile[];
+    /** Install keepalived where it is missing. Defaults to true. */
+    ensurePackages?: pulumi.Input<boolean>;
+    /** After apply, check that each preempting instance's VIPs are on the node that should hold them. Defaults to true. */
+    verifyVips?: boolean;
+}
+
+/** Clusters declared in this program, for the VRID-per-segment rule across clusters. */
+const declared: pulumi.Output<{ name: string; spec: KeepalivedClusterSpec }>[] = [];
+
+/**
+ * A keepalived VRRP cluster: one rendered keepalived.conf per node, config-tested on every node before
+ * any node changes, then applied to the backups and last to the masters, reloaded (not restarted).
+ */
+export class KeepalivedCluster extends pulumi.ComponentResource {
+    /** Each node's keepalived.conf as rendered (passwords as placeholders): what preview diffs show. */
+    readonly configs: pulumi.Output<Record<string, string>>;
+    /** Which node holds each instance's VIPs when every node is up. */
+    readonly expectedHolders: pulumi.Output<Record<string, string>>;
+    /** Per instance, the longest a backup waits before it takes over from a crashed master, in seconds. */
+    readonly failoverBoundSeconds: pulumi.Output<Record<string, number>>;
+    /** What the planner decided on the user's behalf (e.g. state BACKUP for nopreempt). */
+    readonly notes: pulumi.Output<string[]>;
+
+    constructor(name: string, args: KeepalivedClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pulumi-onprem:index:KeepalivedCluster", name, {}, opts);
+        if (args.nodes.length === 0) throw new pulumi.ResourceError(`KeepalivedCluster ${name}: \`nodes\` must name at least one host`, this);
+
+        const nodes = pulumi.all(
+            args.nodes.map((n) =>
+                pulumi.all([n.address, n.interface, n.interfaceCidr, n.routerId]).apply(([address, iface, interfaceCidr, routerId]) =>
+                    strip({ name: n.name, address, interface: iface, interfaceCidr, routerId }),
+                ),
+            ),
+        );
+        const passwords = pulumi.all(args.instances.map((i) => i.auth?.password ?? ""));
+        const specWith = (pw: string[] | undefined) =>
+            nodes.apply((ns) =>
+                strip({
+                    nodes: ns,
+                    instances: args.instances.map((i, k) => strip({ ...i, auth: i.auth && { type: i.auth.type, password: pw ? pw[k] : "********" } })),
+                    virtualServers: args.virtualServers,
+                    globalDefs: args.globalDefs,
+                    scripts: args.scripts,
+                    scriptFiles: args.scriptFiles,
+                }) as KeepalivedClusterSpec,
+            );
+        // Passwords are checked in a secret output; the rest renders from a copy without them, so
+        // the rendered configs stay readable in previews.
+        const secretSpec = passwords.apply((pw) => specWith(pw));
+        const validated = pulumi.unsecret(secretSpec.apply((spec) => failOnIssues(`KeepalivedCluster ${name}`, validateKeepalived(spec), this)));
+        const publicSpec = specWith(undefined);
+
+        const mine = publicSpec.apply((spec) => ({ name, spec }));
+        const others = declared.slice();
+        declared.push(mine);
+        const crossChecked = pulumi.all([mine, ...others]).apply((all) => failOnIssues(`KeepalivedCluster ${name}`, vridConflicts(all).filter((c) => c.cluster === name), this));
+
+        const plan = pulumi.all([validated, crossChecked, publicSpec]).apply(([, , spec]) => ({ spec, plan: planKeepalived(spec) }));
+        const secrets = secretSpec.apply(secretsForKeepalived);
+
+        const children = args.nodes.map((node) => {
+            const files = plan.apply(({ spec, plan: p }) => keepalivedFiles(spec, p, node.name));
+            const hostArgs = {
+                connection: node.connection,
+                kind: "keepalived",
+                files,
+                secrets,
+                packages: [{ name: "keepalived" }],
+                ensurePackages: args.ensurePackages,
+                validators: [{ description: "keepalived config test (keepalived -t)", command: `keepalived -t -f {{staged:${KEEPALIVED_CONF_PATH}}}` }],
+                services: [{ name: "keepalived", onChange: "reload" as const, state: "running" as const, enabled: true }],
+                verifiers: args.verifyVips === false ? [] : plan.apply(({ spec, plan: p }) => vipChecks(spec, p, node.name)),
+            };
+            return { node, hostArgs };
+        });
+
+        // Phase 1: every node's config passes `keepalived -t` before any node changes.
+        const checks = children.map(({ node, hostArgs }) => new HostCheck(`${name}-${node.name}-check`, hostArgs, { parent: this }));
+        // Phase 2: nodes that master no instance; phase 3: the masters, so VIPs move once at most.
+        const masters = new Set(args.instances.map((i) => intendedMaster(i, args.nodes.map((n) => n.name))));
+        const apply = (group: typeof children, dependsOn: pulumi.Resource[]) =>
+            group.map(({ node, hostArgs }) => new HostConfig(`${name}-${node.name}`, hostArgs, { parent: this, dependsOn }));
+        const backups = apply(children.filter((c) => !masters.has(c.node.name)), checks);
+        apply(children.filter((c) => masters.has(c.node.name)), [...checks, ...backups]);
+
+        this.configs = plan.apply(({ spec, plan: p }) =>
+            Object.fromEntries(spec.nodes.map((n) => [n.name, keepalivedFiles(spec, p, n.name).find((f) => f.path === KEEPALIVED_CONF_PATH)!.content])),
+        );
+        this.expectedHolders = plan.apply(({ plan: p }) => p.expectedHolder);
+        this.failoverBoundSeconds = plan.apply(({ plan: p }) => p.failoverBoundSeconds);
+        this.notes = plan.apply(({ plan: p }) => p.notes);
+        this.registerOutputs({ configs: this.configs, expectedHolders: this.expectedHolders, failoverBoundSeconds: this.failoverBoundSeconds, notes: this.notes });
+    }
+}
+
+/** The node an instance's config makes master, known at program time (child order depends on it). */
+function intendedMaster(instance: VrrpInstanceArgs, nodeNames: string[]): string {
+    if (instance.master) return instance.master;
+    if (instance.priorities) return Object.entries(instance.priorities).sort(([, a], [, b]) => b - a)[0]?.[0] ?? nodeNames[0];
+    return nodeNames[0];
+}
+
+/** On the node that should hold them, each preempting instance's VIPs are present. */
+function vipChecks(spec: KeepalivedClusterSpec, plan: KeepalivedPlan, node: string) {
+    return spec.instances
+        .filter((i) => i.preempt !== false && i.preemptDelay === undefined && plan.expectedHolder[i.name] === node)
+        .flatMap((i) =>
+            i.vips.map((v) => {
+                const address = vipOf(v).address.split("/")[0];
+                return { description: `${i.name} holds VIP ${address}`, command: `[ -n "$(ip -o addr show to ${address})" ]`, attempts: 40, intervalMs: 500 };
+            }),
+        );
+}
+
+function strip<T extends object>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+export type { FileSpec };
