@@ -24,15 +24,19 @@ PACKAGES=(openssh-server openssh-client keepalived openvswitch-switch docker-reg
 # executables whose processes mean "the service runs".
 declare -A SERVICE=([openssh-server]=ssh [keepalived]=keepalived
                     [openvswitch-switch]=openvswitch-switch [docker-registry]=docker-registry)
-DAEMON_EXES=(/usr/sbin/sshd /usr/sbin/keepalived /usr/sbin/ovs-vswitchd /usr/sbin/ovsdb-server
+# (/usr/sbin/ovs-vswitchd is an alternatives symlink to one of the /usr/lib ones)
+DAEMON_EXES=(/usr/sbin/sshd /usr/sbin/keepalived /usr/sbin/ovsdb-server /usr/sbin/ovs-vswitchd
+             /usr/lib/openvswitch-switch/ovs-vswitchd /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
              /usr/bin/docker-registry)
 
 die() { echo "install-packages: $*" >&2; exit 1; }
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q ' ok installed$'; }
-
+# one dpkg-query for all (it exits 1 when it knows some name not at all)
+installed=" $(dpkg-query -W -f='${db:Status-Status}:${Package} ' "${PACKAGES[@]}" 2>/dev/null || true) "
 missing=()
-for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+for p in "${PACKAGES[@]}"; do
+  case $installed in *" installed:$p "*) ;; *) missing+=("$p") ;; esac
+done
 
 if [ "${1:-}" = --check ]; then
   [ ${#missing[@]} -eq 0 ] || { echo "missing packages: ${missing[*]}" >&2; exit 1; }

@@ -47,10 +47,12 @@ usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0
 ENV_NAME=${LAB_NAME-}; ENV_NET=${LAB_NET-}
 LAB_DIR=${LAB_DIR:-/tmp/pulumi-onprem-lab}
 [[ $LAB_DIR == /* ]] || LAB_DIR=$PWD/$LAB_DIR
+[[ $LAB_DIR =~ ^[A-Za-z0-9._/+-]+$ ]] || die "LAB_DIR '$LAB_DIR': only letters, digits and ._/+- please (it goes into mount options)"
 LAB_NAME=${LAB_NAME:-op}
 LAB_NET=${LAB_NET:-10.77}
 STATE=$LAB_DIR/lab.env
 if [ -f "$STATE" ]; then
+  rec_name=$LAB_NAME; rec_net=$LAB_NET
   while IFS='=' read -r k v; do
     case $k in LAB_NAME) rec_name=$v ;; LAB_NET) rec_net=$v ;; esac
   done < "$STATE"
@@ -72,16 +74,14 @@ BASE=$LAB_DIR/base                 # lab-wide lower layers, shared by all hosts
 KEY=$LAB_DIR/keys/id_ed25519
 INVENTORY=$LAB_DIR/inventory.json
 
-host_address()  { echo "$LAB_NET.0.$((10 + $1))"; }
-host_underlay() { echo "$LAB_NET.1.$((10 + $1))/24"; }
+# ---- helpers: bash builtins wherever they run per host or in a polling loop;
+# ---- starting a process costs 5-20 ms on a small busy machine
 
-# ---- helpers (builtins only where they run per host: a process start costs
-# ---- 10-20 ms on a busy small machine)
 # hosts recorded in LAB_DIR, in order: op1 op2 ... op10
 recorded_hosts() {
   local d nums=()
   for d in "$HOSTS_DIR"/"$LAB_NAME"*; do
-    [[ ${d##*/} =~ ^$LAB_NAME([0-9]+)$ ]] && nums[BASH_REMATCH[1]]=1
+    [[ ${d##*/} =~ ^${LAB_NAME}([0-9]+)$ ]] && nums[BASH_REMATCH[1]]=1
   done
   for d in "${!nums[@]}"; do echo "$LAB_NAME$d"; done    # indexed arrays iterate in order
 }
@@ -89,7 +89,7 @@ recorded_hosts() {
 lab_netns() {
   local f
   for f in /run/netns/"$LAB_NAME"*; do
-    [[ ${f##*/} =~ ^$LAB_NAME[0-9]+$ ]] && echo "${f##*/}"
+    [[ ${f##*/} =~ ^${LAB_NAME}[0-9]+$ ]] && echo "${f##*/}"
   done
   return 0
 }
@@ -109,19 +109,42 @@ is_host_unshare() {
 # does something in the netns of PID listen on ADDRESS:22? (reads the netns's
 # /proc/PID/net/tcp: no process start, no connection attempt)
 sshd_listens() {
-  local pid=$1 a b c d hex_le hex_be tcp
+  local pid=$1 a b c d hex_le hex_be tcp=""
   IFS=. read -r a b c d <<< "$2"
   printf -v hex_le '%02X%02X%02X%02X' "$d" "$c" "$b" "$a"
   printf -v hex_be '%02X%02X%02X%02X' "$a" "$b" "$c" "$d"
-  IFS= read -r -d '' tcp < "/proc/$pid/net/tcp" 2>/dev/null || true
+  IFS= read -r -d '' tcp 2>/dev/null < "/proc/$pid/net/tcp" || true
   [[ $tcp == *" $hex_le:0016 00000000:0000 0A "* || $tcp == *" $hex_be:0016 00000000:0000 0A "* ]]
 }
 
-tcp_answers() {   # tcp_answers ADDRESS PORT: a TCP connection is accepted there
-  timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+# proc_state PID: running | zombie | gone
+proc_state() {
+  local stat
+  IFS= read -r stat 2>/dev/null < "/proc/$1/stat" || { echo gone; return; }
+  stat=${stat##*) }                      # after "pid (comm) "; comm may hold spaces
+  case ${stat:0:1} in Z|X) echo zombie ;; *) echo running ;; esac
 }
 
-json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+# is PID (still) the PID 1 of some PID namespace? (guards against a recycled pid)
+is_ns_init() {
+  local k v
+  while IFS=$'\t' read -r k v; do
+    [ "$k" = NSpid: ] && { [[ $v == *$'\t1' ]]; return; }
+  done 2>/dev/null < "/proc/$1/status"
+  return 1
+}
+
+ppid_of() {
+  local k v
+  while IFS=$'\t' read -r k v; do [ "$k" = PPid: ] && { echo "$v"; return; }; done 2>/dev/null < "/proc/$1/status"
+}
+
+# tcp_answers ADDRESS...: each accepts a TCP connection on port 22 (one process
+# for all; the timeout covers an address nobody answers ARP for)
+tcp_answers() {
+  timeout 5 bash -c 'for a; do exec 3<>"/dev/tcp/$a/22" && exec 3>&- || exit 1; done' _ "$@" 2>/dev/null
+}
+
 elapsed() { local us=$(( ${EPOCHREALTIME/./} - ${1/./} )); printf '%d.%02d' $((us / 1000000)) $((us % 1000000 / 10000)); }
 
 # ---- install ----------------------------------------------------------------
@@ -138,25 +161,31 @@ cmd_install() { need_root; bash "$HERE/install-packages.sh"; }
 #              lab key
 # Made once per 'up' instead of running useradd in every host.
 prepare_base() {
-  local n=$1 i u id days shadow_root
+  local n=$1 i u d id days name x num rest pubkey root_locked=0
+  local -A uid_of=() used=()
   rm -rf "$BASE"
-  mkdir -p "$BASE"/etc/{ssh,sudoers.d,lab-systemd/enabled} "$BASE"/home "$BASE"/root/.ssh "$LAB_DIR/keys" "$LAB_DIR/bin"
-  chmod 0700 "$BASE/root" "$BASE/root/.ssh"; chmod 0750 "$BASE/etc/sudoers.d"
+  mkdir -p "$BASE"/etc/{ssh,sudoers.d,lab-systemd/enabled} "$BASE"/root/.ssh "$BASE"/home \
+    "$LAB_DIR/keys" "$LAB_DIR/bin"
   [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C "pulumi-onprem-lab-$LAB_NAME" -f "$KEY"
-  install -m 0755 "$HERE/shim/systemctl" "$LAB_DIR/bin/systemctl"
-
+  read -r pubkey < "$KEY.pub"
+  cp "$HERE/shim/systemctl" "$LAB_DIR/bin/systemctl"
   cp -p /etc/passwd /etc/group /etc/shadow /etc/gshadow "$BASE/etc/"
-  days=$((EPOCHSECONDS / 86400))
-  id=1000
+  cp /usr/share/base-files/dot.bashrc "$BASE/root/.bashrc"
+  cp /usr/share/base-files/dot.profile "$BASE/root/.profile"
+
+  # ops and guest as useradd would make them (first id >= 1000 free as uid and
+  # gid), without running useradd in every host
+  while IFS=: read -r name x num rest; do uid_of[$name]=$num; used[$num]=1; done < /etc/passwd
+  while IFS=: read -r name x num rest; do used[$num]=1; done < /etc/group
+  days=$((EPOCHSECONDS / 86400)); id=1000
   for u in ops guest; do
-    if grep -q "^$u:" /etc/passwd; then
+    if [ -n "${uid_of[$u]:-}" ]; then
       grep -q "^$u:[^:]*:[0-9]*:[0-9]*:[^:]*:/home/$u:" /etc/passwd \
         || die "user $u exists on this machine with a home other than /home/$u"
       continue
     fi
-    # first id >= 1000 free as uid and gid, as useradd would pick
-    while cut -d: -f3 /etc/passwd "$BASE/etc/passwd" | grep -qx "$id" \
-       || cut -d: -f3 /etc/group "$BASE/etc/group" | grep -qx "$id"; do id=$((id + 1)); done
+    while [ -n "${used[$id]:-}" ]; do id=$((id + 1)); done
+    used[$id]=1; uid_of[$u]=$id
     echo "$u:x:$id:$id::/home/$u:/bin/bash" >> "$BASE/etc/passwd"
     echo "$u:x:$id:" >> "$BASE/etc/group"
     echo "$u:!::" >> "$BASE/etc/gshadow"
@@ -164,57 +193,59 @@ prepare_base() {
     # refuses key logins to locked accounts
     echo "$u:*:$days:0:99999:7:::" >> "$BASE/etc/shadow"
   done
-  shadow_root=$(grep '^root:' "$BASE/etc/shadow" | cut -d: -f2)
-  [[ $shadow_root != '!'* ]] || sed -i 's/^root:![^:]*:/root:*:/' "$BASE/etc/shadow"
-
+  while IFS=: read -r name x rest; do
+    [ "$name" = root ] && [[ $x == '!'* ]] && root_locked=1
+  done < /etc/shadow
+  [ $root_locked = 0 ] || sed -i 's/^root:![^:]*:/root:*:/' "$BASE/etc/shadow"
   echo 'ops ALL=(ALL) NOPASSWD:ALL' > "$BASE/etc/sudoers.d/ops"
-  chmod 0440 "$BASE/etc/sudoers.d/ops"
-  touch "$BASE/etc/lab-systemd/enabled/ssh"
-  # whiteouts (0/0 character devices): hosts do not see the machine's host keys
-  for i in /etc/ssh/ssh_host_*; do [ -e "$i" ] && mknod "$BASE$i" c 0 0; done
+  : > "$BASE/etc/lab-systemd/enabled/ssh"          # for the shim: ssh is enabled
   {
     printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n'
     printf '%s\tlab-gateway\n' "$LAB_NET.0.1"
-    for ((i = 1; i <= n; i++)); do printf '%s\t%s\n' "$(host_address "$i")" "$LAB_NAME$i"; done
+    for ((i = 1; i <= n; i++)); do printf '%s\t%s\n' "$LAB_NET.0.$((10 + i))" "$LAB_NAME$i"; done
   } > "$BASE/etc/hosts"
 
-  install -m 0644 /usr/share/base-files/dot.bashrc "$BASE/root/.bashrc"
-  install -m 0644 /usr/share/base-files/dot.profile "$BASE/root/.profile"
-  install -m 0600 "$KEY.pub" "$BASE/root/.ssh/authorized_keys"
-  for u in ops guest; do
-    id=$(grep "^$u:" "$BASE/etc/passwd" | cut -d: -f3,4)
-    cp -a /etc/skel "$BASE/home/$u"
-    mkdir -m 0700 "$BASE/home/$u/.ssh"
-    install -m 0600 "$KEY.pub" "$BASE/home/$u/.ssh/authorized_keys"
-    chmod 0750 "$BASE/home/$u"
-    chown -R "$id" "$BASE/home/$u"
+  # homes: /etc/skel (root: stock dotfiles) plus the lab key
+  cp -a /etc/skel "$BASE/home/ops"; cp -a /etc/skel "$BASE/home/guest"
+  mkdir "$BASE/home/ops/.ssh" "$BASE/home/guest/.ssh"
+  for d in "$BASE/root" "$BASE/home/ops" "$BASE/home/guest"; do
+    echo "$pubkey" > "$d/.ssh/authorized_keys"
   done
+  chown -R "${uid_of[ops]}:${uid_of[ops]}" "$BASE/home/ops"
+  chown -R "${uid_of[guest]}:${uid_of[guest]}" "$BASE/home/guest"
+  chmod 0700 "$BASE/root" "$BASE/root/.ssh" "$BASE/home/ops/.ssh" "$BASE/home/guest/.ssh"
+  chmod 0600 "$BASE/root/.ssh/authorized_keys" "$BASE"/home/{ops,guest}/.ssh/authorized_keys
+  chmod 0750 "$BASE/etc/sudoers.d" "$BASE/home/ops" "$BASE/home/guest"
+  chmod 0440 "$BASE/etc/sudoers.d/ops"
+  chmod 0755 "$LAB_DIR/bin/systemctl"
+
+  # whiteouts (0/0 character devices) hide the machine's own SSH host keys
+  for i in /etc/ssh/ssh_host_*; do [ -e "$i" ] && mknod "$BASE$i" c 0 0 & done
+  wait
 }
 
 # ---- up: per-host files (written into the host's upper layers before it starts)
 prepare_host() {
-  local i=$1 h=$LAB_NAME$1 addr hd uuid
-  addr=$(host_address "$i"); hd=$HOSTS_DIR/$h
+  local i=$1 h=$LAB_NAME$1 addr=$LAB_NET.0.$((10 + $1)) hd=$HOSTS_DIR/$LAB_NAME$1 uuid
   echo "$addr" > "$hd/address"
   echo "$h" > "$hd/upper/etc/hostname"
   read -r uuid < /proc/sys/kernel/random/uuid
   echo "${uuid//-/}" > "$hd/upper/etc/machine-id"      # OVS and others key on it
-  cat > "$hd/upper/etc/ssh/sshd_config" <<EOF
-# lab host $h: management address only, keys only
-ListenAddress $addr
-HostKey /etc/ssh/ssh_host_ed25519_key
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-PidFile /run/sshd.pid
-# tests open many connections at once; the default 10:30:100 drops some
-MaxStartups 100:30:200
-MaxSessions 100
-AcceptEnv LANG LC_*
-Subsystem sftp /usr/lib/openssh/sftp-server
-EOF
+  printf '%s\n' > "$hd/upper/etc/ssh/sshd_config" \
+    "# lab host $h: management address only, keys only" \
+    "ListenAddress $addr" \
+    "HostKey /etc/ssh/ssh_host_ed25519_key" \
+    "PermitRootLogin prohibit-password" \
+    "PubkeyAuthentication yes" \
+    "PasswordAuthentication no" \
+    "KbdInteractiveAuthentication no" \
+    "UsePAM no" \
+    "PidFile /run/sshd.pid" \
+    "# tests open many connections at once; the default 10:30:100 drops some" \
+    "MaxStartups 100:30:200" \
+    "MaxSessions 100" \
+    "AcceptEnv LANG LC_*" \
+    "Subsystem sftp /usr/lib/openssh/sftp-server"
   write_fstab "$h" > "$hd/fstab"
 }
 
@@ -260,7 +291,7 @@ prepare_hosts_dirs() {   # all hosts' upper/work dirs, a few processes in all
 
 # ---- up -----------------------------------------------------------------------
 cmd_up() {
-  local recreate=0 n=3 i h addr upid pid1 t0 deadline pending still
+  local recreate=0 n=3 i h p addr upid pid1 t0 deadline pending still keygens addrs
   while [ $# -gt 0 ]; do
     case $1 in
       --recreate) recreate=1 ;;
@@ -273,7 +304,7 @@ cmd_up() {
 
   if lab_exists; then
     [ $recreate = 1 ] || die "lab '$LAB_NAME' already exists (LAB_DIR=$LAB_DIR); run 'lab.sh down' first or use 'lab.sh up --recreate $n'"
-    cmd_down
+    cmd_down --no-reap-wait
   fi
   bash "$HERE/install-packages.sh" --check 2>/dev/null || bash "$HERE/install-packages.sh"
 
@@ -290,18 +321,21 @@ cmd_up() {
 
   t0=$EPOCHREALTIME
   trap 'up_failed' EXIT                 # from here on, a failure tears down what was made
-  mkdir -p "$HOSTS_DIR"; chmod 0755 "$LAB_DIR"
+  rm -rf "$HOSTS_DIR" "$BASE"          # leftovers of a lab that died without 'down'
+  mkdir -p "$HOSTS_DIR"
   printf 'LAB_NAME=%s\nLAB_NET=%s\n' "$LAB_NAME" "$LAB_NET" > "$STATE"
 
   prepare_base "$n"
   prepare_hosts_dirs "$n"
+  keygens=()
   for ((i = 1; i <= n; i++)); do
     h=$LAB_NAME$i
     prepare_host "$i"
     # each host its own ed25519 host key (only that type is offered)
     ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$HOSTS_DIR/$h/upper/etc/ssh/ssh_host_ed25519_key" &
+    keygens+=($!)
   done
-  wait || die "up: generating host keys failed"
+  for p in "${keygens[@]}"; do wait "$p" || die "up: generating host keys failed"; done
 
   # bridges, namespaces, veth pairs: one ip process for all of it
   {
@@ -322,7 +356,7 @@ cmd_up() {
 
   # start every host's PID 1; they come up in parallel
   for ((i = 1; i <= n; i++)); do
-    h=$LAB_NAME$i; addr=$(host_address "$i")
+    h=$LAB_NAME$i; addr=$LAB_NET.0.$((10 + i))
     # setsid: outside our session, so a Ctrl-C at the caller leaves the lab alone;
     # env -i: hosts do not inherit the caller's environment; setsid, env and
     # ip netns exec all exec(), so $! is the unshare process. 8>&-: our lock.
@@ -336,12 +370,12 @@ cmd_up() {
 
   # wait until every sshd listens (or its host died)
   deadline=$((EPOCHSECONDS + SSH_WAIT))
-  pending=$(seq 1 "$n")
+  pending=""; for ((i = 1; i <= n; i++)); do pending+=" $i"; done
   while :; do
     still=""
     for i in $pending; do
-      h=$LAB_NAME$i; upid=$(< "$HOSTS_DIR/$h/unshare.pid")
-      sshd_listens "$upid" "$(host_address "$i")" && continue
+      h=$LAB_NAME$i; read -r upid < "$HOSTS_DIR/$h/unshare.pid"
+      sshd_listens "$upid" "$LAB_NET.0.$((10 + i))" && continue
       if ! kill -0 "$upid" 2>/dev/null; then
         sed 's/^/  /' "$HOSTS_DIR/$h/init.log" >&2
         die "up: host $h died while starting (its log above)"
@@ -355,16 +389,18 @@ cmd_up() {
     sleep 0.01
   done
 
+  addrs=()
   for ((i = 1; i <= n; i++)); do
-    h=$LAB_NAME$i; upid=$(< "$HOSTS_DIR/$h/unshare.pid")
+    h=$LAB_NAME$i; read -r upid < "$HOSTS_DIR/$h/unshare.pid"
     is_host_unshare "$upid" "$h" || die "up: pid $upid is not the unshare process of $h"
     # the host's PID 1 (child of unshare), for 'exec' and the inventory
-    pid1=$(< "/proc/$upid/task/$upid/children"); pid1=${pid1%% *}
+    read -r pid1 _ < "/proc/$upid/task/$upid/children" || true
     [ -n "$pid1" ] || die "up: no PID 1 under unshare $upid ($h)"
     echo "$pid1" > "$HOSTS_DIR/$h/init1.pid"
-    # from the machine, as the tests will connect
-    tcp_answers "$(host_address "$i")" 22 || die "up: sshd of $h does not accept connections from the machine"
+    addrs+=("$LAB_NET.0.$((10 + i))")
   done
+  # and sshd accepts connections from the machine, as the tests will connect
+  tcp_answers "${addrs[@]}" || die "up: an sshd does not accept connections from the machine"
 
   write_inventory "$n"
   trap - EXIT
@@ -375,32 +411,31 @@ up_failed() {
   local rc=$?
   trap - EXIT
   echo "lab.sh: up failed; tearing the partial lab down" >&2
-  cmd_down >&2 || true
+  cmd_down --no-reap-wait >&2 || true      # its processes are our children: reaped here
   exit $((rc == 0 ? 1 : rc))
 }
 
 write_inventory() {
-  local n=$1 i h first=1 hostkey tmp=$INVENTORY.tmp
+  local n=$1 i h a b tmp=$INVENTORY.tmp pid1
+  # every value is made by the lab: names, addresses, paths without quotes
+  # (LAB_DIR is checked), base64 keys; so no JSON escaping is needed
   {
-    printf '{\n  "name": %s,\n' "$(json_str "$LAB_NAME")"
-    printf '  "managementBridge": %s,\n  "underlayBridge": %s,\n' "$(json_str "$BR0")" "$(json_str "$BR1")"
-    printf '  "managementNetwork": %s,\n  "managementGateway": %s,\n' \
-      "$(json_str "$LAB_NET.0.0/24")" "$(json_str "$LAB_NET.0.1")"
-    printf '  "underlayNetwork": %s,\n' "$(json_str "$LAB_NET.1.0/24")"
-    printf '  "privateKeyPath": %s,\n  "hosts": [' "$(json_str "$KEY")"
+    printf '{\n  "name": "%s",\n' "$LAB_NAME"
+    printf '  "managementBridge": "%s",\n  "underlayBridge": "%s",\n' "$BR0" "$BR1"
+    printf '  "managementNetwork": "%s",\n  "managementGateway": "%s",\n' "$LAB_NET.0.0/24" "$LAB_NET.0.1"
+    printf '  "underlayNetwork": "%s",\n' "$LAB_NET.1.0/24"
+    printf '  "privateKeyPath": "%s",\n  "hosts": [' "$KEY"
     for ((i = 1; i <= n; i++)); do
       h=$LAB_NAME$i
-      read -r a b _ < "$HOSTS_DIR/$h/upper/etc/ssh/ssh_host_ed25519_key.pub"; hostkey="$a $b"
-      [ $first = 1 ] || printf ','
-      first=0
-      printf '\n    { "name": %s, "address": %s, "port": 22, "user": "root",\n' \
-        "$(json_str "$h")" "$(json_str "$(host_address "$i")")"
+      read -r a b _ < "$HOSTS_DIR/$h/upper/etc/ssh/ssh_host_ed25519_key.pub"
+      read -r pid1 < "$HOSTS_DIR/$h/init1.pid"
+      [ "$i" = 1 ] || printf ','
+      printf '\n    { "name": "%s", "address": "%s", "port": 22, "user": "root",\n' "$h" "$LAB_NET.0.$((10 + i))"
       printf '      "users": { "sudo": "ops", "unprivileged": "guest" },\n'
-      printf '      "privateKeyPath": %s,\n' "$(json_str "$KEY")"
-      printf '      "hostPublicKey": %s,\n' "$(json_str "$hostkey")"
+      printf '      "privateKeyPath": "%s",\n' "$KEY"
+      printf '      "hostPublicKey": "%s %s",\n' "$a" "$b"
       printf '      "managementInterface": "eth0", "secondInterface": "eth1",\n'
-      printf '      "underlayAddress": %s, "init1Pid": %s }' \
-        "$(json_str "$(host_underlay "$i")")" "$(< "$HOSTS_DIR/$h/init1.pid")"
+      printf '      "underlayAddress": "%s", "init1Pid": %s }' "$LAB_NET.1.$((10 + i))/24" "$pid1"
     done
     printf '\n  ]\n}\n'
   } > "$tmp"
@@ -410,7 +445,7 @@ write_inventory() {
 # ---- down -------------------------------------------------------------------
 cmd_down() {
   need_root
-  local h p pids=() hosts=() deadline left batch="" ns
+  local h p pids=() hosts=() deadline left batch=""
   mapfile -t hosts < <( { recorded_hosts; lab_netns; } | sort -u)
 
   # 1. SIGKILL each host's unshare process (it ignores SIGTERM). --kill-child
@@ -429,18 +464,14 @@ cmd_down() {
   done
   [ ${#pids[@]} = 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
 
-  # 2. wait until they are gone (PID 1 goes last in a PID namespace) and until
-  #    their parents have reaped them
-  deadline=$((EPOCHSECONDS + 10))
-  for p in "${pids[@]}"; do
-    while [ -e "/proc/$p" ] && [ "$EPOCHSECONDS" -lt "$deadline" ]; do sleep 0.01; done
-  done
+  # 2. wait until they have died (a PID 1 dies after the rest of its namespace)
   for h in "${hosts[@]}"; do
     p=$(cat "$HOSTS_DIR/$h/init1.pid" 2>/dev/null || true)
-    [ -z "$p" ] || while [ -e "/proc/$p" ] && [ "$EPOCHSECONDS" -lt "$deadline" ] \
-                         && [ "$(sed -n 's/^NSpid:.*\t1$/init/p' "/proc/$p/status" 2>/dev/null)" = init ]; do
-      sleep 0.01
-    done
+    [ -n "$p" ] && is_ns_init "$p" && pids+=("$p")       # not a recycled pid
+  done
+  deadline=$((EPOCHSECONDS + 10))
+  for p in "${pids[@]}"; do
+    while [ "$(proc_state "$p")" = running ] && [ "$EPOCHSECONDS" -lt "$deadline" ]; do sleep 0.01; done
   done
   #    processes still in a lab netns were not started by the lab (e.g. an 'ip
   #    netns exec' from a test): not ours to kill, but worth a word
@@ -466,7 +497,17 @@ cmd_down() {
     || echo "lab.sh: warning: some links or namespaces could not be removed" >&2
 
   # 4. files; the key pair stays (one per lab, reused by the next 'up')
-  rm -rf "$HOSTS_DIR" "$BASE" "$LAB_DIR/bin" "$INVENTORY" "$INVENTORY.tmp" "$STATE"
+  rm -rf "$HOSTS_DIR" "$BASE" "${LAB_DIR:?}/bin" "$INVENTORY" "$INVENTORY.tmp" "$STATE"
+
+  # 5. the dead unshare processes and PID 1s are zombies until their parent,
+  #    the machine's init, reaps them; they hold nothing, but 'ps' lists them
+  #    as <defunct> until then. Wait for that, except when 'up --recreate' goes on.
+  if [ "${1:-}" != --no-reap-wait ]; then
+    deadline=$((EPOCHSECONDS + 5))
+    for p in "${pids[@]}"; do
+      while [ "$(proc_state "$p")" = zombie ] && [ "$EPOCHSECONDS" -lt "$deadline" ]; do sleep 0.02; done
+    done
+  fi
   say "lab '$LAB_NAME' is down"
 }
 
@@ -482,7 +523,7 @@ cmd_status() {
     upid=$(cat "$HOSTS_DIR/$h/unshare.pid" 2>/dev/null || echo 0)
     pid1=$(cat "$HOSTS_DIR/$h/init1.pid" 2>/dev/null || echo '?')
     if is_host_unshare "$upid" "$h"; then alive=yes; else alive=no; rc=1; fi
-    if [ "$addr" != '?' ] && tcp_answers "$addr" 22; then sshd=answers; else sshd="no answer"; rc=1; fi
+    if [ "$addr" != '?' ] && tcp_answers "$addr"; then sshd=answers; else sshd="no answer"; rc=1; fi
     printf '%-8s %-15s %-9s %-8s %s\n' "$h" "$addr" "$pid1" "$alive" "$sshd"
   done
   [ -n "$hosts" ] || { echo "(no hosts recorded)"; rc=1; }
@@ -498,10 +539,10 @@ cmd_exec() {
   [[ $h =~ ^[0-9]+$ ]] && h=$LAB_NAME$h
   [ "${1:-}" = -- ] && shift
   [ $# -gt 0 ] || set -- bash -l
-  upid=$(cat "$HOSTS_DIR/$h/unshare.pid" 2>/dev/null) || die "exec: no host '$h' in lab '$LAB_NAME' (LAB_DIR=$LAB_DIR)"
-  pid1=$(cat "$HOSTS_DIR/$h/init1.pid" 2>/dev/null) || die "exec: host '$h' has no recorded PID 1"
-  is_host_unshare "$upid" "$h" && [ "$(sed -n 's/^PPid:\t//p' "/proc/$pid1/status" 2>/dev/null)" = "$upid" ] \
-    || die "exec: host '$h' is not running"
+  read -r upid 2>/dev/null < "$HOSTS_DIR/$h/unshare.pid" || die "exec: no host '$h' in lab '$LAB_NAME' (LAB_DIR=$LAB_DIR)"
+  read -r pid1 2>/dev/null < "$HOSTS_DIR/$h/init1.pid" || die "exec: host '$h' has no recorded PID 1"
+  # still ours: the recorded unshare, and PID 1 its child
+  is_host_unshare "$upid" "$h" && [ "$(ppid_of "$pid1")" = "$upid" ] || die "exec: host '$h' is not running"
   # a clean environment, as in an SSH session; the exit code is CMD's
   exec nsenter --target "$pid1" --net --mount --uts --ipc --pid --root --wd -- \
     env -i PATH=$CLEAN_PATH HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "$@"
@@ -510,7 +551,7 @@ cmd_exec() {
 # ---- main ---------------------------------------------------------------------
 cmd=${1:-}; [ $# -gt 0 ] && shift
 case $cmd in
-  up|down|install)
+  up|down)
     # one changing lab.sh at a time per LAB_DIR (the lock goes with this process)
     mkdir -p "$LAB_DIR"
     exec 8>>"$LAB_DIR/.lock"
