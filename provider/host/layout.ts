@@ -7,6 +7,9 @@ import * as path from "path";
  */
 export const STATE_ROOT = "/var/lib/pulumi-onprem";
 
+/** Directories the engine created on this host, for any resource: removed when they end up empty. */
+export const CREATED_DIRS = `${STATE_ROOT}/created-dirs`;
+
 export function stateDir(resourceId: string): string {
     return `${STATE_ROOT}/${resourceId}`;
 }

@@ -2,7 +2,7 @@ import { runChecked } from "../ssh/exec";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect } from "../ssh/pool";
 import { ServiceSpec } from "./desired";
-import { originalKey, stagedPath } from "./layout";
+import { CREATED_DIRS, originalKey, stagedPath } from "./layout";
 import { withHostLock } from "./lock";
 import { shellQuote as q } from "./shell";
 
@@ -19,20 +19,33 @@ export function renderRestoreScript(stateDir: string, paths: readonly string[], 
         `[ -e "$S/txn/pending" ] && sh "$S/txn/rollback.sh" >/dev/null 2>&1`,
         "set -e",
     ];
+    // Stop what the resource started while its config is still in place (an init script may refuse
+    // to stop a daemon whose config is gone); restart the others only once the files are back.
+    const svcFile = (s: ServiceSpec) => `"$S/orig/svc.${s.name.replace(/[^A-Za-z0-9@._-]/g, "_")}"`;
+    for (const s of services) {
+        lines.push(
+            `if [ -e ${svcFile(s)} ]; then read -r was en < ${svcFile(s)}; else was=active; en=enabled; fi`,
+            `[ "$was" = inactive ] && { systemctl stop ${q(s.name)} || true; }`,
+            `[ "$en" = disabled ] && { systemctl disable ${q(s.name)} >/dev/null 2>&1 || true; }`,
+        );
+    }
     for (const p of paths) {
         const o = `"$S/orig/${originalKey(p)}"`;
         lines.push(`if [ -e ${o} ]; then cp -a ${o} ${q(stagedPath(p))} && mv -f ${q(stagedPath(p))} ${q(p)}; elif [ -e ${o}.absent ]; then rm -f ${q(p)}; fi`);
     }
-    lines.push(`if [ -e "$S/orig/dirs" ]; then sort -r "$S/orig/dirs" | while read -r d; do rmdir "$d" 2>/dev/null || true; done; fi`);
+    const dirs = q(CREATED_DIRS);
+    lines.push(
+        `if [ -e ${dirs} ]; then`,
+        `  sort -r ${dirs} | while read -r d; do rmdir "$d" 2>/dev/null || true; done`,
+        `  while read -r d; do [ -d "$d" ] && echo "$d"; done < ${dirs} > ${dirs}.new || true`,
+        `  mv -f ${dirs}.new ${dirs}`,
+        "fi",
+    );
     for (const s of services) {
-        const n = q(s.name);
-        const file = `"$S/orig/svc.${s.name.replace(/[^A-Za-z0-9@._-]/g, "_")}"`;
+        if (s.onChange === "none") continue;
         lines.push(
-            `if [ -e ${file} ]; then read -r was en < ${file}; else was=active; en=enabled; fi`,
-            `[ "$en" = disabled ] && systemctl disable ${n} >/dev/null 2>&1 || true`,
-            s.onChange === "none"
-                ? `[ "$was" = inactive ] && systemctl stop ${n} || true`
-                : `if [ "$was" = inactive ]; then systemctl stop ${n}; else systemctl ${s.onChange === "reload" ? "reload-or-restart" : "restart"} ${n}; fi`,
+            `if [ -e ${svcFile(s)} ]; then read -r was en < ${svcFile(s)}; else was=active; fi`,
+            `[ "$was" = active ] && systemctl ${s.onChange === "reload" ? "reload-or-restart" : "restart"} ${q(s.name)}`,
         );
     }
     lines.push(`rm -rf "$S"`, "echo restored", "");

@@ -1,3 +1,5 @@
+import { createHash } from "crypto";
+
 /**
  * The connection as the provider receives it: plain values, the same shape as
  * `@pulumi/command`'s `remote.Connection`, plus the host-key options.
@@ -34,10 +36,16 @@ export function describeTarget(c: Pick<ConnectionSpec, "host" | "port" | "user">
     return `${c.user ?? DEFAULT_USER}@${c.host}${port === DEFAULT_PORT ? "" : `:${port}`}`;
 }
 
-/** Pool identity: two resources share a connection only when they would open the same session. */
+/**
+ * Pool identity: two resources share a connection only when they would open the same session with
+ * the same credentials and the same host-key policy (a connection verified against one pin must
+ * never serve a resource that pins another key).
+ */
 export function poolKey(c: ConnectionSpec): string {
     const hop = c.proxy ? ` via ${poolKey(c.proxy)}` : "";
-    return `${describeTarget(c)}${hop}`;
+    const policy = [c.password, c.privateKey, c.privateKeyPassword, c.agentSocketPath, c.hostKey, c.knownHostsPath, c.trustOnFirstUse];
+    const digest = createHash("sha256").update(JSON.stringify(policy)).digest("hex").slice(0, 12);
+    return `${describeTarget(c)}${hop} #${digest}`;
 }
 
 /** Rules the provider enforces before it dials, each naming the field. */

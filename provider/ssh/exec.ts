@@ -51,10 +51,11 @@ export async function runChecked(
 function checkSudo(conn: PooledConnection, result: RunResult): void {
     const err = result.stderr;
     if (/sudo: (a password is required|a terminal is required)/.test(err)) {
-        throw new OnpremError("Permission", `user \`${conn.user}\` needs passwordless sudo (sudo -n asked for a password)`, { host: conn.target });
+        // sudo asks for the password before it checks the rules, so "no rights" and "rights with a password" look alike.
+        throw new OnpremError("Permission", `user \`${conn.user}\` cannot run commands as root: \`sudo -n\` wants a password (give it passwordless sudo, or connect as root)`, { host: conn.target });
     }
     if (/is not in the sudoers file|is not allowed to execute|may not run sudo/.test(err)) {
-        throw new OnpremError("Permission", `user \`${conn.user}\` may not run commands as root with sudo`, { host: conn.target });
+        throw new OnpremError("Permission", `user \`${conn.user}\` cannot run commands as root: sudo refuses it`, { host: conn.target });
     }
     if (/sudo: (command )?not found/.test(err)) {
         throw new OnpremError("Permission", `user \`${conn.user}\` is not root and the host has no sudo`, { host: conn.target });

@@ -10,6 +10,7 @@ after(() => closeAll());
 test("3 files on each of 3 hosts, as 2 resources per host, open exactly 3 SSH connections", async () => {
     const hosts = inventory().hosts.slice(0, 3);
     assert.equal(hosts.length, 3);
+    for (const h of hosts) onHost(h, "rm -rf /etc/pool");
     const before = sshStats();
     const resources = hosts.flatMap((h) => [
         hostInputs(h, [{ path: "/etc/pool/a.conf", content: "a\n" }, { path: "/etc/pool/b.conf", content: "b\n" }]),

@@ -1,7 +1,7 @@
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { HostSnapshot, ServiceWork } from "../changes";
-import { backupPath, originalKey } from "../layout";
+import { backupPath, CREATED_DIRS, originalKey } from "../layout";
 import { shellQuote as q } from "../shell";
 import { StagedChange } from "./stage";
 
@@ -20,20 +20,24 @@ export function renderRollbackScript(stateDir: string, staged: readonly StagedCh
         `S=${q(stateDir)}`,
         `[ "$1" = watchdog ] || { [ -s "$S/txn/watchdog.pid" ] && kill -- -"$(cat "$S/txn/watchdog.pid")" 2>/dev/null; true; }`,
     ];
+    const before = (w: ServiceWork) => snapshot.services[w.service.name] ?? { active: false, enabled: false };
+    // Services that were not running go down first, while the config they started with is in place.
+    for (const w of services.filter((w) => !before(w).active)) lines.push(`systemctl stop ${q(w.service.name)} >/dev/null 2>&1`);
+    for (const w of services.filter((w) => w.enable && !before(w).enabled)) lines.push(`systemctl disable ${q(w.service.name)} >/dev/null 2>&1`);
     for (const c of staged) {
         const t = targetOf(c);
         lines.push(`if [ -e ${q(backupPath(t))} ]; then mv -f ${q(backupPath(t))} ${q(t)}; else rm -f ${q(t)}; fi`);
     }
     for (const d of [...snapshot.missingDirs].sort((a, b) => b.length - a.length)) lines.push(`rmdir ${q(d)} 2>/dev/null`);
-    for (const w of services) {
-        const before = snapshot.services[w.service.name] ?? { active: false, enabled: false };
+    for (const w of services.filter((w) => before(w).active)) {
         const name = q(w.service.name);
-        if (w.enable && !before.enabled) lines.push(`systemctl disable ${name} >/dev/null 2>&1`);
-        if (!before.active) lines.push(`systemctl stop ${name} >/dev/null 2>&1`);
-        else if (w.trigger && w.service.onChange === "reload") lines.push(`systemctl reload ${name} >/dev/null 2>&1 || systemctl restart ${name} >/dev/null 2>&1`);
-        else lines.push(`systemctl restart ${name} >/dev/null 2>&1`);
+        lines.push(
+            w.trigger && w.service.onChange === "reload"
+                ? `systemctl reload ${name} >/dev/null 2>&1 || systemctl restart ${name} >/dev/null 2>&1`
+                : `systemctl restart ${name} >/dev/null 2>&1`,
+        );
     }
-    lines.push(`rm -f "$S/txn/pending" "$S/txn/watchdog.pid"`, "exit 0", "");
+    lines.push(`rm -f "$S/txn/pending" "$S/txn/watchdog.pid" "$S/txn/rollback.sh"`, "exit 0", "");
     return lines.join("\n");
 }
 
@@ -54,7 +58,8 @@ export function renderSwapScript(stateDir: string, staged: readonly StagedChange
         // This transaction's backup: a hard link to the current inode, restored by a rename.
         lines.push(`rm -f ${q(backupPath(t))}; if [ -e ${q(t)} ]; then ln ${q(t)} ${q(backupPath(t))}; fi`);
     }
-    for (const d of snapshot.missingDirs) lines.push(`grep -qxF ${q(d)} "$S/orig/dirs" 2>/dev/null || echo ${q(d)} >> "$S/orig/dirs"`);
+    // Host-wide, not per resource: whichever resource leaves a directory empty removes it.
+    for (const d of snapshot.missingDirs) lines.push(`grep -qxF ${q(d)} ${q(CREATED_DIRS)} 2>/dev/null || echo ${q(d)} >> ${q(CREATED_DIRS)}`);
     for (const w of services) {
         const before = snapshot.services[w.service.name] ?? { active: false, enabled: false };
         const file = `"$S/orig/svc.${w.service.name.replace(/[^A-Za-z0-9@._-]/g, "_")}"`;
