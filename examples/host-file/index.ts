@@ -14,26 +14,28 @@ interface HostEntry {
 
 const config = new pulumi.Config();
 const hosts = config.requireObject<HostEntry[]>("hosts");
-const path = config.get("path") ?? "/etc/pulumi-onprem-demo.conf";
+const paths = config.getObject<string[]>("paths") ?? ["/etc/pulumi-onprem-demo.conf"];
 const message = config.get("message") ?? "managed by pulumi-onprem";
 const token = config.requireSecret("token");
 
-const files = hosts.map(
-    (h) =>
-        new HostFile(h.name, {
-            connection: {
-                host: h.address,
-                port: h.port,
-                user: h.user,
-                privateKey: fs.readFileSync(h.privateKeyPath, "utf8"),
-                hostKey: h.hostPublicKey,
-            },
-            path,
-            // The token never appears in the program's diff or state: only its placeholder does.
-            content: `# ${message}\nmessage = ${message}\ntoken = {{secret:token}}\n`,
-            secrets: { token },
-            mode: "0640",
-        }),
+const files = hosts.flatMap((h) =>
+    paths.map(
+        (path, i) =>
+            new HostFile(`${h.name}-${i}`, {
+                connection: {
+                    host: h.address,
+                    port: h.port,
+                    user: h.user,
+                    privateKey: fs.readFileSync(h.privateKeyPath, "utf8"),
+                    hostKey: h.hostPublicKey,
+                },
+                path,
+                // The token never appears in the program's diff or state: only its placeholder does.
+                content: `# ${message}\nmessage = ${message}\ntoken = {{secret:token}}\n`,
+                secrets: { token },
+                mode: "0640",
+            }),
+    ),
 );
 
-export const hostKeys = Object.fromEntries(hosts.map((h, i) => [h.name, files[i].hostKeyFingerprint]));
+export const hostKeys = Object.fromEntries(hosts.map((h, i) => [h.name, files[i * paths.length].hostKeyFingerprint]));

@@ -87,7 +87,7 @@ export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?
     try {
         const seen = await inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {});
         if (!seen.present) return {}; // never applied here, or deleted: the host no longer has it
-        const outs = plain({ ...props, files: seen.files, services: seen.services });
+        const outs = plain({ ...props, files: seen.files, ...(props.services ? { services: seen.services } : {}) });
         const { hostKeyFingerprint: _, ...inputs } = outs;
         return { id, props: outs, inputs: plain(inputs) };
     } finally {

@@ -7,7 +7,8 @@ import { inventory, onHost } from "../support/lab";
 import { exampleProject, setObjectConfig } from "../support/pulumi";
 
 const SECRET = "tok-9f1c2e7d5a";
-const FILE = "/etc/pulumi-onprem-demo.conf";
+const FILES = ["/etc/pulumi-onprem-demo.conf", "/etc/onprem-demo/b.conf", "/opt/onprem-demo/c.conf"];
+const FILE = FILES[0];
 
 /** Handshakes and commands the provider processes of one CLI run spent, from their stats files. */
 function sshUse(dir: string): { handshakes: number; commands: number } {
@@ -22,11 +23,11 @@ function sshUse(dir: string): { handshakes: number; commands: number } {
     return total;
 }
 
-test("the real pulumi CLI: preview touches nothing, up writes, refresh sees a hand edit, up repairs, destroy removes", async () => {
+test("the real pulumi CLI: preview touches nothing, up writes 3 files on 3 hosts over 3 connections, refresh sees a hand edit, up repairs, destroy removes", async () => {
     const hosts = inventory().hosts.slice(0, 3);
     const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
     const project = exampleProject("host-file", { PULUMI_ONPREM_STATS_DIR: statsDir });
-    setObjectConfig(project, { hosts });
+    setObjectConfig(project, { hosts, paths: FILES });
     project.pulumi(["config", "set", "--secret", "token", SECRET]);
     const outputs: string[] = [];
     const run = (args: string[]) => {
@@ -34,20 +35,23 @@ test("the real pulumi CLI: preview touches nothing, up writes, refresh sees a ha
         outputs.push(r.out);
         return r.out;
     };
-    for (const h of hosts) onHost(h, `rm -f ${FILE}`);
+    for (const h of hosts) onHost(h, `rm -rf ${FILES.join(" ")} /etc/onprem-demo /opt/onprem-demo`);
 
     const preview = run(["preview", "--diff"]);
-    assert.match(preview, /\+ 7 to create/);
+    assert.match(preview, /\+ 19 to create/); // the stack, and per host and file a HostFile and its HostConfig
     assert.match(preview, /token = \{\{secret:token\}\}/, "preview shows the rendered file, placeholder and all");
     for (const h of hosts) assert.equal(onHost(h, `test -e ${FILE} && echo yes || echo no`), "no\n", "preview wrote nothing");
     assert.equal(sshUse(statsDir).handshakes, 0, "preview opened no SSH connection");
 
     run(["up", "--yes", "--skip-preview"]);
     for (const h of hosts) {
-        assert.equal(onHost(h, `cat ${FILE}`), `# managed by pulumi-onprem\nmessage = managed by pulumi-onprem\ntoken = ${SECRET}\n`);
-        assert.equal(onHost(h, `stat -c %a ${FILE}`), "640\n");
+        for (const f of FILES) {
+            assert.equal(onHost(h, `cat ${f}`), `# managed by pulumi-onprem\nmessage = managed by pulumi-onprem\ntoken = ${SECRET}\n`);
+            assert.equal(onHost(h, `stat -c %a ${f}`), "640\n");
+        }
     }
-    assert.equal(sshUse(statsDir).handshakes, hosts.length, "one connection per host");
+    const use = sshUse(statsDir);
+    assert.equal(use.handshakes, hosts.length, `3 files on each of 3 hosts: one connection per host (${use.commands} commands)`);
 
     onHost(hosts[0], `echo 'hand edit' >> ${FILE}`);
     const refresh = run(["refresh", "--yes", "--diff"]);
@@ -57,7 +61,7 @@ test("the real pulumi CLI: preview touches nothing, up writes, refresh sees a ha
     assert.match(afterRefresh, /~ 1 to update/);
     run(["up", "--yes", "--skip-preview"]);
     assert.doesNotMatch(onHost(hosts[0], `cat ${FILE}`), /hand edit/);
-    assert.match(run(["preview"]), /7 unchanged/, "converged");
+    assert.match(run(["preview"]), /19 unchanged/, "converged");
 
     const state = run(["stack", "export", "--show-secrets=false"]);
     assert.ok(!state.includes(SECRET), "no plaintext secret in the state");
@@ -65,7 +69,9 @@ test("the real pulumi CLI: preview touches nothing, up writes, refresh sees a ha
     assert.ok(!state.includes("applyHostState"), "no provider code was serialized into the state");
 
     run(["destroy", "--yes", "--skip-preview"]);
-    for (const h of hosts) assert.equal(onHost(h, `test -e ${FILE} && echo yes || echo no`), "no\n", "destroy removed what it created");
+    for (const h of hosts) {
+        assert.equal(onHost(h, `ls -d ${FILES.join(" ")} /etc/onprem-demo /opt/onprem-demo 2>/dev/null || true`), "", "destroy removed the files and directories it created");
+    }
     for (const out of outputs) assert.ok(!out.includes(SECRET), "no plaintext secret in the CLI's output");
     fs.rmSync(project.dir, { recursive: true, force: true });
 });
