@@ -67,11 +67,11 @@ export function exampleProject(example: string, extraEnv: NodeJS.ProcessEnv = {}
     return project;
 }
 
-/** Stack config as JSON objects (the CLI's `config set` takes strings; objects go in the stack file). */
+/** Stack config holding objects and lists, merged into the stack's config by the CLI itself. */
 export function setObjectConfig(project: Project, values: Record<string, unknown>): void {
-    const file = path.join(project.dir, "Pulumi.dev.yaml");
     const name = (fs.readFileSync(path.join(project.dir, "Pulumi.yaml"), "utf8").match(/^name:\s*(\S+)/m) ?? [])[1];
-    const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-    const lines = Object.entries(values).map(([k, v]) => `  ${name}:${k}: ${JSON.stringify(v)}`);
-    fs.writeFileSync(file, `${existing.replace(/\n?$/, "\n")}config:\n${lines.join("\n")}\n`);
+    const entries = Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [`${name}:${k}`, { value: JSON.stringify(v), objectValue: v, secret: false }]),
+    );
+    project.pulumi(["config", "set-all", "--json", JSON.stringify(entries)]);
 }
