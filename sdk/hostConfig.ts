@@ -26,6 +26,8 @@ export interface HostConfigArgs {
     ensurePackages?: pulumi.Input<boolean>;
     /** Seconds after which the host undoes an apply whose controller vanished. Defaults to 120. */
     rollbackTimeoutSeconds?: pulumi.Input<number>;
+    /** Rules the owning component found broken: the provider refuses them at check, before connecting. Defaults to none. */
+    inputErrors?: pulumi.Input<string[]>;
 }
 
 /**

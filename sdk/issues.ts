@@ -1,11 +1,14 @@
-import * as pulumi from "@pulumi/pulumi";
-
 /**
- * Stops the program at preview with every rule the input breaks, each naming its field, before any
- * resource that would connect to a host is registered.
+ * Bad input is reported through the children's `check`: the component renders nothing and hands its
+ * children the list of broken rules, which the provider refuses before it connects anywhere. The
+ * engine then stops the preview with one readable error per child.
  */
-export function failOnIssues(what: string, issues: readonly { field: string; message: string }[], resource: pulumi.Resource): true {
-    if (issues.length === 0) return true;
-    const lines = issues.map((i) => (i.message.startsWith("`") ? i.message : `\`${i.field}\`: ${i.message}`));
-    throw new pulumi.ResourceError(`${what}: invalid input:\n  ${lines.join("\n  ")}`, resource);
+export interface Issue {
+    field: string;
+    message: string;
+}
+
+/** Each issue as one line that starts with the field: ``instances[0].virtualRouterId`: 300 is outside 1-255`. */
+export function issueLines(what: string, issues: readonly Issue[]): string[] {
+    return issues.map((i) => `${what}: ${i.message.startsWith("`") ? i.message : `\`${i.field}\`: ${i.message}`}`);
 }

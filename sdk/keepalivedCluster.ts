@@ -15,7 +15,7 @@ import { validateKeepalived, vridConflicts } from "../provider/plan/keepalivedVa
 import { keepalivedFiles, secretsForKeepalived } from "../provider/render/keepalived";
 import { ConnectionArgs } from "./connection";
 import { HostCheck, HostConfig } from "./hostConfig";
-import { failOnIssues } from "./issues";
+import { issueLines } from "./issues";
 
 /** One keepalived host. */
 export interface KeepalivedNodeArgs {
@@ -109,21 +109,29 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
         // Passwords are checked in a secret output; the rest renders from a copy without them, so
         // the rendered configs stay readable in previews.
         const secretSpec = passwords.apply((pw) => specWith(pw));
-        const validated = pulumi.unsecret(secretSpec.apply((spec) => failOnIssues(`KeepalivedCluster ${name}`, validateKeepalived(spec), this)));
+        // Issue messages name fields and rules, never values of secrets: safe to unsecret.
+        const issues = pulumi.unsecret(secretSpec.apply((spec) => validateKeepalived(spec)));
         const publicSpec = specWith(undefined);
 
         const mine = publicSpec.apply((spec) => ({ name, spec }));
         const others = declared.slice();
         declared.push(mine);
-        const crossChecked = pulumi.all([mine, ...others]).apply((all) => failOnIssues(`KeepalivedCluster ${name}`, vridConflicts(all).filter((c) => c.cluster === name), this));
+        // This cluster last: conflicts are reported on the later of two clusters.
+        const crossIssues = pulumi.all([...others, mine]).apply((all) => vridConflicts(all).filter((c) => c.cluster === name));
 
-        const plan = pulumi.all([validated, crossChecked, publicSpec]).apply(([, , spec]) => ({ spec, plan: planKeepalived(spec) }));
+        const outcome = pulumi.all([issues, crossIssues, publicSpec]).apply(([own, cross, spec]) =>
+            own.length + cross.length > 0
+                ? { inputErrors: issueLines(`KeepalivedCluster ${name}`, [...own, ...cross]) }
+                : { inputErrors: [] as string[], spec, plan: planKeepalived(spec) },
+        );
+        const plan = outcome.apply((o) => (o.plan ? { spec: o.spec!, plan: o.plan } : undefined));
         const secrets = secretSpec.apply(secretsForKeepalived);
 
         const children = args.nodes.map((node) => {
-            const files = plan.apply(({ spec, plan: p }) => keepalivedFiles(spec, p, node.name));
+            const files = plan.apply((r) => (r ? keepalivedFiles(r.spec, r.plan, node.name) : []));
             const hostArgs = {
                 connection: node.connection,
+                inputErrors: outcome.apply((o) => (o.inputErrors.length > 0 ? o.inputErrors : undefined)) as pulumi.Output<string[]>,
                 kind: "keepalived",
                 files,
                 secrets,
@@ -131,7 +139,7 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
                 ensurePackages: args.ensurePackages,
                 validators: [{ description: "keepalived config test (keepalived -t)", command: `keepalived -t -f {{staged:${KEEPALIVED_CONF_PATH}}}` }],
                 services: [{ name: "keepalived", onChange: "reload" as const, state: "running" as const, enabled: true }],
-                verifiers: args.verifyVips === false ? [] : plan.apply(({ spec, plan: p }) => vipChecks(spec, p, node.name)),
+                verifiers: args.verifyVips === false ? [] : plan.apply((r) => (r ? vipChecks(r.spec, r.plan, node.name) : [])),
             };
             return { node, hostArgs };
         });
@@ -145,12 +153,12 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
         const backups = apply(children.filter((c) => !masters.has(c.node.name)), checks);
         apply(children.filter((c) => masters.has(c.node.name)), [...checks, ...backups]);
 
-        this.configs = plan.apply(({ spec, plan: p }) =>
-            Object.fromEntries(spec.nodes.map((n) => [n.name, keepalivedFiles(spec, p, n.name).find((f) => f.path === KEEPALIVED_CONF_PATH)!.content])),
+        this.configs = plan.apply((r) =>
+            r ? Object.fromEntries(r.spec.nodes.map((n) => [n.name, keepalivedFiles(r.spec, r.plan, n.name).find((f) => f.path === KEEPALIVED_CONF_PATH)!.content])) : {},
         );
-        this.expectedHolders = plan.apply(({ plan: p }) => p.expectedHolder);
-        this.failoverBoundSeconds = plan.apply(({ plan: p }) => p.failoverBoundSeconds);
-        this.notes = plan.apply(({ plan: p }) => p.notes);
+        this.expectedHolders = plan.apply((r) => r?.plan.expectedHolder ?? {});
+        this.failoverBoundSeconds = plan.apply((r) => r?.plan.failoverBoundSeconds ?? {});
+        this.notes = plan.apply((r) => r?.plan.notes ?? []);
         this.registerOutputs({ configs: this.configs, expectedHolders: this.expectedHolders, failoverBoundSeconds: this.failoverBoundSeconds, notes: this.notes });
     }
 }

@@ -18,6 +18,9 @@ const OUTPUT_ONLY = ["hostKeyFingerprint"] as const;
 type Failure = { property: string; reason: string };
 
 export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Promise<dynamic.CheckResult<HostConfigInputs>> {
+    if (Array.isArray(news.inputErrors) && news.inputErrors.length > 0) {
+        return { failures: news.inputErrors.map((reason) => ({ property: "", reason })) };
+    }
     const failures: Failure[] = [];
     if (!containsUnknown(news.connection)) failures.push(...connectionProblems(news.connection));
     const files = Array.isArray(news.files) ? news.files : [];

@@ -16,6 +16,8 @@ export interface HostConfigInputs {
     verifiers?: CommandSpec[];
     ensurePackages?: boolean;
     rollbackTimeoutSeconds?: number;
+    /** Broken rules found by the SDK component that owns this resource (reported at check). */
+    inputErrors?: string[];
 }
 
 export interface HostConfigOutputs extends HostConfigInputs {

@@ -1,8 +1,9 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
-import { eventually, inventory, LabHost, onHost } from "../support/lab";
+import { eventually, inventory, inventoryPath, LAB_SCRIPT, LabHost, onHost } from "../support/lab";
 import { exampleProject, setObjectConfig } from "../support/pulumi";
 
 const PASSWORD = "vR9pw7xq";
@@ -29,6 +30,9 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
     const net = n1.address.replace(/\.\d+$/, "");
     const [vip1, vip2, vip3] = [`${net}.201`, `${net}.202`, `${net}.203`];
     for (const h of hosts) onHost(h, `rm -f ${CONF} /etc/keepalived/down; systemctl stop keepalived`, { allowFail: true });
+    // n3 had a config of its own before: destroy must give it back byte for byte.
+    const original = "# the operator's own keepalived.conf, before pulumi-onprem\n";
+    onHost(n3, `mkdir -p /etc/keepalived && printf '%s' "${original}" > ${CONF} && chmod 640 ${CONF}`);
     const project = exampleProject("keepalived-dual-master");
     setObjectConfig(project, { hosts, vips: [vip1, vip2] });
     project.pulumi(["config", "set", "--secret", "vrrpPassword", PASSWORD]);
@@ -61,8 +65,9 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
         // A crashed keepalived leaves its VIP and pidfiles behind: clear them as an operator would, then start it.
         onHost(n1, `ip -o addr show to ${vip1} | while read -r _ dev _ cidr _; do ip addr del "$cidr" dev "$dev"; done; rm -f /run/keepalived.pid /run/vrrp.pid; systemctl start keepalived`);
         await eventually("VI_1 back on its master (preempt)", () => holds(n1, vip1) && !holds(n2, vip1), 20_000, 50);
-        onHost(n1, "systemctl stop keepalived >/dev/null 2>&1 &");
+        const stopping = spawn("bash", [LAB_SCRIPT, "exec", n1.name, "--", "systemctl", "stop", "keepalived"], { env: { ...process.env, LAB_DIR: path.dirname(inventoryPath()) }, stdio: "ignore" });
         graceful.push(await timeUntil("VI_1 moves after a graceful stop", () => holds(n2, vip1)));
+        await new Promise((r) => stopping.once("exit", r));
         await eventually("keepalived stopped", () => onHost(n1, "systemctl is-active keepalived", { allowFail: true }).trim() === "inactive");
         onHost(n1, "systemctl start keepalived");
         await eventually("VI_1 back on its master", () => holds(n1, vip1) && !holds(n2, vip1), 20_000, 50);
@@ -112,7 +117,8 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
     run(["destroy", "--yes", "--skip-preview"]);
     for (const h of hosts) {
         for (const v of [vip1, vip2, vip3]) assert.equal(holds(h, v), false, `${h.name} still holds ${v}`);
-        assert.equal(onHost(h, `test -e ${CONF} && echo yes || echo no`), "no\n", "the config that did not exist before is gone");
+        if (h === n3) assert.equal(onHost(h, `cat ${CONF}; stat -c %a ${CONF}`), `${original}640\n`, "n3's own config is back");
+        else assert.equal(onHost(h, `test -e ${CONF} && echo yes || echo no`), "no\n", "the config that did not exist before is gone");
         assert.equal(onHost(h, "systemctl is-active keepalived", { allowFail: true }).trim(), "inactive", "keepalived stopped: it was not running before");
     }
     const state = run(["stack", "export"]).out;

@@ -31,12 +31,14 @@ export interface Project {
 }
 
 /**
- * A copy of an example in a temp directory with the packed package installed from its tarball, an
+ * A copy of an example (or a test program) in a temp directory with the packed package installed from its tarball, an
  * offline local backend, and a stack `dev`.
  */
 export function exampleProject(example: string, extraEnv: NodeJS.ProcessEnv = {}): Project {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `onprem-${example}-`));
-    fs.cpSync(path.join(ROOT, "examples", example), dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
+    // "host-file" is examples/host-file; a path ("test/e2e/programs/x") is taken from the repository root.
+    const source = example.includes("/") ? path.join(ROOT, example) : path.join(ROOT, "examples", example);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `onprem-${path.basename(example)}-`));
+    fs.cpSync(source, dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
     execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", packedPackage()], { cwd: dir, stdio: "inherit" });
     const home = path.join(dir, ".pulumi-home");
     const backend = path.join(dir, ".pulumi-state");

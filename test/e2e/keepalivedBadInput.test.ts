@@ -1,0 +1,71 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { exampleProject, setObjectConfig } from "../support/pulumi";
+
+const PASSWORD = "pw12345";
+const node = (name: string, address: string) => ({
+    name,
+    connection: { host: address, privateKey: "not used: preview never connects" },
+    address,
+    interface: "eth0",
+    interfaceCidr: `${address}/24`,
+});
+type Args = { nodes: ReturnType<typeof node>[]; instances: Record<string, unknown>[]; globalDefs?: object; scripts?: object };
+const good = (): Args => ({
+    nodes: [node("n1", "10.0.0.11"), node("n2", "10.0.0.12")],
+    instances: [{ name: "VI_1", virtualRouterId: 51, master: "n1", vips: ["10.0.0.100"], auth: { type: "PASS" } }],
+});
+
+const cases: [string, (a: Args) => void, RegExp][] = [
+    ["VRID out of range", (a) => (a.instances[0].virtualRouterId = 300), /`instances\[0\]\.virtualRouterId`: 300 is outside 1-255/],
+    ["VRID zero", (a) => (a.instances[0].virtualRouterId = 0), /`instances\[0\]\.virtualRouterId`: 0 is outside 1-255/],
+    ["VIP outside the subnet", (a) => (a.instances[0].vips = ["192.0.2.10"]), /`instances\[0\]\.vips\[0\]`: .*192\.0\.2\.10/],
+    ["VIP not an address", (a) => (a.instances[0].vips = ["10.0.0.300"]), /`instances\[0\]\.vips\[0\]`/],
+    ["no VIP", (a) => (a.instances[0].vips = []), /`instances\[0\]\.vips`: at least one VIP is needed/],
+    ["master not a node", (a) => (a.instances[0].master = "n9"), /`instances\[0\]\.master`: "n9" is not in `nodes`/],
+    ["priority out of range", (a) => { delete a.instances[0].master; a.instances[0].priorities = { n1: 255, n2: 100 }; }, /`instances\[0\]\.priorities\.n1`/],
+    ["priorities not distinct", (a) => { delete a.instances[0].master; a.instances[0].priorities = { n1: 100, n2: 100 }; }, /`instances\[0\]\.priorities/],
+    ["master and priorities", (a) => (a.instances[0].priorities = { n1: 100, n2: 90 }), /`instances\[0\]\.master`: cannot be set together with `priorities`/],
+    ["unicast with vrrp_strict", (a) => { a.instances[0].unicast = true; delete a.instances[0].auth; a.globalDefs = { vrrpStrict: true }; }, /`instances\[0\]\.unicast`: is not allowed with `globalDefs\.vrrpStrict`/],
+    ["duplicate VRID on one interface", (a) => a.instances.push({ name: "VI_2", virtualRouterId: 51, master: "n2", vips: ["10.0.0.101"] }), /`instances\[1\]\.virtualRouterId`: 51 is also used by instances\[0\]/],
+    ["duplicate node names", (a) => (a.nodes[1].name = "n1"), /`nodes\[1\]\.name`/],
+    ["node address not an IP", (a) => (a.nodes[1].address = "not-an-ip"), /`nodes\[1\]\.address`/],
+    ["track script not absolute", (a) => { a.scripts = { chk: { script: "test -f /x" } }; a.globalDefs = { enableScriptSecurity: true }; a.instances[0].trackScripts = ["chk"]; }, /`scripts\.chk\.script`/],
+    ["advert interval zero", (a) => (a.instances[0].advertInt = 0), /`instances\[0\]\.advertInt`/],
+];
+
+test("KeepalivedCluster bad input fails at `pulumi preview`, naming the field, with no SSH connection", async (t) => {
+    const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
+    const project = exampleProject("test/e2e/programs/keepalived-args", { PULUMI_ONPREM_STATS_DIR: statsDir });
+    project.pulumi(["config", "set", "--secret", "password", PASSWORD]);
+
+    setObjectConfig(project, { clusters: { lb: good() } });
+    assert.equal(project.pulumi(["preview"]).code, 0, "the unbroken input previews cleanly");
+
+    for (const [what, breakIt, expected] of cases) {
+        const args = good();
+        breakIt(args);
+        setObjectConfig(project, { clusters: { lb: args } });
+        const r = project.pulumi(["preview"], { allowFail: true });
+        assert.notEqual(r.code, 0, `${what}: preview should fail`);
+        assert.match(r.out, /has a problem: KeepalivedCluster lb: `/, what);
+        assert.match(r.out, expected, what);
+        t.diagnostic(`${what}: ${(r.out.match(/`[^`]+`: [^\n]*/) ?? [""])[0]}`);
+    }
+
+    // Two clusters, one VRID, one segment.
+    const other = good();
+    other.nodes = [node("n3", "10.0.0.13"), node("n4", "10.0.0.14")];
+    other.instances[0].master = "n3";
+    other.instances[0].vips = ["10.0.0.120"];
+    setObjectConfig(project, { clusters: { lb: good(), lb2: other } });
+    const r = project.pulumi(["preview"], { allowFail: true });
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /KeepalivedCluster lb2: `instances\[0\]\.virtualRouterId`: 51 on segment 10\.0\.0\.0\/24 is also used by cluster "lb"/);
+
+    assert.deepEqual(fs.readdirSync(statsDir), [], "no provider process dialled anything");
+    fs.rmSync(project.dir, { recursive: true, force: true });
+});
