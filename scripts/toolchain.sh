@@ -12,6 +12,8 @@ ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$VER
 
 log() { echo "toolchain: $*" >&2; }
 
+# Go's own installer puts it in /usr/local/go, which a non-login shell may not have on PATH.
+command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH=$PATH:/usr/local/go/bin; }
 command -v go >/dev/null || { log "Go is required (1.24 or newer) to build the Pulumi CLI"; exit 1; }
 mkdir -p "$bin"
 

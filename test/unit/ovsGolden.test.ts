@@ -15,6 +15,7 @@ import { HostMeshPlan, MeshFileSet, OvsMeshSpec } from "../../provider/plan/ovsM
 import { mergeDaemonJson, renderDockerOpts } from "../../provider/render/dockerOptions";
 import { renderIfcfg } from "../../provider/render/ifcfgOvs";
 import { renderInterfaces } from "../../provider/render/interfaces";
+import { seed003 as seed003Base } from "../fixtures/ovsSeeds";
 
 const GOLDEN_DIR = join(__dirname, "..", "golden", "ovs");
 const update = process.env.UPDATE_GOLDEN === "1";
@@ -45,20 +46,7 @@ function joinFiles(files: MeshFileSet): string {
 
 // Seed 003: host1-3 at 1.1.1.1-3.3.3.3, GRE full mesh, STP, MTU 1462, /18 slices, bridges 172.17.42.N,
 // DOCKER_OPTS with the unix socket (the seed's tcp://0.0.0.0:2375 is refused by the validator).
-const seed003: OvsMeshSpec = {
-    name: "seed003",
-    hosts: [
-        { name: "host1", underlayAddress: "1.1.1.1" },
-        { name: "host2", underlayAddress: "2.2.2.2" },
-        { name: "host3", underlayAddress: "3.3.3.3" },
-    ],
-    tunnel: { type: "gre" },
-    stp: true,
-    containerNetwork: "172.17.0.0/16",
-    hostPrefixLength: 18,
-    bridgeAddressBlock: "172.17.42.0/24",
-    docker: { mode: "default-file", hosts: ["unix:///var/run/docker.sock"] },
-};
+const seed003: OvsMeshSpec = { ...seed003Base(), docker: { mode: "default-file", hosts: ["unix:///var/run/docker.sock"] } };
 
 // Seed 004: two hosts (172.29.101.123 and .82), VXLAN with key=flow, bridge ovs0, the containers of each
 // host on VLAN 100 (the Docker bridge's uplink tagged), a VLAN 200 port on host1, and OpenFlow rules

@@ -11,21 +11,8 @@ import { OvsHostSpec, OvsMeshPlan, OvsMeshSpec } from "../../provider/plan/ovsMo
 import { assignSlots } from "../../provider/plan/subnets";
 import { hasLoop, parallelTunnelWarnings, topologyLinks, tunnelPortName } from "../../provider/plan/topology";
 import { mergeDaemonJson, renderDockerOpts } from "../../provider/render/dockerOptions";
+import { seed003 } from "../fixtures/ovsSeeds";
 
-/** Seed 003: three hosts, GRE full mesh with STP, 172.17.0.0/16 in /18 slices, bridges at 172.17.42.N. */
-export const seed003 = (): OvsMeshSpec => ({
-    name: "seed003",
-    hosts: [
-        { name: "host1", underlayAddress: "1.1.1.1" },
-        { name: "host2", underlayAddress: "2.2.2.2" },
-        { name: "host3", underlayAddress: "3.3.3.3" },
-    ],
-    tunnel: { type: "gre" },
-    stp: true,
-    containerNetwork: "172.17.0.0/16",
-    hostPrefixLength: 18,
-    bridgeAddressBlock: "172.17.42.0/24",
-});
 
 describe("seed 003", () => {
     test("the planner gives the seed's exact subnets, bridge addresses and MTU", () => {

@@ -1,0 +1,287 @@
+import { parseBareAddress } from "./keepalivedValidate";
+import {
+    DockerRegistrySpec,
+    MAX_REGISTRY_CERT_VALIDITY_DAYS,
+    RegistryClientSpec,
+    RegistryProxySpec,
+    RegistryTlsSpec,
+    RegistryUserSpec,
+} from "./registryModel";
+
+/**
+ * Checks a resolved registry spec before anything connects. Each issue names its field; the message
+ * starts with that field in backticks and never holds a secret (passwords and keys are only ever
+ * described, not quoted). Rules follow distribution 2.8 (Debian's docker-registry 2.8.2).
+ */
+export interface RegistryIssue {
+    /** The field path, e.g. `users[1].name`. */
+    field: string;
+    /** Starts with the field in backticks, then the rule. */
+    message: string;
+}
+
+type Add = (field: string, rule: string) => void;
+
+const q = (s: unknown) => JSON.stringify(s);
+const isInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** bcrypt reads at most 72 bytes of a password; Go's bcrypt refuses longer ones outright. */
+export const MAX_BCRYPT_PASSWORD_BYTES = 72;
+
+// ---------------------------------------------------------------------------------------------
+// Token rules
+
+/** A DNS host name: dot-separated labels of letters, digits and inner hyphens; the last label not all digits (so "10.0.0.300" is not taken for a name). */
+export function isDnsName(text: unknown): boolean {
+    if (typeof text !== "string" || text.length === 0 || text.length > 253) return false;
+    const labels = text.split(".");
+    if (!labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l))) return false;
+    return !/^[0-9]+$/.test(labels[labels.length - 1]);
+}
+
+/** A name the registry is reached by: a DNS name or a bare IP address. */
+export function isHostName(text: unknown): boolean {
+    return isDnsName(text) || (typeof text === "string" && parseBareAddress(text) !== undefined);
+}
+
+// The reference grammar of distribution (docker/reference), written out piece by piece.
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?`;
+const TAG = "[\\w][\\w.-]{0,127}";
+const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+const IMAGE_REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
+const MAX_IMAGE_NAME_LENGTH = 255;
+
+/** An image reference as docker accepts it: `[registry[:port]/]path[:tag][@digest]`, lower-case path. */
+export function isImageReference(text: unknown): boolean {
+    if (typeof text !== "string" || !IMAGE_REFERENCE.test(text)) return false;
+    const name = text.replace(/@.*$/, "").replace(/:[\w][\w.-]*$/, "");
+    return name.length <= MAX_IMAGE_NAME_LENGTH;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+
+/** The labels of the PEM blocks in text, and whether anything but blocks and whitespace is left over. */
+function pemBlocks(text: string): { labels: string[]; leftover: boolean; badBody: boolean } {
+    const labels: string[] = [];
+    let badBody = false;
+    for (const m of text.matchAll(PEM_BLOCK)) {
+        labels.push(m[1]);
+        // Encrypted legacy keys carry "Proc-Type:" headers: let them through here, they are reported by label.
+        const body = m[2].replace(/^[A-Za-z-]+:.*$/gm, "");
+        if (!/^[A-Za-z0-9+/=\s]+$/.test(body)) badBody = true;
+    }
+    const leftover = text.replace(PEM_BLOCK, "").trim() !== "";
+    return { labels, leftover, badBody };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Every rule violation in a registry spec; empty when it can be rendered and applied. */
+export function validateRegistry(spec: DockerRegistrySpec): RegistryIssue[] {
+    const issues: RegistryIssue[] = [];
+    const add: Add = (field, rule) => issues.push({ field, message: `\`${field}\`: ${rule}` });
+
+    validateRuntime(spec, add);
+    validateListener(spec, add);
+    validateHostnames(spec, add);
+    validateTls(spec, add);
+    validateUsers(spec, add);
+    validateProxy(spec, add);
+    validateClients(spec, add);
+    return issues;
+}
+
+function validateRuntime(spec: DockerRegistrySpec, add: Add): void {
+    if (spec.runtime !== "native" && spec.runtime !== "container") {
+        add("runtime", `${q(spec.runtime)} is not "native" or "container"`);
+    }
+    if (spec.image !== undefined) {
+        if (spec.runtime === "native") {
+            add("image", 'is only used by the "container" runtime; the "native" runtime runs the docker-registry package');
+        } else if (!isImageReference(spec.image)) {
+            add("image", `${q(spec.image)} is not an image reference like "registry:2" or "mirror.example:5000/library/registry:2.8"`);
+        }
+    }
+    if (spec.storagePath !== undefined) {
+        const p = spec.storagePath;
+        if (typeof p !== "string" || !p.startsWith("/")) {
+            add("storagePath", `${q(p)} is not an absolute path`);
+        } else if (/^\/+$/.test(p)) {
+            add("storagePath", 'is "/": the registry would own the whole file system; use a directory such as "/opt/data/registry"');
+        } else if (p.split("/").some((s) => s === "." || s === "..") || /\/\/|\/$/.test(p)) {
+            add("storagePath", `${q(p)} is not a normalized path (no "." or ".." segments, no "//" or trailing "/")`);
+        } else if (CONTROL_CHARS.test(p) || /\s/.test(p) || p.includes(":")) {
+            add("storagePath", `${q(p)} holds whitespace, ":" or control characters (it is also a volume mount for the container runtime)`);
+        }
+    }
+}
+
+function validateListener(spec: DockerRegistrySpec, add: Add): void {
+    if (spec.port !== undefined && !(isInt(spec.port) && spec.port >= 1 && spec.port <= 65535)) {
+        add("port", `${q(spec.port)} is outside 1-65535`);
+    }
+    if (spec.address !== undefined && !parseBareAddress(spec.address)) {
+        add("address", `${q(spec.address)} is not a bare IP address (no prefix); leave it unset to listen on all addresses`);
+    }
+}
+
+function validateHostnames(spec: DockerRegistrySpec, add: Add): void {
+    const seen = new Map<string, number>();
+    (spec.hostnames ?? []).forEach((name, i) => {
+        if (!isHostName(name)) {
+            add(`hostnames[${i}]`, `${q(name)} is neither a DNS name nor an IP address`);
+            return;
+        }
+        const key = parseBareAddress(name)?.ip.toString() ?? name.toLowerCase();
+        if (seen.has(key)) add(`hostnames[${i}]`, `${q(name)} is already hostnames[${seen.get(key)}]`);
+        else seen.set(key, i);
+    });
+}
+
+/** Whether clients have a name to reach the registry by: a hostname, or an address that is not a wildcard. */
+function hasReachableName(spec: DockerRegistrySpec): boolean {
+    if ((spec.hostnames ?? []).length > 0) return true;
+    const address = spec.address === undefined ? undefined : parseBareAddress(spec.address);
+    return address !== undefined && address.ip.value !== BigInt(0);
+}
+
+function validateTls(spec: DockerRegistrySpec, add: Add): void {
+    const tls = spec.tls as RegistryTlsSpec | undefined;
+    if (!tls || typeof tls !== "object") {
+        add("tls", 'is required: { mode: "generated" }, { mode: "provided", certificate, key } or { mode: "off", insecure: true }');
+        return;
+    }
+    switch (tls.mode) {
+        case "generated":
+            if (tls.validityDays !== undefined && !(isInt(tls.validityDays) && tls.validityDays >= 1 && tls.validityDays <= MAX_REGISTRY_CERT_VALIDITY_DAYS)) {
+                add("tls.validityDays", `${q(tls.validityDays)} is not a whole number of days in 1-${MAX_REGISTRY_CERT_VALIDITY_DAYS}`);
+            }
+            if (!hasReachableName(spec)) {
+                add("hostnames", "is empty and `address` is unset or a wildcard: a generated certificate needs at least one name or address for its SANs");
+            }
+            return;
+        case "provided":
+            validateProvidedTls(tls.certificate, tls.key, add);
+            return;
+        case "off":
+            if ((tls as { insecure?: unknown }).insecure !== true) {
+                add("tls.insecure", 'must be true to turn TLS off: images and credentials would cross the network in clear text; use { mode: "generated" } instead');
+            }
+            return;
+        default:
+            add("tls.mode", `${q((tls as { mode?: unknown }).mode)} is not "generated", "provided" or "off"`);
+    }
+}
+
+function validateProvidedTls(certificate: unknown, key: unknown, add: Add): void {
+    if (typeof certificate !== "string") {
+        add("tls.certificate", "is required: the server certificate in PEM");
+    } else {
+        const { labels, leftover, badBody } = pemBlocks(certificate);
+        if (labels.length === 0 || leftover || badBody || labels.some((l) => l !== "CERTIFICATE")) {
+            add("tls.certificate", 'is not PEM certificates only ("-----BEGIN CERTIFICATE-----" blocks: the server certificate, then its intermediates)');
+        }
+    }
+    // The key is a secret: describe what is wrong, never quote it.
+    if (typeof key !== "string") {
+        add("tls.key", "is required: the certificate's private key in PEM");
+        return;
+    }
+    const { labels, leftover, badBody } = pemBlocks(key);
+    if (labels.includes("ENCRYPTED PRIVATE KEY") || /Proc-Type:\s*4,ENCRYPTED/.test(key)) {
+        add("tls.key", "is encrypted: the registry cannot ask for a passphrase; give the key unencrypted (it is kept as a secret)");
+    } else if (labels.length !== 1 || leftover || badBody || !/^(|RSA |EC )PRIVATE KEY$/.test(labels[0])) {
+        add("tls.key", 'is not one PEM private key ("-----BEGIN PRIVATE KEY-----", RSA or EC)');
+    }
+}
+
+function validateUsers(spec: DockerRegistrySpec, add: Add): void {
+    const users: RegistryUserSpec[] = spec.users ?? [];
+    const names = new Map<string, number>();
+    users.forEach((user, i) => {
+        const at = `users[${i}]`;
+        const name = user.name;
+        if (typeof name !== "string" || name === "") {
+            add(`${at}.name`, "is empty");
+        } else if (name.includes(":")) {
+            add(`${at}.name`, `${q(name)} holds ":", which ends the name in htpasswd and in HTTP basic auth`);
+        } else if (name.startsWith("#")) {
+            add(`${at}.name`, `${q(name)} starts with "#", which makes its htpasswd line a comment`);
+        } else if (/\s/.test(name) || CONTROL_CHARS.test(name)) {
+            add(`${at}.name`, `${q(name)} holds whitespace or control characters`);
+        } else if (names.has(name)) {
+            add(`${at}.name`, `${q(name)} is already users[${names.get(name)}]`);
+        } else {
+            names.set(name, i);
+        }
+        if (typeof user.password !== "string" || user.password === "") {
+            add(`${at}.password`, "is empty");
+        } else if (Buffer.byteLength(user.password, "utf8") > MAX_BCRYPT_PASSWORD_BYTES) {
+            add(`${at}.password`, `is longer than ${MAX_BCRYPT_PASSWORD_BYTES} bytes, the most bcrypt reads`);
+        }
+    });
+    // Basic auth sends the password with every request: over plain HTTP anyone on the path reads it.
+    // `insecure: true` accepts unencrypted images, not leaked passwords, so this stays an error.
+    if (users.length > 0 && spec.tls?.mode === "off") {
+        add("users", 'need TLS: basic auth would send every password in clear text over HTTP; use tls { mode: "generated" } or drop the users');
+    }
+}
+
+function validateProxy(spec: DockerRegistrySpec, add: Add): void {
+    const proxy: RegistryProxySpec | undefined = spec.proxy;
+    if (!proxy) return;
+    let url: URL | undefined;
+    try {
+        url = typeof proxy.remoteUrl === "string" ? new URL(proxy.remoteUrl) : undefined;
+    } catch {
+        url = undefined;
+    }
+    if (!url) {
+        add("proxy.remoteUrl", `${q(proxy.remoteUrl)} is not a URL`);
+    } else if (url.protocol !== "https:") {
+        add("proxy.remoteUrl", `${q(proxy.remoteUrl)} is not an https URL`);
+    } else if (url.username || url.password) {
+        add("proxy.remoteUrl", "holds credentials: use `proxy.username` and `proxy.password` (a secret)");
+    } else if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
+        add("proxy.remoteUrl", `${q(proxy.remoteUrl)} has a path, query or fragment; give the registry's base URL, e.g. "https://registry-1.docker.io"`);
+    }
+    if (proxy.username !== undefined && (proxy.username === "" || CONTROL_CHARS.test(proxy.username))) {
+        add("proxy.username", "is empty or holds control characters");
+    }
+    if (proxy.password !== undefined && proxy.username === undefined) {
+        add("proxy.password", "is set without `proxy.username`");
+    } else if (proxy.username !== undefined && (proxy.password === undefined || proxy.password === "")) {
+        add("proxy.password", "is empty; the upstream account needs its password or token");
+    }
+    // distribution 2.8's pull-through stores answer DELETE with UNSUPPORTED whatever storage.delete says;
+    // the cache expires content itself.
+    if (spec.deleteEnabled === true) {
+        add("deleteEnabled", "has no effect on a pull-through cache (`proxy`): distribution refuses deletes there and expires cached content itself");
+    }
+}
+
+function validateClients(spec: DockerRegistrySpec, add: Add): void {
+    const clients: RegistryClientSpec[] = spec.clients ?? [];
+    const names = new Map<string, number>();
+    clients.forEach((client, i) => {
+        const at = `clients[${i}]`;
+        if (typeof client.name !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(client.name)) {
+            add(`${at}.name`, `${q(client.name)} is not a valid name (letters, digits, _ . -; at most 64)`);
+        } else if (names.has(client.name)) {
+            add(`${at}.name`, `${q(client.name)} is already clients[${names.get(client.name)}]`);
+        } else {
+            names.set(client.name, i);
+        }
+        if (client.dockerConfig !== "daemon-json" && client.dockerConfig !== "certs-only") {
+            add(`${at}.dockerConfig`, `${q(client.dockerConfig)} is not "daemon-json" or "certs-only"`);
+        } else if (client.dockerConfig === "certs-only" && spec.tls?.mode === "off") {
+            add(`${at}.dockerConfig`, 'is "certs-only" but TLS is off: the daemon refuses plain HTTP unless `insecure-registries` lists the registry ("daemon-json")');
+        }
+    });
+    if (clients.length > 0 && !hasReachableName(spec)) {
+        add("clients", "need a name for the registry: set `hostnames` or a specific `address`");
+    }
+}
