@@ -3,6 +3,7 @@ import type { FileSpec } from "../provider/host/desired";
 import { planKeepalived, KeepalivedPlan } from "../provider/plan/keepalived";
 import {
     GlobalDefsSpec,
+    KEEPALIVED_CONF_MODE,
     KEEPALIVED_CONF_PATH,
     KeepalivedClusterSpec,
     KeepalivedScriptFile,
@@ -12,7 +13,7 @@ import {
     vipOf,
 } from "../provider/plan/keepalivedModel";
 import { validateKeepalived, vridConflicts } from "../provider/plan/keepalivedValidate";
-import { keepalivedFiles, secretsForKeepalived } from "../provider/render/keepalived";
+import { keepalivedScriptFiles, renderKeepalivedConf, secretsForKeepalived } from "../provider/render/keepalived";
 import { ConnectionArgs } from "./connection";
 import { HostCheck, HostConfig } from "./hostConfig";
 import { issueLines } from "./issues";
@@ -128,7 +129,7 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
         const secrets = secretSpec.apply(secretsForKeepalived);
 
         const children = args.nodes.map((node) => {
-            const files = plan.apply((r) => (r ? keepalivedFiles(r.spec, r.plan, node.name) : []));
+            const files = plan.apply((r) => (r ? [{ path: KEEPALIVED_CONF_PATH, content: renderKeepalivedConf(r.spec, r.plan, node.name), mode: KEEPALIVED_CONF_MODE }] : []));
             const hostArgs = {
                 connection: node.connection,
                 inputErrors: outcome.apply((o) => (o.inputErrors.length > 0 ? o.inputErrors : undefined)) as pulumi.Output<string[]>,
@@ -144,8 +145,20 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
             return { node, hostArgs };
         });
 
+        // Phase 0: script files first. `keepalived -t` refuses a config whose track script does not exist
+        // yet, and nothing runs these files until a config that names them is in place.
+        const scripts = args.scriptFiles?.length
+            ? children.map(({ node, hostArgs }) =>
+                  new HostConfig(`${name}-${node.name}-scripts`, {
+                      connection: node.connection,
+                      kind: "keepalived-scripts",
+                      files: plan.apply((r) => (r ? keepalivedScriptFiles(r.spec) : [])),
+                      inputErrors: hostArgs.inputErrors,
+                  }, { parent: this }),
+              )
+            : [];
         // Phase 1: every node's config passes `keepalived -t` before any node changes.
-        const checks = children.map(({ node, hostArgs }) => new HostCheck(`${name}-${node.name}-check`, hostArgs, { parent: this }));
+        const checks = children.map(({ node, hostArgs }) => new HostCheck(`${name}-${node.name}-check`, hostArgs, { parent: this, dependsOn: scripts }));
         // Phase 2: nodes that master no instance; phase 3: the masters, so VIPs move once at most.
         const masters = new Set(args.instances.map((i) => intendedMaster(i, args.nodes.map((n) => n.name))));
         const apply = (group: typeof children, dependsOn: pulumi.Resource[]) =>
@@ -153,9 +166,7 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
         const backups = apply(children.filter((c) => !masters.has(c.node.name)), checks);
         apply(children.filter((c) => masters.has(c.node.name)), [...checks, ...backups]);
 
-        this.configs = plan.apply((r) =>
-            r ? Object.fromEntries(r.spec.nodes.map((n) => [n.name, keepalivedFiles(r.spec, r.plan, n.name).find((f) => f.path === KEEPALIVED_CONF_PATH)!.content])) : {},
-        );
+        this.configs = plan.apply((r) => (r ? Object.fromEntries(r.spec.nodes.map((n) => [n.name, renderKeepalivedConf(r.spec, r.plan, n.name)])) : {}));
         this.expectedHolders = plan.apply((r) => r?.plan.expectedHolder ?? {});
         this.failoverBoundSeconds = plan.apply((r) => r?.plan.failoverBoundSeconds ?? {});
         this.notes = plan.apply((r) => r?.plan.notes ?? []);

@@ -24,8 +24,10 @@ const extraCheck = config.get("extraCheckScript");
 
 // Touching /etc/keepalived/down on a node hands its VIPs over (weight -20 drops it below the next node).
 const trackScripts = ["chk_down", ...(extraCheck ? ["chk_extra"] : [])];
+// keepalived runs this on every state change with TYPE NAME STATE PRIORITY; it is shipped with the config.
+const notify = { notify: "/etc/keepalived/notify.sh" };
 const instances: VrrpInstanceArgs[] = [
-    { name: "VI_1", virtualRouterId: 51, master: hosts[0].name, vips: [vip1, ...moreVips], auth: { type: "PASS", password }, trackScripts },
+    { name: "VI_1", virtualRouterId: 51, master: hosts[0].name, vips: [vip1, ...moreVips], auth: { type: "PASS", password }, trackScripts, notify },
     {
         name: "VI_2",
         virtualRouterId: 52,
@@ -33,6 +35,7 @@ const instances: VrrpInstanceArgs[] = [
         vips: [vip2],
         auth: { type: "PASS", password },
         trackScripts,
+        notify,
     },
 ];
 
@@ -50,6 +53,7 @@ const cluster = new KeepalivedCluster("lb", {
         chk_down: { script: "/usr/bin/test ! -f /etc/keepalived/down", interval: 1, weight: -20 },
         ...(extraCheck ? { chk_extra: { script: extraCheck, interval: 2, weight: -20 } } : {}),
     },
+    scriptFiles: [{ path: notify.notify, content: '#!/bin/sh\necho "$3" > "/run/keepalived-$2.state"\n', mode: "0755" }],
 });
 
 export const expectedHolders = cluster.expectedHolders;

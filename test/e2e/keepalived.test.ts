@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { eventually, inventory, inventoryPath, LAB_SCRIPT, LabHost, onHost } from "../support/lab";
@@ -29,11 +30,12 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
     const [n1, n2, n3] = hosts;
     const net = n1.address.replace(/\.\d+$/, "");
     const [vip1, vip2, vip3] = [`${net}.201`, `${net}.202`, `${net}.203`];
-    for (const h of hosts) onHost(h, `rm -f ${CONF} /etc/keepalived/down; systemctl stop keepalived`, { allowFail: true });
+    for (const h of hosts) onHost(h, `rm -f ${CONF} /etc/keepalived/down /etc/keepalived/notify.sh; systemctl stop keepalived`, { allowFail: true });
     // n3 had a config of its own before: destroy must give it back byte for byte.
     const original = "# the operator's own keepalived.conf, before pulumi-onprem\n";
     onHost(n3, `mkdir -p /etc/keepalived && printf '%s' "${original}" > ${CONF} && chmod 640 ${CONF}`);
-    const project = exampleProject("keepalived-dual-master");
+    const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
+    const project = exampleProject("keepalived-dual-master", { PULUMI_ONPREM_STATS_DIR: statsDir });
     setObjectConfig(project, { hosts, vips: [vip1, vip2] });
     project.pulumi(["config", "set", "--secret", "vrrpPassword", PASSWORD]);
     const outputs: string[] = [];
@@ -52,6 +54,9 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
     await eventually("VI_1 on its master", () => holds(n1, vip1));
     await eventually("VI_2 on its master", () => holds(n2, vip2));
     assert.equal(holds(n2, vip1) || holds(n3, vip1) || holds(n1, vip2) || holds(n3, vip2), false, "each VIP on one node only");
+    // The notify script shipped with the config ran on each state change.
+    const vrrpState = (h: LabHost, instance: string) => onHost(h, `cat /run/keepalived-${instance}.state 2>/dev/null || true`).trim();
+    await eventually("notify scripts report the states", () => vrrpState(n1, "VI_1") === "MASTER" && vrrpState(n2, "VI_1") === "BACKUP" && vrrpState(n2, "VI_2") === "MASTER");
     assert.equal(onHost(n1, `grep -c ${PASSWORD} ${CONF}`).trim(), "2", "the password is filled in on the host");
     const bound = JSON.parse(run(["stack", "output", "failoverBoundSeconds", "--json"]).out).VI_1 as number;
 
@@ -62,6 +67,7 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
         // The VRRP child first: killed after its parent, it would get a parent-death SIGTERM and resign gracefully.
         onHost(n1, "kill -9 $(cat /run/vrrp.pid); kill -9 $(cat /run/keepalived.pid)");
         crash.push(await timeUntil("VI_1 moves to the next node after a crash", () => holds(n2, vip1)));
+        await eventually("n2's notify script saw it become master", () => vrrpState(n2, "VI_1") === "MASTER");
         // A crashed keepalived leaves its VIP and pidfiles behind: clear them as an operator would, then start it.
         onHost(n1, `ip -o addr show to ${vip1} | while read -r _ dev _ cidr _; do ip addr del "$cidr" dev "$dev"; done; rm -f /run/keepalived.pid /run/vrrp.pid; systemctl start keepalived`);
         await eventually("VI_1 back on its master (preempt)", () => holds(n1, vip1) && !holds(n2, vip1), 20_000, 50);
@@ -83,7 +89,10 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
     let vi2Left = "";
     watcher.stdout.on("data", (d: Buffer) => (vi2Left += d.toString()));
     setObjectConfig(project, { hosts, vips: [vip1, vip2, vip3], vi2Priorities: { [n1.name]: 70, [n2.name]: 100, [n3.name]: 90 } });
+    fs.rmSync(statsDir, { recursive: true, force: true });
     const changed = run(["preview", "--diff"]).out;
+    assert.equal(fs.existsSync(statsDir) ? fs.readdirSync(statsDir).length : 0, 0, "the preview of a change opened no SSH connection");
+    assert.match(changed, /lb-op1|lb-[\w-]+\]/, "each changed config is shown under its node's resource");
     // Derived priorities for VI_2 were op2 100, op3 90, op1 80: only op1's line changes.
     assert.match(changed, /-\s+priority 80\n\s+\+\s+priority 70/, "the preview shows the changed priority line as a diff");
     assert.match(changed, new RegExp(vip3.replace(/\./g, "\\.")), "and the added VIP");
@@ -117,6 +126,7 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
     run(["destroy", "--yes", "--skip-preview"]);
     for (const h of hosts) {
         for (const v of [vip1, vip2, vip3]) assert.equal(holds(h, v), false, `${h.name} still holds ${v}`);
+        assert.equal(onHost(h, "test -e /etc/keepalived/notify.sh && echo yes || echo no"), "no\n", "the shipped script is gone");
         if (h === n3) assert.equal(onHost(h, `cat ${CONF}; stat -c %a ${CONF}`), `${original}640\n`, "n3's own config is back");
         else assert.equal(onHost(h, `test -e ${CONF} && echo yes || echo no`), "no\n", "the config that did not exist before is gone");
         assert.equal(onHost(h, "systemctl is-active keepalived", { allowFail: true }).trim(), "inactive", "keepalived stopped: it was not running before");
