@@ -3,7 +3,9 @@ import { isDeepStrictEqual } from "util";
 import { applyHostState } from "../host/transaction";
 import { inspectHost } from "../host/inspect";
 import { stateDir } from "../host/layout";
+import { releaseSharedFiles } from "../host/release";
 import { restoreHost } from "../host/restore";
+import { FILE_MERGERS } from "../render/mergers";
 import { referencedSecrets } from "../host/secrets";
 import { connectionProblems } from "../ssh/connection";
 import { flushStats } from "../ssh/stats";
@@ -32,6 +34,15 @@ export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Pr
         else if (seen.has(f.path)) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: ${f.path} is listed twice` });
         else seen.add(f.path);
         if (f.mode !== undefined && !/^0?[0-7]{3,4}$/.test(f.mode)) failures.push({ property: `${at}.mode`, reason: `\`${at}.mode\`: "${f.mode}" is not an octal mode like "0644"` });
+        if (f.merge !== undefined && !(f.merge in FILE_MERGERS)) {
+            failures.push({ property: `${at}.merge`, reason: `\`${at}.merge\`: "${f.merge}" is not one of ${Object.keys(FILE_MERGERS).join(", ")}` });
+        } else if (f.merge && typeof f.content === "string") {
+            try {
+                FILE_MERGERS[f.merge].parts(f.content);
+            } catch (e) {
+                failures.push({ property: `${at}.content`, reason: `\`${at}.content\`: not a ${f.merge} part: ${(e as Error).message}` });
+            }
+        }
         if (typeof f.content !== "string") failures.push({ property: `${at}.content`, reason: `\`${at}.content\`: must be a string` });
         else if (!containsUnknown(news.secrets)) {
             for (const name of referencedSecrets(f.content)) {
@@ -65,9 +76,10 @@ export async function diff(_id: string, olds: HostConfigOutputs, news: HostConfi
     return { changes, replaces: [...new Set(replaces)], deleteBeforeReplace: true };
 }
 
-async function apply(id: string, inputs: HostConfigInputs, dropped: string[] = []): Promise<HostConfigOutputs> {
+/** Applies `forHost` (inputs plus what only this run needs) and returns `inputs` as the new state. */
+async function apply(id: string, inputs: HostConfigInputs, dropped: string[] = [], forHost: HostConfigInputs = inputs): Promise<HostConfigOutputs> {
     try {
-        const result = await applyHostState(inputs.connection, id, desiredState(inputs), dropped);
+        const result = await applyHostState(inputs.connection, id, desiredState(forHost), dropped);
         return plain({ ...inputs, hostKeyFingerprint: result.hostKeyFingerprint });
     } finally {
         flushStats();
@@ -82,7 +94,19 @@ export async function create(inputs: HostConfigInputs): Promise<{ id: string; ou
 export async function update(id: string, olds: HostConfigOutputs, news: HostConfigInputs): Promise<{ outs: HostConfigOutputs }> {
     const kept = new Set(news.files.map((f) => f.path));
     const dropped = (olds.files ?? []).map((f) => f.path).filter((p) => !kept.has(p));
-    return { outs: await apply(id, news, dropped) };
+    return { outs: await apply(id, news, dropped, withReleasedParts(olds, news)) };
+}
+
+/** Shared files: the parts the old inputs set and the new ones do not are given up. */
+function withReleasedParts(olds: HostConfigOutputs, news: HostConfigInputs): HostConfigInputs {
+    const files = news.files.map((f) => {
+        const old = (olds.files ?? []).find((o) => o.path === f.path && o.merge === f.merge);
+        if (!f.merge || !old) return f;
+        const merger = FILE_MERGERS[f.merge];
+        const now = new Set(merger.parts(f.content));
+        return { ...f, released: merger.parts(old.content).filter((p) => !now.has(p)) };
+    });
+    return { ...news, files };
 }
 
 export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?: string; props?: HostConfigOutputs; inputs?: HostConfigInputs }> {
@@ -100,7 +124,10 @@ export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?
 
 export async function remove(id: string, props: HostConfigOutputs): Promise<void> {
     try {
-        await restoreHost(props.connection, stateDir(id), (props.files ?? []).map((f) => f.path), props.services ?? []);
+        const shared = (props.files ?? []).filter((f) => f.merge);
+        await releaseSharedFiles(props.connection, id, stateDir(id), shared, desiredState(props));
+        const emptied = shared.map((f) => ({ path: f.path, empty: FILE_MERGERS[f.merge!].empty }));
+        await restoreHost(props.connection, stateDir(id), (props.files ?? []).map((f) => f.path), props.services ?? [], emptied);
     } finally {
         flushStats();
     }

@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import { DEFAULT_FILE_MODE, DesiredState, FileSpec, ServiceSpec } from "./desired";
+import { FILE_MERGERS } from "../render/mergers";
 import { fillSecrets } from "./secrets";
 
 /** A file as the host has it now. */
@@ -56,12 +57,18 @@ export function normalMode(mode: string | undefined): string {
 
 /**
  * Pure: what must change on the host to reach `desired`, given what it has now. `dropped` are paths the
- * resource managed before and no longer wants: their originals come back.
+ * resource managed before and no longer wants: their originals come back. `currents` holds the text of
+ * shared (merged) files as the host has it.
  */
-export function planChanges(desired: DesiredState, snapshot: HostSnapshot, dropped: readonly string[] = []): ChangePlan {
+export function planChanges(
+    desired: DesiredState,
+    snapshot: HostSnapshot,
+    dropped: readonly string[] = [],
+    currents: Readonly<Record<string, string | undefined>> = {},
+): ChangePlan {
     const files: FileChange[] = [];
     for (const file of desired.files) {
-        const filled = fillSecrets(file.content, desired.secrets);
+        const filled = fileText(file, desired.secrets, currents[file.path]);
         const now = snapshot.files[file.path] ?? { exists: false };
         const reason = !now.exists
             ? "absent"
@@ -92,6 +99,12 @@ export function planChanges(desired: DesiredState, snapshot: HostSnapshot, dropp
         if (work.trigger || work.start || work.stop || work.enable) services.push(work);
     }
     return { files, services };
+}
+
+/** The bytes a file should hold: its content with secrets filled in, merged into the current text if shared. */
+export function fileText(file: FileSpec, secrets: Readonly<Record<string, string>>, current: string | undefined): string {
+    const filled = fillSecrets(file.content, secrets);
+    return file.merge ? FILE_MERGERS[file.merge].merge(current, filled, file.released ?? [], file.path) : filled;
 }
 
 export function isNoop(plan: ChangePlan): boolean {

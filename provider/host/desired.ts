@@ -2,11 +2,20 @@
  * What a resource wants on one host, in terms the transaction engine understands: files, packages,
  * services, and the commands that check them. No config format is known here.
  */
+import type { MergeStrategy } from "../render/mergers";
+
 export interface FileSpec {
     /** Absolute path on the host. */
     path: string;
-    /** The file's text; may hold `{{secret:NAME}}` placeholders, filled in just before writing. */
+    /**
+     * The file's text; may hold `{{secret:NAME}}` placeholders, filled in just before writing. With
+     * `merge`, only the resource's part of the file (e.g. its own JSON keys).
+     */
     content: string;
+    /** The file is shared: `content` is merged into what the host holds instead of replacing it. */
+    merge?: MergeStrategy;
+    /** With `merge`: parts the resource set before and no longer wants (the provider fills this in). */
+    released?: string[];
     /** Octal mode, e.g. "0644". */
     mode?: string;
     owner?: string;

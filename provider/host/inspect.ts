@@ -4,7 +4,8 @@ import { connect } from "../ssh/pool";
 import { normalMode, sha256 } from "./changes";
 import { FileSpec, ServiceSpec } from "./desired";
 import { fillSecrets, redactSecrets } from "./secrets";
-import { prepareReadOnly } from "./steps/prepare";
+import { FILE_MERGERS } from "../render/mergers";
+import { prepareReadOnly, readFiles } from "./steps/prepare";
 
 export interface Observed {
     /** The resource's state directory exists: it was applied and not deleted. */
@@ -33,7 +34,12 @@ export async function inspectHost(
         const now = snap.files[f.path];
         if (!now?.exists) continue; // a deleted file drops out of the list: the diff shows it
         let content = f.content;
-        if (now.sha256 !== sha256(fillSecrets(f.content, secrets))) {
+        if (f.merge) {
+            // Only the resource's own part counts: other owners' keys may change freely.
+            const current = (await readFiles(conn, [f.path]))[f.path];
+            const seen = FILE_MERGERS[f.merge].observe(current, fillSecrets(f.content, secrets), f.path);
+            if (seen !== fillSecrets(f.content, secrets)) content = redactSecrets(seen, secrets);
+        } else if (now.sha256 !== sha256(fillSecrets(f.content, secrets))) {
             const { stdout } = await runChecked(conn, `cat "$1"`, { args: [f.path], step: `read ${f.path}` });
             content = redactSecrets(stdout, secrets);
         }

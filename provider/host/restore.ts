@@ -11,7 +11,12 @@ import { shellQuote as q } from "./shell";
  * removed if it did not exist before; directories we created go if empty; services return to the
  * state they had before the resource first touched them. Unknown paths are left alone.
  */
-export function renderRestoreScript(stateDir: string, paths: readonly string[], services: readonly ServiceSpec[]): string {
+export function renderRestoreScript(
+    stateDir: string,
+    paths: readonly string[],
+    services: readonly ServiceSpec[],
+    shared: readonly { path: string; empty: string }[] = [],
+): string {
     const lines = [
         "trap '' HUP INT TERM PIPE",
         `S=${q(stateDir)}`,
@@ -29,7 +34,12 @@ export function renderRestoreScript(stateDir: string, paths: readonly string[], 
             `[ "$en" = disabled ] && { systemctl disable ${q(s.name)} >/dev/null 2>&1 || true; }`,
         );
     }
-    for (const p of paths) {
+    // Shared files already had the resource's parts taken out; one the engine created goes once empty.
+    for (const { path, empty } of shared) {
+        const o = `"$S/orig/${originalKey(path)}"`;
+        lines.push(`if [ -e ${o}.absent ] && printf '%s' ${q(empty)} | cmp -s - ${q(path)}; then rm -f ${q(path)}; fi`);
+    }
+    for (const p of paths.filter((p) => !shared.some((s) => s.path === p))) {
         const o = `"$S/orig/${originalKey(p)}"`;
         lines.push(`if [ -e ${o} ]; then cp -a ${o} ${q(stagedPath(p))} && mv -f ${q(stagedPath(p))} ${q(p)}; elif [ -e ${o}.absent ]; then rm -f ${q(p)}; fi`);
     }
@@ -53,10 +63,16 @@ export function renderRestoreScript(stateDir: string, paths: readonly string[], 
 }
 
 /** Puts the host back as it was before the resource existed. */
-export async function restoreHost(connection: ConnectionSpec, stateDirPath: string, paths: readonly string[], services: readonly ServiceSpec[]): Promise<"restored" | "gone"> {
+export async function restoreHost(
+    connection: ConnectionSpec,
+    stateDirPath: string,
+    paths: readonly string[],
+    services: readonly ServiceSpec[],
+    shared: readonly { path: string; empty: string }[] = [],
+): Promise<"restored" | "gone"> {
     const conn = await connect(connection);
     return withHostLock(conn.key, async () => {
-        const { stdout } = await runChecked(conn, renderRestoreScript(stateDirPath, paths, services), { step: "restore the previous state" });
+        const { stdout } = await runChecked(conn, renderRestoreScript(stateDirPath, paths, services, shared), { step: "restore the previous state" });
         return stdout.trim() === "gone" ? "gone" : "restored";
     });
 }

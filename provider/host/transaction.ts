@@ -11,7 +11,7 @@ import { redactSecrets } from "./secrets";
 import { activate } from "./steps/activate";
 import { checkpointAndSwap } from "./steps/checkpoint";
 import { commit, rollback } from "./steps/commit";
-import { prepare } from "./steps/prepare";
+import { prepare, readFiles } from "./steps/prepare";
 import { discardStaged, stage } from "./steps/stage";
 import { validate } from "./steps/validate";
 import { verifiersFor, verify } from "./steps/verify";
@@ -51,7 +51,8 @@ export async function applyHostState(
             [...desired.files.map((f) => f.path), ...dropped],
             desired.services.map((s) => s.name),
         );
-        const plan: ChangePlan = planChanges(desired, snapshot, dropped);
+        const currents = await readFiles(conn, desired.files.filter((f) => f.merge).map((f) => f.path));
+        const plan: ChangePlan = planChanges(desired, snapshot, dropped, currents);
         const result = {
             hostKeyFingerprint: conn.hostKeyFingerprint,
             facts,

@@ -4,21 +4,12 @@
  */
 import { OnpremError } from "../errors";
 import { DockerOptions } from "../plan/ovsModel";
+import { mergeJsonKeys, MergeOptions } from "./jsonKeys";
 
 export const MANAGED_HEADER = "# Managed by pulumi-onprem: changes made here are reverted by the next `pulumi up`.";
 
-export interface MergeOptions {
-    /** Keys Docker refuses next to an owned key ("bridge" -> ["bip"]): finding one is an error. */
-    conflicts?: Readonly<Record<string, readonly string[]>>;
-    /** Shown in messages. Default: "/etc/docker/daemon.json". */
-    path?: string;
-}
-
 /**
- * The new daemon.json text: `owned` keys set (a key set to undefined is removed), keys in
- * `previouslyOwned` that are not in `owned` removed, every other key kept in its place. New keys are
- * appended in sorted order, so merging the result again gives the same text. 2-space JSON, trailing
- * newline. An empty or missing file counts as `{}`; text that is not a JSON object is an error.
+ * The new daemon.json text: the resource's keys merged into what the file holds (see `mergeJsonKeys`).
  */
 export function mergeDaemonJson(
     current: string | undefined,
@@ -26,47 +17,9 @@ export function mergeDaemonJson(
     previouslyOwned: readonly string[],
     options: MergeOptions = {},
 ): string {
-    const path = options.path ?? "/etc/docker/daemon.json";
-    const base = parseObject(current, path);
-    const result: Record<string, unknown> = {};
-    const wanted = new Set(Object.keys(owned).filter((k) => owned[k] !== undefined));
-    const dropped = new Set(previouslyOwned.filter((k) => !wanted.has(k)));
-    for (const key of Object.keys(base)) {
-        if (wanted.has(key)) result[key] = owned[key];
-        else if (!dropped.has(key) && !(key in owned)) result[key] = base[key];
-    }
-    for (const key of [...wanted].sort()) if (!(key in result)) result[key] = owned[key];
-
-    for (const [key, refused] of Object.entries(options.conflicts ?? {})) {
-        if (!wanted.has(key)) continue;
-        const clash = refused.filter((k) => k in result);
-        if (clash.length > 0) {
-            throw new OnpremError(
-                "Validation",
-                `\`${path}\`: sets ${clash.map((k) => JSON.stringify(k)).join(", ")}, which Docker refuses together with ${JSON.stringify(key)} that pulumi-onprem sets: remove it from the file`,
-            );
-        }
-    }
-    return `${JSON.stringify(result, null, 2)}\n`;
+    return mergeJsonKeys(current, owned, previouslyOwned, { path: "/etc/docker/daemon.json", ...options });
 }
 
-function parseObject(text: string | undefined, path: string): Record<string, unknown> {
-    if (text === undefined || text.trim() === "") return {};
-    let value: unknown;
-    try {
-        value = JSON.parse(text);
-    } catch (e) {
-        throw new OnpremError(
-            "Validation",
-            `\`${path}\`: is not valid JSON (${(e as Error).message}); fix or remove it: pulumi-onprem merges its keys into the file and will not overwrite what it cannot read`,
-            { cause: e },
-        );
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw new OnpremError("Validation", `\`${path}\`: holds ${Array.isArray(value) ? "an array" : JSON.stringify(value)}, not a JSON object`);
-    }
-    return value as Record<string, unknown>;
-}
 
 /**
  * /etc/default/docker with one DOCKER_OPTS line. One line of plain assignments, because two readers

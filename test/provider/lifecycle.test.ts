@@ -55,6 +55,8 @@ test("check names the field and the rule, and connects to nothing", async () => 
     const inputs = hostInputs(h, [
         { path: "relative/path", content: "x" },
         { path: "/etc/x", content: `${placeholder("nope")}`, mode: "999" },
+        { path: "/etc/y.json", content: "{not json", merge: "json-keys" },
+        { path: "/etc/z.json", content: "{}", merge: "yaml-keys" as never },
     ], { connection: { host: "", port: 70000 } as never });
     const reasons = (await p.check(inputs, inputs)).failures!.map((f) => f.reason);
     assert.ok(reasons.includes("`files[0].path`: must be an absolute path"), reasons.join("; "));
@@ -62,6 +64,8 @@ test("check names the field and the rule, and connects to nothing", async () => 
     assert.ok(reasons.some((r) => r.includes("{{secret:nope}} has no value")));
     assert.ok(reasons.includes("`connection.host` is required"));
     assert.ok(reasons.includes("`connection.port`: 70000 is outside 1-65535"));
+    assert.ok(reasons.some((r) => r.startsWith("`files[2].content`: not a json-keys part")), reasons.join("; "));
+    assert.ok(reasons.includes('`files[3].merge`: "yaml-keys" is not one of json-keys'));
 });
 
 test("diff replaces (delete first) only when the host changes", async () => {

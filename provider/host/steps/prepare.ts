@@ -79,3 +79,14 @@ export function parseSnapshot(text: string): HostSnapshot {
     }
     return snap;
 }
+
+/** The text of each file that exists (one command each; used for shared files, which are small). */
+export async function readFiles(conn: PooledConnection, paths: readonly string[]): Promise<Record<string, string | undefined>> {
+    const out: Record<string, string | undefined> = {};
+    for (const path of paths) {
+        const r = await runChecked(conn, `if [ -e "$1" ]; then echo present; cat "$1"; else echo absent; fi`, { args: [path], step: `read ${path}` });
+        const [marker, ...rest] = r.stdout.split("\n");
+        out[path] = marker === "present" ? rest.join("\n") : undefined;
+    }
+    return out;
+}
