@@ -117,6 +117,11 @@ function naturalFormat(facts: FormatFacts): FormatChoice {
         message: `\`format\`: auto cannot read the version of ${id || "this OS"} (${JSON.stringify(facts.osVersion)}); set \`format\``,
     };
     if (id === "fedora") return { ok: true, format: "networkmanager", why: "Fedora keeps connections as NetworkManager keyfiles" };
+    if (id === "amzn") {
+        // Amazon Linux 2 uses network-scripts; 2023 uses systemd-networkd, which no format here writes.
+        if (major === 2) return { ok: true, format: "ifcfg", why: "Amazon Linux 2 reads network-scripts ifcfg files" };
+        return { ok: false, message: `\`format\`: auto knows no format for amzn ${facts.osVersion} (it uses systemd-networkd); set \`format\`` };
+    }
     if (facts.osFamily === "rhel" || RHEL_REBUILDS.includes(id)) {
         if (major === undefined) return unknownVersion;
         return major <= 8
