@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec } from "../provider/host/desired";
+import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
 import { ConnectionArgs } from "./connection";
 import { providerShim } from "./providerShim";
 
@@ -22,6 +22,8 @@ export interface HostConfigArgs {
     validators?: pulumi.Input<pulumi.Input<CommandSpec>[]>;
     /** Checks run after activation; a failure rolls the host back. Defaults to none. */
     verifiers?: pulumi.Input<pulumi.Input<CommandSpec>[]>;
+    /** Live state managed through commands (read/expected/apply/remove), applied after the files. Defaults to none. */
+    states?: pulumi.Input<pulumi.Input<StateSpec>[]>;
     /** Install missing packages. Defaults to true. */
     ensurePackages?: pulumi.Input<boolean>;
     /** Seconds after which the host undoes an apply whose controller vanished. Defaults to 120. */

@@ -1,7 +1,7 @@
 export { ConnectionArgs, ProxyConnectionArgs } from "./connection";
 export { HostConfig, HostConfigArgs } from "./hostConfig";
 export { HostFile, HostFileArgs } from "./hostFile";
-export type { CommandSpec, FileSpec, PackageSpec, ServiceSpec } from "../provider/host/desired";
+export type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
 export { KeepalivedCluster, KeepalivedClusterArgs, KeepalivedNodeArgs, VrrpAuthArgs, VrrpInstanceArgs } from "./keepalivedCluster";
 export type {
     GlobalDefsSpec, HealthCheckSpec, KeepalivedScriptFile, NotifySpec, RealServerSpec, TrackInterfaceSpec, TrackScriptRef, VipSpec,

@@ -50,6 +50,14 @@ export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Pr
             }
         }
     });
+    const stateNames = new Set<string>();
+    (Array.isArray(news.states) ? news.states : []).forEach((s, i) => {
+        if (containsUnknown(s)) return;
+        const missing = (["name", "read", "expected", "apply", "remove"] as const).filter((k) => typeof s[k] !== "string");
+        if (missing.length) failures.push({ property: `states[${i}]`, reason: `\`states[${i}]\`: ${missing.map((k) => `\`${k}\``).join(", ")} must be strings` });
+        else if (stateNames.has(s.name)) failures.push({ property: `states[${i}].name`, reason: `\`states[${i}].name\`: "${s.name}" is listed twice` });
+        stateNames.add(s.name);
+    });
     const timeout = news.rollbackTimeoutSeconds;
     if (timeout !== undefined && (timeout as unknown) !== UNKNOWN && (!Number.isInteger(timeout) || timeout < 10)) {
         failures.push({ property: "rollbackTimeoutSeconds", reason: "`rollbackTimeoutSeconds`: must be a whole number of seconds, at least 10" });
@@ -94,7 +102,14 @@ export async function create(inputs: HostConfigInputs): Promise<{ id: string; ou
 export async function update(id: string, olds: HostConfigOutputs, news: HostConfigInputs): Promise<{ outs: HostConfigOutputs }> {
     const kept = new Set(news.files.map((f) => f.path));
     const dropped = (olds.files ?? []).map((f) => f.path).filter((p) => !kept.has(p));
-    return { outs: await apply(id, news, dropped, withReleasedParts(olds, news)) };
+    return { outs: await apply(id, news, dropped, withUndo(olds, withReleasedParts(olds, news))) };
+}
+
+/** Live states: undoing this apply means applying the old state again, or removing a new one. */
+function withUndo(olds: HostConfigOutputs, news: HostConfigInputs): HostConfigInputs {
+    if (!news.states) return news;
+    const states = news.states.map((s) => ({ ...s, undo: (olds.states ?? []).find((o) => o.name === s.name)?.apply ?? s.remove }));
+    return { ...news, states };
 }
 
 /** Shared files: the parts the old inputs set and the new ones do not are given up. */
@@ -112,9 +127,9 @@ function withReleasedParts(olds: HostConfigOutputs, news: HostConfigInputs): Hos
 export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?: string; props?: HostConfigOutputs; inputs?: HostConfigInputs }> {
     if (!props) throw new Error(`import of ${id} is not supported: create the resource instead`);
     try {
-        const seen = await inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {});
+        const seen = await inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {}, props.states ?? []);
         if (!seen.present) return {}; // never applied here, or deleted: the host no longer has it
-        const outs = plain({ ...props, files: seen.files, ...(props.services ? { services: seen.services } : {}) });
+        const outs = plain({ ...props, files: seen.files, ...(props.services ? { services: seen.services } : {}), ...(props.states ? { states: seen.states } : {}) });
         const { hostKeyFingerprint: _, ...inputs } = outs;
         return { id, props: outs, inputs: plain(inputs) };
     } finally {
@@ -127,7 +142,7 @@ export async function remove(id: string, props: HostConfigOutputs): Promise<void
         const shared = (props.files ?? []).filter((f) => f.merge);
         await releaseSharedFiles(props.connection, id, stateDir(id), shared, desiredState(props));
         const emptied = shared.map((f) => ({ path: f.path, empty: FILE_MERGERS[f.merge!].empty }));
-        await restoreHost(props.connection, stateDir(id), (props.files ?? []).map((f) => f.path), props.services ?? [], emptied);
+        await restoreHost(props.connection, stateDir(id), (props.files ?? []).map((f) => f.path), props.services ?? [], emptied, props.states ?? []);
     } finally {
         flushStats();
     }

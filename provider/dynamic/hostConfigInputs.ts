@@ -1,4 +1,4 @@
-import { CommandSpec, DesiredState, FileSpec, PackageSpec, ServiceSpec, DEFAULT_ROLLBACK_TIMEOUT_SECONDS } from "../host/desired";
+import { CommandSpec, DesiredState, FileSpec, PackageSpec, ServiceSpec, StateSpec, DEFAULT_ROLLBACK_TIMEOUT_SECONDS } from "../host/desired";
 import { ConnectionSpec } from "../ssh/connection";
 
 /** The inputs of the generic host resource: what every pulumi-onprem resource hands the provider. */
@@ -14,6 +14,7 @@ export interface HostConfigInputs {
     services?: ServiceSpec[];
     validators?: CommandSpec[];
     verifiers?: CommandSpec[];
+    states?: StateSpec[];
     ensurePackages?: boolean;
     rollbackTimeoutSeconds?: number;
     /** Broken rules found by the SDK component that owns this resource (reported at check). */
@@ -32,6 +33,7 @@ export function desiredState(i: HostConfigInputs): DesiredState {
         packages: i.packages ?? [],
         validators: i.validators ?? [],
         verifiers: i.verifiers ?? [],
+        states: i.states ?? [],
         secrets: i.secrets ?? {},
         ensurePackages: i.ensurePackages ?? true,
         rollbackTimeoutSeconds: i.rollbackTimeoutSeconds ?? DEFAULT_ROLLBACK_TIMEOUT_SECONDS,

@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import { DEFAULT_FILE_MODE, DesiredState, FileSpec, ServiceSpec } from "./desired";
+import { DEFAULT_FILE_MODE, DesiredState, FileSpec, ServiceSpec, StateSpec } from "./desired";
 import { FILE_MERGERS } from "../render/mergers";
 import { fillSecrets } from "./secrets";
 
@@ -27,6 +27,8 @@ export interface HostSnapshot {
     missingDirs: string[];
     /** An earlier transaction had been cut off and was rolled back first. */
     recovered: boolean;
+    /** Each live state's `read` output (normalised), by name. */
+    states?: Record<string, string>;
 }
 
 export type FileChange =
@@ -45,6 +47,13 @@ export interface ServiceWork {
 export interface ChangePlan {
     files: FileChange[];
     services: ServiceWork[];
+    /** Live states that do not read as expected. */
+    states: StateSpec[];
+}
+
+/** Trailing blanks and blank lines do not count when comparing a state with what it should be. */
+export function normalState(text: string): string {
+    return text.split("\n").map((l) => l.trimEnd()).join("\n").trim();
 }
 
 export function sha256(text: string): string {
@@ -98,7 +107,8 @@ export function planChanges(
         };
         if (work.trigger || work.start || work.stop || work.enable) services.push(work);
     }
-    return { files, services };
+    const states = desired.states.filter((s) => snapshot.states?.[s.name] !== normalState(s.expected));
+    return { files, services, states };
 }
 
 /** The bytes a file should hold: its content with secrets filled in, merged into the current text if shared. */
@@ -108,5 +118,5 @@ export function fileText(file: FileSpec, secrets: Readonly<Record<string, string
 }
 
 export function isNoop(plan: ChangePlan): boolean {
-    return plan.files.length === 0 && plan.services.length === 0;
+    return plan.files.length === 0 && plan.services.length === 0 && plan.states.length === 0;
 }

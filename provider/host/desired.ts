@@ -49,6 +49,26 @@ export interface CommandSpec {
     intervalMs?: number;
 }
 
+/**
+ * Live state that is not a file (OVSDB records, addresses on an interface), managed through commands.
+ * `apply` must converge exactly on what the state owns (also removing its own leftovers), so that the
+ * previous `apply` is a correct undo.
+ */
+export interface StateSpec {
+    /** Names the state in messages and matches it across updates: "ovs records of mesh m1". */
+    name: string;
+    /** Prints the current state, normalised (sorted, stable); compared with `expected`. */
+    read: string;
+    /** What `read` prints once `apply` has run. */
+    expected: string;
+    /** Brings the host to the expected state; idempotent. Runs after files are swapped, before services. */
+    apply: string;
+    /** Removes everything `apply` created (delete, and rollback of a first apply). */
+    remove: string;
+    /** Provider-internal: restores the state as it was before this apply (the previous `apply`, or `remove`). */
+    undo?: string;
+}
+
 export interface PackageSpec {
     /** Package name when the same on every family. */
     name: string;
@@ -64,6 +84,8 @@ export interface DesiredState {
     packages: PackageSpec[];
     validators: CommandSpec[];
     verifiers: CommandSpec[];
+    /** Live state applied after the files, undone on rollback, removed on delete. */
+    states: StateSpec[];
     secrets: Record<string, string>;
     /** Install missing packages (default true). */
     ensurePackages: boolean;

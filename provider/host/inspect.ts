@@ -1,13 +1,16 @@
 import { runChecked } from "../ssh/exec";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect } from "../ssh/pool";
-import { normalMode, sha256 } from "./changes";
-import { FileSpec, ServiceSpec } from "./desired";
+import { normalMode, normalState, sha256 } from "./changes";
+import { FileSpec, ServiceSpec, StateSpec } from "./desired";
+import { readStates } from "./steps/states";
 import { fillSecrets, redactSecrets } from "./secrets";
 import { FILE_MERGERS } from "../render/mergers";
 import { prepareReadOnly, readFiles } from "./steps/prepare";
 
 export interface Observed {
+    /** Each live state, with `expected` replaced by what the host reads when it drifted. */
+    states: StateSpec[];
     /** The resource's state directory exists: it was applied and not deleted. */
     present: boolean;
     /** Each file as the host has it; content redacted, and equal to the template when unchanged. */
@@ -26,6 +29,7 @@ export async function inspectHost(
     files: readonly FileSpec[],
     services: readonly ServiceSpec[],
     secrets: Record<string, string>,
+    states: readonly StateSpec[] = [],
 ): Promise<Observed> {
     const conn = await connect(connection);
     const snap = await prepareReadOnly(conn, stateDirPath, files.map((f) => f.path), services.map((s) => s.name));
@@ -59,7 +63,9 @@ export async function inspectHost(
         const enabled = s.enabled === undefined ? undefined : !!now?.enabled;
         return stripUndefined({ ...s, state, enabled }) as ServiceSpec;
     });
-    return { present: snap.present, files: observedFiles, services: observedServices };
+    const seen = await readStates(conn, states);
+    const observedStates = states.map((s) => (seen[s.name] === normalState(s.expected) ? s : { ...s, expected: redactSecrets(seen[s.name], secrets) }));
+    return { present: snap.present, files: observedFiles, services: observedServices, states: observedStates };
 }
 
 /** Keeps the user's spelling ("0644", or nothing for the default) when the mode did not change. */

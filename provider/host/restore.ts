@@ -1,7 +1,7 @@
 import { runChecked } from "../ssh/exec";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect } from "../ssh/pool";
-import { ServiceSpec } from "./desired";
+import { ServiceSpec, StateSpec } from "./desired";
 import { CREATED_DIRS, originalKey, stagedPath } from "./layout";
 import { withHostLock } from "./lock";
 import { shellQuote as q } from "./shell";
@@ -16,6 +16,7 @@ export function renderRestoreScript(
     paths: readonly string[],
     services: readonly ServiceSpec[],
     shared: readonly { path: string; empty: string }[] = [],
+    states: readonly StateSpec[] = [],
 ): string {
     const lines = [
         "trap '' HUP INT TERM PIPE",
@@ -34,6 +35,8 @@ export function renderRestoreScript(
             `[ "$en" = disabled ] && { systemctl disable ${q(s.name)} >/dev/null 2>&1 || true; }`,
         );
     }
+    // Live states go while the services that may use them are stopped or not yet reloaded.
+    for (const s of [...states].reverse()) lines.push(`sh -c ${q(s.remove)}`);
     // Shared files already had the resource's parts taken out; one the engine created goes once empty.
     for (const { path, empty } of shared) {
         const o = `"$S/orig/${originalKey(path)}"`;
@@ -69,10 +72,11 @@ export async function restoreHost(
     paths: readonly string[],
     services: readonly ServiceSpec[],
     shared: readonly { path: string; empty: string }[] = [],
+    states: readonly StateSpec[] = [],
 ): Promise<"restored" | "gone"> {
     const conn = await connect(connection);
     return withHostLock(conn.key, async () => {
-        const { stdout } = await runChecked(conn, renderRestoreScript(stateDirPath, paths, services, shared), { step: "restore the previous state" });
+        const { stdout } = await runChecked(conn, renderRestoreScript(stateDirPath, paths, services, shared, states), { step: "restore the previous state" });
         return stdout.trim() === "gone" ? "gone" : "restored";
     });
 }

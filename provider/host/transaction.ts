@@ -13,6 +13,7 @@ import { checkpointAndSwap } from "./steps/checkpoint";
 import { commit, rollback } from "./steps/commit";
 import { prepare, readFiles } from "./steps/prepare";
 import { discardStaged, stage } from "./steps/stage";
+import { applyStates, readStates, verifyStates } from "./steps/states";
 import { validate } from "./steps/validate";
 import { verifiersFor, verify } from "./steps/verify";
 
@@ -23,6 +24,7 @@ export interface ApplyResult {
     /** Paths written or restored, and services touched; empty when the host already matched. */
     changedFiles: string[];
     changedServices: string[];
+    changedStates: string[];
     installedPackages: string[];
     /** An earlier, interrupted transaction had to be rolled back first. */
     recovered: boolean;
@@ -51,6 +53,7 @@ export async function applyHostState(
             [...desired.files.map((f) => f.path), ...dropped],
             desired.services.map((s) => s.name),
         );
+        snapshot.states = await readStates(conn, desired.states);
         const currents = await readFiles(conn, desired.files.filter((f) => f.merge).map((f) => f.path));
         const plan: ChangePlan = planChanges(desired, snapshot, dropped, currents);
         const result = {
@@ -58,6 +61,7 @@ export async function applyHostState(
             facts,
             changedFiles: [] as string[],
             changedServices: plan.services.map((w) => w.service.name),
+            changedStates: plan.states.map((s) => s.name),
             installedPackages,
             recovered: snapshot.recovered,
         };
@@ -65,6 +69,7 @@ export async function applyHostState(
 
         const staged = await stage(conn, dir, plan.files);
         result.changedFiles = staged.map((c) => (c.action === "write" ? c.file.path : c.path));
+        const checkpointed = staged.length > 0 || plan.states.length > 0;
         if (staged.length > 0) {
             try {
                 await validate(conn, desired.validators, staged, redact);
@@ -72,13 +77,15 @@ export async function applyHostState(
                 await discardStaged(conn, staged).catch(() => undefined); // the next prepare removes them too
                 throw e;
             }
-            await checkpointAndSwap(conn, dir, staged, snapshot, plan.services, desired.rollbackTimeoutSeconds);
         }
+        if (checkpointed) await checkpointAndSwap(conn, dir, staged, snapshot, plan.services, desired.rollbackTimeoutSeconds, plan.states);
         try {
+            await applyStates(conn, plan.states, redact);
             await activate(conn, plan.services, redact);
+            await verifyStates(conn, plan.states, redact);
             await verify(conn, verifiersFor(desired.services, desired.verifiers), redact);
         } catch (e) {
-            if (staged.length === 0) throw e;
+            if (!checkpointed) throw e;
             const rollbackError = await rollback(conn, dir);
             const err = e as Error;
             throw new OnpremError(
@@ -87,7 +94,7 @@ export async function applyHostState(
                 { host: conn.target, cause: err, rollbackError },
             );
         }
-        if (staged.length > 0) await commit(conn, dir, result.changedFiles, dropped);
+        if (checkpointed) await commit(conn, dir, result.changedFiles, dropped);
         return result;
     });
 }

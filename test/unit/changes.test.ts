@@ -18,6 +18,7 @@ const desired = (over: Partial<DesiredState> = {}): DesiredState => ({
     packages: [],
     validators: [],
     verifiers: [],
+    states: [],
     secrets: { p: "hunter2" },
     ensurePackages: true,
     rollbackTimeoutSeconds: 120,
@@ -36,7 +37,7 @@ const matching = (): HostSnapshot => ({
 });
 
 test("a host that matches needs nothing (secrets compared filled in)", () => {
-    assert.deepEqual(planChanges(desired(), matching()), { files: [], services: [] });
+    assert.deepEqual(planChanges(desired(), matching()), { files: [], services: [], states: [] });
 });
 
 test("only the changed file is written, and only the service watching it is triggered", () => {

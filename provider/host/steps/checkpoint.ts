@@ -1,6 +1,7 @@
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { HostSnapshot, ServiceWork } from "../changes";
+import { StateSpec } from "../desired";
 import { backupPath, CREATED_DIRS, originalKey } from "../layout";
 import { shellQuote as q } from "../shell";
 import { StagedChange } from "./stage";
@@ -13,7 +14,13 @@ function targetOf(c: StagedChange): string {
  * Pure: the script that puts the host back as it was before this transaction. It is written to the host
  * before the swap, so the controller runs it on failure and a watchdog runs it if the controller vanishes.
  */
-export function renderRollbackScript(stateDir: string, staged: readonly StagedChange[], snapshot: HostSnapshot, services: readonly ServiceWork[]): string {
+export function renderRollbackScript(
+    stateDir: string,
+    staged: readonly StagedChange[],
+    snapshot: HostSnapshot,
+    services: readonly ServiceWork[],
+    states: readonly StateSpec[] = [],
+): string {
     const lines = [
         "# pulumi-onprem: undo one transaction (written before the swap)",
         "trap '' HUP INT TERM PIPE",
@@ -29,6 +36,8 @@ export function renderRollbackScript(stateDir: string, staged: readonly StagedCh
         lines.push(`if [ -e ${q(backupPath(t))} ]; then mv -f ${q(backupPath(t))} ${q(t)}; else rm -f ${q(t)}; fi`);
     }
     for (const d of [...snapshot.missingDirs].sort((a, b) => b.length - a.length)) lines.push(`rmdir ${q(d)} 2>/dev/null`);
+    // Live states back as they were, last applied first.
+    for (const s of [...states].reverse()) lines.push(`sh -c ${q(s.undo ?? s.remove)} >/dev/null 2>&1`);
     for (const w of services.filter((w) => before(w).active)) {
         const name = q(w.service.name);
         lines.push(
@@ -85,9 +94,10 @@ export async function checkpointAndSwap(
     snapshot: HostSnapshot,
     services: readonly ServiceWork[],
     timeoutSeconds: number,
+    states: readonly StateSpec[] = [],
 ): Promise<void> {
     await runChecked(conn, renderSwapScript(stateDir, staged, snapshot, services, timeoutSeconds), {
-        stdin: renderRollbackScript(stateDir, staged, snapshot, services),
+        stdin: renderRollbackScript(stateDir, staged, snapshot, services, states),
         step: "swap files into place",
     });
 }
