@@ -21,6 +21,8 @@ export class OnpremError extends Error {
     readonly output?: string;
     /** When a rollback ran after this error and itself failed, its error. */
     readonly rollbackError?: Error;
+    /** The message without the host prefix, output or rollback lines: for wrapping in another error. */
+    readonly detail: string;
 
     constructor(
         kind: ErrorKind,
@@ -32,6 +34,7 @@ export class OnpremError extends Error {
         const rollback = opts.rollbackError ? `\nrollback also failed: ${opts.rollbackError.message}` : "";
         super(`${prefix}${message}${output}${rollback}`, opts.cause === undefined ? undefined : { cause: opts.cause });
         this.name = "OnpremError";
+        this.detail = message;
         this.kind = kind;
         this.host = opts.host;
         this.output = opts.output;

@@ -88,11 +88,17 @@ export async function applyHostState(
             if (!checkpointed) throw e;
             const rollbackError = await rollback(conn, dir);
             const err = e as Error;
-            throw new OnpremError(
-                isOnpremError(err) ? err.kind : "Apply",
-                `${isOnpremError(err) && err.host ? err.message.slice(err.host.length + 2) : err.message}\nthe change was rolled back${rollbackError ? " (rollback failed)" : ""}: the host keeps its previous files and services`,
-                { host: conn.target, cause: err, rollbackError },
-            );
+            const outcome = !rollbackError
+                ? "the change was rolled back: the host keeps its previous files and services"
+                : isOnpremError(rollbackError, "Connection")
+                  ? `the connection is gone, so the host rolls the change back by itself within ${desired.rollbackTimeoutSeconds} s`
+                  : "rolling the change back failed too";
+            throw new OnpremError(isOnpremError(err) ? err.kind : "Apply", `${isOnpremError(err) ? err.detail : err.message}\n${outcome}`, {
+                host: conn.target,
+                output: isOnpremError(err) ? err.output : undefined,
+                cause: err,
+                rollbackError,
+            });
         }
         if (checkpointed) await commit(conn, dir, result.changedFiles, dropped);
         return result;
