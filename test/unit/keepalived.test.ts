@@ -16,9 +16,9 @@ import {
     renderKeepalivedConf,
     secretsForKeepalived,
 } from "../../provider/render/keepalived";
+import { expectGolden } from "../support/golden";
 
 const GOLDEN_DIR = path.resolve(__dirname, "../golden/keepalived");
-const UPDATE_GOLDEN = process.env.UPDATE_GOLDEN === "1";
 /** Stands in for every auth password when the real keepalived checks a golden. */
 const SAMPLE_PASSWORD = "s4mplePw";
 
@@ -355,12 +355,7 @@ describe("keepalived.conf goldens", () => {
         for (const node of c.nodes) {
             test(`${c.name} on ${node} matches its golden`, () => {
                 const text = renderKeepalivedConf(c.spec, planKeepalived(c.spec), node);
-                const file = goldenPath(c.name, node);
-                if (UPDATE_GOLDEN) {
-                    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-                    fs.writeFileSync(file, text);
-                }
-                assert.equal(text, fs.readFileSync(file, "utf8"), `${file} differs; review and rerun with UPDATE_GOLDEN=1`);
+                expectGolden(GOLDEN_DIR, path.basename(goldenPath(c.name, node)), text);
             });
         }
     }

@@ -6,43 +6,24 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { MESH_DAEMON_JSON_KEYS, DAEMON_JSON_CONFLICTS, ovsVsctlArgs, planOvsMesh } from "../../provider/plan/ovsMesh";
-import { HostMeshPlan, MeshFileSet, OvsMeshSpec } from "../../provider/plan/ovsModel";
+import { HostMeshPlan, OvsMeshSpec } from "../../provider/plan/ovsModel";
 import { mergeDaemonJson, renderDockerOpts } from "../../provider/render/dockerOptions";
 import { renderIfcfg } from "../../provider/render/ifcfgOvs";
 import { renderInterfaces } from "../../provider/render/interfaces";
 import { seed003 as seed003Base } from "../fixtures/ovsSeeds";
+import { expectGolden, joinFiles } from "../support/golden";
 
 const GOLDEN_DIR = join(__dirname, "..", "golden", "ovs");
-const update = process.env.UPDATE_GOLDEN === "1";
 const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), "ovs-golden-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-function golden(name: string, actual: string): void {
-    const path = join(GOLDEN_DIR, name);
-    if (update) {
-        mkdirSync(GOLDEN_DIR, { recursive: true });
-        writeFileSync(path, actual);
-        return;
-    }
-    let expected: string;
-    try {
-        expected = readFileSync(path, "utf8");
-    } catch {
-        assert.fail(`missing golden ${name}: run with UPDATE_GOLDEN=1 and review it`);
-    }
-    assert.equal(actual, expected, `${name} differs from its golden (UPDATE_GOLDEN=1 rewrites it)`);
-}
 
-/** Several files as one golden: each under a `### <path> (<mode>)` line. */
-function joinFiles(files: MeshFileSet): string {
-    return files.map((f) => `### ${f.path} (${f.mode})\n${f.content}`).join("\n");
-}
 
 // Seed 003: host1-3 at 1.1.1.1-3.3.3.3, GRE full mesh, STP, MTU 1462, /18 slices, bridges 172.17.42.N,
 // DOCKER_OPTS with the unix socket (the seed's tcp://0.0.0.0:2375 is refused by the validator).
@@ -113,7 +94,7 @@ describe("interfaces.d stanzas", () => {
             assert.equal(files.length, 1);
             assert.equal(files[0].path, `/etc/network/interfaces.d/${host.bridge}`);
             assert.ok(files[0].content.startsWith("# Managed by pulumi-onprem: changes made here are reverted by the next `pulumi up`.\n"));
-            golden(name, files[0].content);
+            expectGolden(GOLDEN_DIR, name, files[0].content);
         });
         test(`${name}: ifup --no-act parses it`, { skip: has("ifup") ? false : "ifupdown is not installed" }, () => {
             const file = join(scratch, name);
@@ -140,7 +121,7 @@ describe("interfaces.d stanzas", () => {
 
 describe("ifcfg files", () => {
     for (const [name, host] of ifcfgCases) {
-        test(name, () => golden(name, joinFiles(renderIfcfg(host))));
+        test(name, () => expectGolden(GOLDEN_DIR, name, joinFiles(renderIfcfg(host))));
         test(`${name}: every file is sh that sets DEVICE to its own name`, () => {
             for (const f of renderIfcfg(host)) {
                 const path = join(scratch, f.path.split("/").pop() as string);
@@ -162,7 +143,7 @@ describe("Docker options", () => {
         const daemon = planOvsMesh({ ...seed003, docker: { mode: "daemon-json" } }).hosts.host1.docker.daemonJson;
         const current = JSON.stringify({ "log-driver": "json-file", "log-opts": { "max-size": "10m" }, "insecure-registries": ["registry.lan:5000"] });
         const merged = mergeDaemonJson(current, daemon, MESH_DAEMON_JSON_KEYS, { conflicts: DAEMON_JSON_CONFLICTS });
-        golden("seed003-host1.daemon.json", merged);
+        expectGolden(GOLDEN_DIR, "seed003-host1.daemon.json", merged);
         assert.deepEqual(JSON.parse(merged)["log-opts"], { "max-size": "10m" });
     });
 
@@ -175,7 +156,7 @@ describe("Docker options", () => {
 
     test("seed003-host1.default-docker: DOCKER_OPTS as seed 003 sets it, without the TCP listener", () => {
         const content = renderDockerOpts(plan003.hosts.host1.docker.options);
-        golden("seed003-host1.default-docker", content);
+        expectGolden(GOLDEN_DIR, "seed003-host1.default-docker", content);
         const file = join(scratch, "default-docker");
         writeFileSync(file, content);
         const run = spawnSync("sh", ["-c", '. "$1"; printf "%s" "$DOCKER_OPTS"', "sh", file], { encoding: "utf8" });
@@ -186,7 +167,7 @@ describe("Docker options", () => {
 describe("seed 004: flows and OVSDB transaction", () => {
     const host1 = plan004.hosts.host1;
 
-    test("seed004-host1.flows", () => golden("seed004-host1.flows", host1.flows.map((f) => f.text).join("\n") + "\n"));
+    test("seed004-host1.flows", () => expectGolden(GOLDEN_DIR, "seed004-host1.flows", host1.flows.map((f) => f.text).join("\n") + "\n"));
 
     test("seed004-host1.flows: ovs-ofctl parse-flow reads every rule", { skip: has("ovs-ofctl") ? false : "ovs-ofctl is not installed" }, () => {
         // Without a switch ovs-ofctl cannot resolve port names: number them as a switch would.
@@ -203,8 +184,8 @@ describe("seed 004: flows and OVSDB transaction", () => {
         const args = ovsVsctlArgs(host1.ovs);
         const lines: string[][] = [[]];
         for (const a of args) if (a === "--") lines.push([]); else lines[lines.length - 1].push(a);
-        golden("seed004-host1.ovs-vsctl", lines.map((l) => l.join(" ")).join("\n") + "\n");
+        expectGolden(GOLDEN_DIR, "seed004-host1.ovs-vsctl", lines.map((l) => l.join(" ")).join("\n") + "\n");
     });
 
-    test("seed004-host1.plan.json: the whole host plan", () => golden("seed004-host1.plan.json", JSON.stringify(host1, null, 2) + "\n"));
+    test("seed004-host1.plan.json: the whole host plan", () => expectGolden(GOLDEN_DIR, "seed004-host1.plan.json", JSON.stringify(host1, null, 2) + "\n"));
 });

@@ -41,9 +41,9 @@ import {
     renderRegistryConfig,
 } from "../../provider/render/registryConfig";
 import { CertificateAndKey, certificateInfo, generateCa, issueServerCert, registrySans, renewalReason } from "../../provider/render/tls";
+import { expectGolden } from "../support/golden";
 
 const GOLDEN_DIR = path.resolve(__dirname, "../golden/registry");
-const UPDATE_GOLDEN = process.env.UPDATE_GOLDEN === "1";
 const execFileAsync = promisify(execFile);
 const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
@@ -98,14 +98,6 @@ const goldenCases: { name: string; spec: DockerRegistrySpec }[] = [
 
 const goldenPath = (file: string) => path.join(GOLDEN_DIR, file);
 
-function golden(file: string, actual: string): void {
-    const p = goldenPath(file);
-    if (UPDATE_GOLDEN) {
-        fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-        fs.writeFileSync(p, actual);
-    }
-    assert.equal(actual, fs.readFileSync(p, "utf8"), `${p} differs; review and rerun with UPDATE_GOLDEN=1`);
-}
 
 /** A daemon.json a client host had before: our entries go beside these. */
 const CLIENT_DAEMON_JSON = `{
@@ -119,18 +111,18 @@ describe("config.yml goldens", () => {
     for (const c of goldenCases) {
         test(`${c.name} matches its golden and is valid`, () => {
             assert.deepEqual(validateRegistry(c.spec), []);
-            golden(`${c.name}.config.yml`, renderRegistryConfig(c.spec));
+            expectGolden(GOLDEN_DIR, `${c.name}.config.yml`, renderRegistryConfig(c.spec));
         });
     }
 
     test("tls-off-insecure client daemon.json keeps the host's keys and list entries", () => {
         const entries = clientDaemonEntries(tlsOff, tlsOff.clients![0]);
-        golden("tls-off-insecure.client-daemon.json", mergeClientDaemonJson(CLIENT_DAEMON_JSON, entries)!);
+        expectGolden(GOLDEN_DIR, "tls-off-insecure.client-daemon.json", mergeClientDaemonJson(CLIENT_DAEMON_JSON, entries)!);
     });
 
     test("proxy-cache client daemon.json gets the mirror", () => {
         const entries = clientDaemonEntries(proxyCache, proxyCache.clients![0]);
-        golden("proxy-cache.client-daemon.json", mergeClientDaemonJson(undefined, entries)!);
+        expectGolden(GOLDEN_DIR, "proxy-cache.client-daemon.json", mergeClientDaemonJson(undefined, entries)!);
     });
 
     test("goldens start with the header, parse as YAML and hold no secret", () => {

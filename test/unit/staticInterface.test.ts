@@ -25,9 +25,9 @@ import {
     renderStaticInterface,
     staticInterfacePaths,
 } from "../../provider/render/staticInterface";
+import { expectGolden, joinFiles } from "../support/golden";
 
 const GOLDEN_DIR = join(__dirname, "..", "golden", "static-interface");
-const update = process.env.UPDATE_GOLDEN === "1";
 const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), "static-interface-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -69,21 +69,7 @@ const CASES: [string, Omit<StaticInterfaceSpec, "format">][] = [["seed000", seed
 
 const goldenName = (caseName: string, format: StaticInterfaceFormat) => `${caseName}.${SUFFIX[format]}`;
 
-/** Several files as one golden: each under a `### <path> (<mode>)` line. */
-function joinFiles(files: { path: string; content: string; mode: string }[]): string {
-    return files.map((f) => `### ${f.path} (${f.mode})\n${f.content}`).join("\n");
-}
 
-function golden(name: string, actual: string): void {
-    const path = join(GOLDEN_DIR, name);
-    if (update) {
-        mkdirSync(GOLDEN_DIR, { recursive: true });
-        writeFileSync(path, actual);
-        return;
-    }
-    assert.ok(existsSync(path), `missing golden ${name}: run with UPDATE_GOLDEN=1 and review it`);
-    assert.equal(actual, readFileSync(path, "utf8"), `${name} differs from its golden (UPDATE_GOLDEN=1 rewrites it)`);
-}
 
 /** The golden's text of one file, as written on the host (read from the golden, so the tools check what was reviewed). */
 function goldenFile(caseName: string, format: StaticInterfaceFormat, path: string): string {
@@ -110,7 +96,7 @@ describe("static interface goldens", () => {
             test(goldenName(caseName, format), () => {
                 const files = renderStaticInterface({ ...base, format });
                 for (const f of files) assert.ok(f.content.startsWith(`${MANAGED_HEADER}\n`) && f.content.endsWith("\n") && !f.content.endsWith("\n\n"), f.path);
-                golden(goldenName(caseName, format), joinFiles(files));
+                expectGolden(GOLDEN_DIR, goldenName(caseName, format), joinFiles(files));
                 // Rendering is deterministic.
                 assert.deepEqual(renderStaticInterface({ ...base, format }), files);
             });
