@@ -16,10 +16,17 @@ fi
 npm run --silent typecheck
 
 # A lab of its own, on addresses of its own, so a lab someone left up for exploring is not disturbed.
+own_dir=${TEST_LAB_DIR:+no}
 export LAB_DIR=${TEST_LAB_DIR:-$(mktemp -d /tmp/pulumi-onprem-test-lab.XXXXXX)}
 export LAB_NAME=${TEST_LAB_NAME:-ot} LAB_NET=${TEST_LAB_NET:-10.79}
 export PULUMI_ONPREM_LAB_INVENTORY=$LAB_DIR/inventory.json
-cleanup() { bash test/lab/lab.sh down >/dev/null || echo "test: lab teardown failed; run: LAB_DIR=$LAB_DIR npm run lab -- down" >&2; }
+cleanup() {
+    if bash test/lab/lab.sh down >/dev/null; then
+        if [ "${own_dir:-yes}" = yes ]; then rm -rf "$LAB_DIR"; fi
+    else
+        echo "test: lab teardown failed; run: LAB_DIR=$LAB_DIR npm run lab -- down" >&2
+    fi
+}
 trap cleanup EXIT
 started=$SECONDS
 bash test/lab/lab.sh up 3

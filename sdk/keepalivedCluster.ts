@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { FileSpec } from "../provider/host/desired";
 import { planKeepalived, KeepalivedPlan } from "../provider/plan/keepalived";
 import {
     GlobalDefsSpec,
@@ -197,4 +196,3 @@ function strip<T extends object>(o: T): T {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-export type { FileSpec };

@@ -75,4 +75,5 @@ test("the real pulumi CLI: preview touches nothing, up writes 3 files on 3 hosts
     }
     for (const out of outputs) assert.ok(!out.includes(SECRET), "no plaintext secret in the CLI's output");
     fs.rmSync(project.dir, { recursive: true, force: true });
+    fs.rmSync(statsDir, { recursive: true, force: true });
 });

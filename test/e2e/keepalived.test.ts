@@ -134,4 +134,5 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
     const state = run(["stack", "export"]).out;
     for (const out of [...outputs, state]) assert.ok(!out.includes(PASSWORD), "the VRRP password never appears in CLI output or state");
     fs.rmSync(project.dir, { recursive: true, force: true });
+    fs.rmSync(statsDir, { recursive: true, force: true });
 });

@@ -68,4 +68,5 @@ test("KeepalivedCluster bad input fails at `pulumi preview`, naming the field, w
 
     assert.deepEqual(fs.readdirSync(statsDir), [], "no provider process dialled anything");
     fs.rmSync(project.dir, { recursive: true, force: true });
+    fs.rmSync(statsDir, { recursive: true, force: true });
 });

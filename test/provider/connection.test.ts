@@ -13,7 +13,10 @@ import { hostInputs } from "./support";
 const h1 = labHost(0);
 const h2 = labHost(1);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-conn-"));
-after(() => closeAll());
+after(() => {
+    closeAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+});
 
 test("through a jump host: the target is reached via the proxy's connection", async () => {
     const inputs = hostInputs(h2, [{ path: "/etc/via-jump.conf", content: "jumped\n" }]);

@@ -28,6 +28,7 @@ test("lab: up 2 gives SSH hosts with checked host keys and private /etc; down le
         assert.throws(() => ssh(inv, knownHosts, a.address, "true"));
     } finally {
         lab("down");
+        fs.rmSync(env.LAB_DIR, { recursive: true, force: true });
     }
     assert.doesNotMatch(execFileSync("ip", ["netns", "list"], { encoding: "utf8" }), /^lt\d+/m, "no namespace left");
     assert.doesNotMatch(execFileSync("ip", ["-o", "link"], { encoding: "utf8" }), /\bltbr[01]\b/, "no bridge left");

@@ -17,6 +17,7 @@ export function packedPackage(): string {
     if (!tarball) {
         execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-pack-"));
+        process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
         const name = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: ROOT }).toString().trim().split("\n").pop()!;
         tarball = path.join(dir, name);
     }

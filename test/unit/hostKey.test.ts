@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { presentedKey, verifyHostKey } from "../../provider/ssh/hostKey";
 
 function makeKey(dir: string, name: string) {
@@ -16,6 +16,7 @@ function makeKey(dir: string, name: string) {
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostkey-"));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const good = makeKey(dir, "good");
 const other = makeKey(dir, "other");
 
