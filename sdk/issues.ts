@@ -3,10 +3,7 @@
  * children the list of broken rules, which the provider refuses before it connects anywhere. The
  * engine then stops the preview with one readable error per child.
  */
-export interface Issue {
-    field: string;
-    message: string;
-}
+import type { Issue } from "../provider/plan/issue";
 
 /** Each issue as one line that starts with the field: ``instances[0].virtualRouterId`: 300 is outside 1-255`. */
 export function issueLines(what: string, issues: readonly Issue[]): string[] {

@@ -10,18 +10,14 @@ import {
     trackScriptOf,
     vipOf,
 } from "./keepalivedModel";
+import type { Issue } from "./issue";
 
 /**
  * Checks a resolved cluster spec before anything connects. Each issue names its field; the message
  * starts with that field in backticks, so it can be shown as is. Rules follow keepalived 2.2.7: where
  * its config test rejects or silently drops something, the rule says so.
  */
-export interface KeepalivedIssue {
-    /** The field path, e.g. `instances[0].virtualRouterId`. */
-    field: string;
-    /** Starts with the field in backticks, then the rule; never holds a secret. */
-    message: string;
-}
+export type KeepalivedIssue = Issue;
 
 /** Another cluster using one VRID on the same segment. */
 export interface VridConflict extends KeepalivedIssue {

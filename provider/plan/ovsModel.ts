@@ -3,6 +3,7 @@
  * planner, the validator and the renderers see it: the declaration (`OvsMeshSpec`) and what the planner
  * derives from it per host (`HostMeshPlan`). Each declared field says its default.
  */
+import type { Issue } from "./issue";
 
 export type TunnelType = "gre" | "vxlan" | "geneve";
 export type MeshTopology = "full-mesh" | "ring" | "star";
@@ -156,11 +157,7 @@ export const OWNER_KEY = "pulumi-onprem";
 export const DAEMON_JSON_PATH = "/etc/docker/daemon.json";
 export const DOCKER_DEFAULT_FILE_PATH = "/etc/default/docker";
 
-/** One finding of the validator: the field path ("hosts[2].underlayAddress") and a message that starts with it in backticks. */
-export interface ValidationIssue {
-    field: string;
-    message: string;
-}
+export type ValidationIssue = Issue;
 
 /** A rendered file. */
 export interface MeshFile {

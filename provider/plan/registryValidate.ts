@@ -7,18 +7,14 @@ import {
     RegistryTlsSpec,
     RegistryUserSpec,
 } from "./registryModel";
+import type { Issue } from "./issue";
 
 /**
  * Checks a resolved registry spec before anything connects. Each issue names its field; the message
  * starts with that field in backticks and never holds a secret (passwords and keys are only ever
  * described, not quoted). Rules follow distribution 2.8 (Debian's docker-registry 2.8.2).
  */
-export interface RegistryIssue {
-    /** The field path, e.g. `users[1].name`. */
-    field: string;
-    /** Starts with the field in backticks, then the rule. */
-    message: string;
-}
+export type RegistryIssue = Issue;
 
 type Add = (field: string, rule: string) => void;
 

@@ -1,17 +1,13 @@
 import { IPv4, IPv4CidrRange, IPv6, IPv6CidrRange, Validator, collapseIPv6Number } from "ip-num";
 import { STATIC_INTERFACE_FORMATS, StaticInterfaceSpec, StaticRouteSpec } from "./staticInterfaceModel";
+import type { Issue } from "./issue";
 
 /**
  * Checks a resolved static interface spec before anything connects. Each issue names its field; the
  * message starts with that field in backticks, so it can be shown as is. All address parsing and
  * subnet math goes through ip-num.
  */
-export interface StaticInterfaceIssue {
-    /** The field path, e.g. `routes[1].via`. */
-    field: string;
-    /** Starts with the field in backticks, then the rule. */
-    message: string;
-}
+export type StaticInterfaceIssue = Issue;
 
 // ---------------------------------------------------------------------------------------------
 // Addresses (shared with the renderers, so that every file shows the same canonical text)

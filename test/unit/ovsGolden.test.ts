@@ -17,9 +17,9 @@ import { renderIfcfg } from "../../provider/render/ifcfgOvs";
 import { renderInterfaces } from "../../provider/render/interfaces";
 import { seed003 as seed003Base } from "../fixtures/ovsSeeds";
 import { expectGolden, joinFiles } from "../support/golden";
+import { has } from "../support/tools";
 
 const GOLDEN_DIR = join(__dirname, "..", "golden", "ovs");
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), "ovs-golden-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -42,10 +42,10 @@ import {
 } from "../../provider/render/registryConfig";
 import { CertificateAndKey, certificateInfo, generateCa, issueServerCert, registrySans, renewalReason } from "../../provider/render/tls";
 import { expectGolden } from "../support/golden";
+import { has } from "../support/tools";
 
 const GOLDEN_DIR = path.resolve(__dirname, "../golden/registry");
 const execFileAsync = promisify(execFile);
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
 const ALICE_PASSWORD = "alice-Pw-1";
 const BOB_PASSWORD = "bob:pw with spaces";

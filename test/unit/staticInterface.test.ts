@@ -26,9 +26,9 @@ import {
     staticInterfacePaths,
 } from "../../provider/render/staticInterface";
 import { expectGolden, joinFiles } from "../support/golden";
+import { has } from "../support/tools";
 
 const GOLDEN_DIR = join(__dirname, "..", "golden", "static-interface");
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), "static-interface-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -1,0 +1,7 @@
+/** One broken rule found by a validator: the field path and a message that starts with it in backticks. */
+export interface Issue {
+    /** The field path, e.g. `instances[0].virtualRouterId`. */
+    field: string;
+    /** Starts with the field in backticks, then the rule; never holds a secret. */
+    message: string;
+}
