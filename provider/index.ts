@@ -2,6 +2,7 @@
  * What the dynamic-provider shims in the SDK load by package name (`pulumi-onprem/provider`) inside
  * each method, so that state holds a one-line `require`, not a serialized copy of this code.
  */
+import * as derived from "./dynamic/derived";
 import * as hostCheck from "./dynamic/hostCheck";
 import * as hostConfig from "./dynamic/hostConfig";
 
@@ -20,6 +21,14 @@ export const hostCheckProvider = {
     create: hostCheck.create,
     update: hostCheck.update,
     delete: hostCheck.remove,
+};
+
+export const derivedProvider = {
+    check: derived.check,
+    diff: derived.diff,
+    create: derived.create,
+    update: derived.update,
+    delete: derived.remove,
 };
 
 export { OnpremError } from "./errors";

@@ -1,5 +1,6 @@
 export { ConnectionArgs, ProxyConnectionArgs } from "./connection";
 export { HostConfig, HostConfigArgs } from "./hostConfig";
+export { DerivedValue, DerivedValueArgs } from "./derivedValue";
 export { HostFile, HostFileArgs } from "./hostFile";
 export type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
 export { KeepalivedCluster, KeepalivedClusterArgs, KeepalivedNodeArgs, VrrpAuthArgs, VrrpInstanceArgs } from "./keepalivedCluster";

@@ -1,0 +1,43 @@
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { randomUUID } from "crypto";
+import { isDeepStrictEqual } from "util";
+import { DERIVATIONS, DerivationName } from "./derivations";
+import { containsUnknown, plain, UNKNOWN } from "./unknown";
+
+/** Inputs of a derived value: which derivation, its input, and (filled in by `check`) the value. */
+export interface DerivedInputs {
+    derivation: DerivationName;
+    input: unknown;
+    value?: unknown;
+}
+
+/**
+ * A value computed once and then kept in state (host slots, certificates, bcrypt hashes): `check` derives
+ * it from the new input and the value in state, so a preview already knows it and the next run keeps
+ * it as long as the derivation says it still fits. Nothing connects anywhere.
+ */
+export async function check(olds: Partial<DerivedInputs> | undefined, news: DerivedInputs): Promise<dynamic.CheckResult<DerivedInputs>> {
+    const derive = DERIVATIONS[news.derivation];
+    if (!derive) return { failures: [{ property: "derivation", reason: `\`derivation\`: "${news.derivation}" is not one of ${Object.keys(DERIVATIONS).join(", ")}` }] };
+    // An input not known yet (preview of a dependency's change) gives a value not known yet.
+    if (containsUnknown(news.input)) return { inputs: { ...news, value: UNKNOWN } };
+    const previous = olds?.derivation === news.derivation && !containsUnknown(olds.value) ? olds.value : undefined;
+    return { inputs: plain({ ...news, value: await derive(news.input as never, previous as never) }) };
+}
+
+export async function diff(_id: string, olds: DerivedInputs, news: DerivedInputs): Promise<dynamic.DiffResult> {
+    const changed = (["derivation", "input", "value"] as const).filter((k) => !isDeepStrictEqual(olds[k], news[k]));
+    return { changes: changed.length > 0, replaces: changed.includes("derivation") ? ["derivation"] : [] };
+}
+
+export async function create(inputs: DerivedInputs): Promise<dynamic.CreateResult> {
+    return { id: randomUUID(), outs: inputs };
+}
+
+export async function update(_id: string, _olds: DerivedInputs, news: DerivedInputs): Promise<dynamic.UpdateResult> {
+    return { outs: news };
+}
+
+export async function remove(): Promise<void> {
+    // Lives only in state.
+}
