@@ -66,6 +66,11 @@ export interface KeepalivedClusterArgs {
     verifyVips?: boolean;
 }
 
+const IPVS_CHECK = {
+    description: "IPVS in the kernel (virtual_server needs it)",
+    command: "test -e /proc/net/ip_vs || { modprobe ip_vs 2>/dev/null && test -e /proc/net/ip_vs; }",
+};
+
 /** Clusters declared in this program, for the VRID-per-segment rule across clusters. */
 const declared: pulumi.Output<{ name: string; spec: KeepalivedClusterSpec }>[] = [];
 
@@ -137,7 +142,11 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
                 secrets,
                 packages: [{ name: "keepalived" }],
                 ensurePackages: args.ensurePackages,
-                validators: [{ description: "keepalived config test (keepalived -t)", command: `keepalived -t -f {{staged:${KEEPALIVED_CONF_PATH}}}` }],
+                validators: [
+                    { description: "keepalived config test (keepalived -t)", command: `keepalived -t -f {{staged:${KEEPALIVED_CONF_PATH}}}` },
+                    // keepalived exits at start when a virtual_server needs IPVS and the kernel has none.
+                    ...(args.virtualServers?.length ? [IPVS_CHECK] : []),
+                ],
                 services: [{ name: "keepalived", onChange: "reload" as const, state: "running" as const, enabled: true }],
                 verifiers: args.verifyVips === false ? [] : plan.apply((r) => (r ? vipChecks(r.spec, r.plan, node.name) : [])),
             };

@@ -1,19 +1,16 @@
 import { strict as assert } from "node:assert";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { eventually, inventory, inventoryPath, LAB_SCRIPT, LabHost, onHost } from "../support/lab";
+import { eventually, holdsAddress, inventory, inventoryPath, LAB_SCRIPT, LabHost, onHost } from "../support/lab";
 import { exampleProject, setObjectConfig } from "../support/pulumi";
 
 const PASSWORD = "vR9pw7xq";
 const CONF = "/etc/keepalived/keepalived.conf";
 
-/** Whether a lab host holds an address, read from the root namespace (fast enough to time failovers). */
-function holds(h: LabHost, address: string): boolean {
-    return execFileSync("ip", ["-n", h.name, "-o", "addr", "show", "to", address]).toString().trim() !== "";
-}
+const holds = holdsAddress;
 
 async function timeUntil(what: string, probe: () => boolean, timeoutMs = 15_000): Promise<number> {
     const started = process.hrtime.bigint();

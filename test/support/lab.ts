@@ -79,3 +79,8 @@ export async function eventually(what: string, probe: () => boolean | Promise<bo
     }
     throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
 }
+
+/** Whether a lab host holds an address, read from the root namespace (fast enough to time failovers). */
+export function holdsAddress(host: LabHost, address: string): boolean {
+    return execFileSync("ip", ["-n", host.name, "-o", "addr", "show", "to", address]).toString().trim() !== "";
+}
