@@ -49,6 +49,7 @@ export class HostConfig extends pulumi.dynamic.Resource {
             {
                 ...args,
                 key: hostStateKey(args.kind, name),
+                target: targetOf(args.connection),
                 connection: pulumi.secret(args.connection),
                 secrets: pulumi.secret(args.secrets ?? {}),
                 hostKeyFingerprint: undefined,
@@ -58,6 +59,16 @@ export class HostConfig extends pulumi.dynamic.Resource {
             "HostConfig",
         );
     }
+}
+
+/**
+ * `user@host[:port]` in clear, beside the secret connection: previews and pull-request diffs then say
+ * which machine a change lands on. The address is not the secret part of a connection; keys are.
+ */
+function targetOf(connection: pulumi.Input<ConnectionArgs>): pulumi.Output<string> {
+    return pulumi.unsecret(
+        pulumi.output(connection).apply((c) => `${c.user ?? "root"}@${c.host}${c.port !== undefined && c.port !== 22 ? `:${c.port}` : ""}`),
+    );
 }
 
 /** Names the resource's state directory on the host: stable for a stack and resource name. */
@@ -74,7 +85,7 @@ export class HostCheck extends pulumi.dynamic.Resource {
         super(
             providerShim("hostCheckProvider"),
             name,
-            { ...args, key: hostStateKey(args.kind, name), connection: pulumi.secret(args.connection), secrets: pulumi.secret(args.secrets ?? {}) },
+            { ...args, key: hostStateKey(args.kind, name), target: targetOf(args.connection), connection: pulumi.secret(args.connection), secrets: pulumi.secret(args.secrets ?? {}) },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
             "pulumi-onprem",
             "HostCheck",

@@ -8,6 +8,8 @@ export interface HostConfigInputs {
     key: string;
     /** What this is, for messages: "keepalived", "file". */
     kind: string;
+    /** `user@host[:port]`, in clear for previews; the provider connects with `connection`. */
+    target?: string;
     files: FileSpec[];
     secrets?: Record<string, string>;
     packages?: PackageSpec[];
