@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { DERIVATIONS, DerivationName } from "../provider/dynamic/derivations";
+import type { DerivationName, Derivations } from "../provider/dynamic/derivations";
 import { providerShim } from "./providerShim";
 
-type Derivation<N extends DerivationName> = (typeof DERIVATIONS)[N];
+export type { Derivation, DerivationName, Derivations, MeshSlotsInput, SlotRequest } from "../provider/dynamic/derivations";
 
 /** Inputs of `DerivedValue`. */
 export interface DerivedValueArgs<N extends DerivationName> {
     /** Which derivation computes the value (see provider/dynamic/derivations.ts). */
     derivation: N;
     /** What the value is derived from; a change re-derives it, keeping what still fits. */
-    input: pulumi.Input<Parameters<Derivation<N>>[0]>;
+    input: pulumi.Input<Derivations[N]["input"]>;
     /** Store the input and the value as secrets (keys, password hashes). Defaults to false. */
     secret?: boolean;
 }
@@ -20,7 +20,8 @@ export interface DerivedValueArgs<N extends DerivationName> {
  * It is known at preview (the provider derives it in `check`), so files rendered from it diff cleanly.
  */
 export class DerivedValue<N extends DerivationName> extends pulumi.dynamic.Resource {
-    declare readonly value: pulumi.Output<ReturnType<Derivation<N>>>;
+    /** The derived value (known at preview, kept while it still fits). */
+    declare readonly value: pulumi.Output<Derivations[N]["value"]>;
 
     constructor(name: string, args: DerivedValueArgs<N>, opts?: pulumi.CustomResourceOptions) {
         const input = args.secret ? pulumi.secret(args.input) : args.input;

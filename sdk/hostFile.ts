@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConnectionArgs } from "./connection";
 import { HostConfig } from "./hostConfig";
 
+/** Inputs of `HostFile`: one file on one host. */
 export interface HostFileArgs {
     /** How to reach the host. */
     connection: pulumi.Input<ConnectionArgs>;

@@ -47,6 +47,7 @@ export type VrrpInstanceArgs = Omit<VrrpInstanceSpec, "auth"> & {
     auth?: VrrpAuthArgs;
 };
 
+/** Inputs of `KeepalivedCluster`. */
 export interface KeepalivedClusterArgs {
     /** The hosts, in order: the order breaks ties in derived priorities. */
     nodes: KeepalivedNodeArgs[];

@@ -4,16 +4,35 @@
  */
 import { assignSlots, SlotRequest } from "../plan/subnets";
 
-/** Input of `meshSlots`: the mesh's hosts (explicit slots allowed) and the highest slot the network has. */
+export type { SlotRequest } from "../plan/subnets";
+
+/** Input of `meshSlots`. */
 export interface MeshSlotsInput {
+    /** The mesh's hosts, by name, with their explicit slots where set. */
     hosts: SlotRequest[];
+    /** The highest slot the container network has room for. */
     maxSlot: number;
 }
 
-export const DERIVATIONS = {
-    /** Host name -> slot in the container network: a host keeps its slot while others come and go. */
-    meshSlots: (input: MeshSlotsInput, previous: Record<string, number> | undefined): Record<string, number> =>
-        Object.fromEntries(assignSlots(input.hosts, input.maxSlot, previous ?? {}).slots),
-} satisfies Record<string, (input: never, previous: never) => unknown>;
+/** One derivation's types. */
+export interface Derivation<I, V> {
+    /** What it is computed from. */
+    input: I;
+    /** What it computes. */
+    value: V;
+}
 
-export type DerivationName = keyof typeof DERIVATIONS;
+/** Every derivation by name. */
+export interface Derivations {
+    /** Host name -> slot in the container network: a host keeps its slot while others come and go. */
+    meshSlots: Derivation<MeshSlotsInput, Record<string, number>>;
+}
+
+/** The names of the derivations `DerivedValue` can compute. */
+export type DerivationName = keyof Derivations;
+
+type Derive<N extends DerivationName> = (input: Derivations[N]["input"], previous: Derivations[N]["value"] | undefined) => Derivations[N]["value"] | Promise<Derivations[N]["value"]>;
+
+export const DERIVATIONS: { [N in DerivationName]: Derive<N> } = {
+    meshSlots: (input, previous) => Object.fromEntries(assignSlots(input.hosts, input.maxSlot, previous ?? {}).slots),
+};

@@ -4,6 +4,7 @@
  */
 import type { MergeStrategy } from "../render/mergers";
 
+/** One file the resource manages on a host. */
 export interface FileSpec {
     /** Absolute path on the host. */
     path: string;
@@ -18,10 +19,13 @@ export interface FileSpec {
     released?: string[];
     /** Octal mode, e.g. "0644". */
     mode?: string;
+    /** Owner user. Default: root. */
     owner?: string;
+    /** Owner group. Default: root. */
     group?: string;
 }
 
+/** A service the resource reloads, restarts, starts or enables. */
 export interface ServiceSpec {
     /** Unit name for systemctl, e.g. "keepalived". */
     name: string;
@@ -35,6 +39,7 @@ export interface ServiceSpec {
     enabled?: boolean;
 }
 
+/** A check run on the host: a validator (on staged files) or a verifier (after activation). */
 export interface CommandSpec {
     /** Shown in messages: "keepalived config test". */
     description: string;
@@ -69,6 +74,7 @@ export interface StateSpec {
     undo?: string;
 }
 
+/** A package installed when missing. */
 export interface PackageSpec {
     /** Package name when the same on every family. */
     name: string;

@@ -31,6 +31,7 @@ export interface VipSpec {
     scope?: VipScope;
 }
 
+/** `scope` of a VIP. */
 export type VipScope = "global" | "site" | "link" | "host" | "nowhere";
 
 /** VRRP authentication. Removed from VRRPv2 by RFC 3768; use only where needed (e.g. with unicast). */
@@ -185,6 +186,7 @@ export interface VirtualServerSpec {
     realServers: RealServerSpec[];
 }
 
+/** The `sorry_server` used when every real server is down. */
 export interface SorryServerSpec {
     /** Its address. No default. */
     address: string;
@@ -192,8 +194,10 @@ export interface SorryServerSpec {
     port?: number;
 }
 
+/** LVS schedulers (`lvs_sched`). */
 export type LvsScheduler = "rr" | "wrr" | "lc" | "wlc" | "lblc" | "lblcr" | "sh" | "mh" | "dh" | "fo" | "ovf" | "sed" | "nq";
 
+/** A `real_server` behind a virtual server. */
 export interface RealServerSpec {
     /** The real server's address. No default. */
     address: string;
@@ -205,6 +209,7 @@ export interface RealServerSpec {
     check?: HealthCheckSpec;
 }
 
+/** The health check of a real server, by checker type. */
 export type HealthCheckSpec = HttpGetCheckSpec | TcpCheckSpec | SmtpCheckSpec | MiscCheckSpec;
 
 /** Options shared by the connecting checkers (HTTP_GET, SSL_GET, TCP_CHECK, SMTP_CHECK). */
@@ -230,6 +235,7 @@ export interface HttpGetCheckSpec extends ConnectCheckOptions {
     urls: HttpCheckUrl[];
 }
 
+/** One URL an HTTP_GET or SSL_GET check fetches. */
 export interface HttpCheckUrl {
     /** `path`, starting with "/". No default. */
     path: string;
@@ -251,6 +257,7 @@ export interface SmtpCheckSpec extends ConnectCheckOptions {
     heloName?: string;
 }
 
+/** A MISC_CHECK: a program decides whether the real server is up. */
 export interface MiscCheckSpec {
     /** A program whose exit code decides (needs `globalDefs.enableScriptSecurity`). No default. */
     type: "MISC_CHECK";

@@ -151,7 +151,9 @@ export function derivedBridgeAddress(layout: ContainerLayout, slot: number): IPv
 
 /** What slot assignment needs to know about a host. */
 export interface SlotRequest {
+    /** The host's name: what its slot is kept under. */
     name: string;
+    /** A slot fixed by the user (1 and up). Default: kept from last time, else the lowest free one. */
     slot?: number;
 }
 
