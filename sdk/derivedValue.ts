@@ -20,7 +20,7 @@ export interface DerivedValueArgs<N extends DerivationName> {
  * It is known at preview (the provider derives it in `check`), so files rendered from it diff cleanly.
  */
 export class DerivedValue<N extends DerivationName> extends pulumi.dynamic.Resource {
-    declare readonly value: pulumi.Output<ReturnType<Derivation<N>>>;
+    declare readonly value: pulumi.Output<Awaited<ReturnType<Derivation<N>>>>;
 
     constructor(name: string, args: DerivedValueArgs<N>, opts?: pulumi.CustomResourceOptions) {
         const input = args.secret ? pulumi.secret(args.input) : args.input;
