@@ -27,7 +27,9 @@ export class DerivedValue<N extends DerivationName> extends pulumi.dynamic.Resou
         super(
             providerShim("derivedProvider"),
             name,
-            { derivation: args.derivation, input, value: undefined },
+            // A secret value starts as a secret placeholder: the engine keeps the secret mark of an input key
+            // that `check` fills in only if the key was secret already (dynamic providers get plain values).
+            { derivation: args.derivation, input, value: args.secret ? pulumi.secret("") : undefined },
             args.secret ? pulumi.mergeOptions(opts, { additionalSecretOutputs: ["input", "value"] }) : opts,
             "pulumi-onprem",
             "DerivedValue",
