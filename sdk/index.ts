@@ -2,6 +2,9 @@ export { ConnectionArgs, ProxyConnectionArgs } from "./connection";
 export { HostConfig, HostConfigArgs } from "./hostConfig";
 export { DerivedValue, DerivedValueArgs } from "./derivedValue";
 export { HostFile, HostFileArgs } from "./hostFile";
+export {
+    DockerRegistry, DockerRegistryArgs, DockerRegistryClientArgs, DockerRegistryProxyArgs, DockerRegistryTlsArgs, DockerRegistryUserArgs,
+} from "./dockerRegistry";
 export type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
 export { KeepalivedCluster, KeepalivedClusterArgs, KeepalivedNodeArgs, VrrpAuthArgs, VrrpInstanceArgs } from "./keepalivedCluster";
 export type {
