@@ -24,7 +24,7 @@ const registryPid = (h: LabHost) => onHost(h, "cat /run/docker-registry.pid 2>/d
 const sums = (h: LabHost, paths: string[]) => onHost(h, `sha256sum ${paths.join(" ")} 2>&1 || true`);
 
 test("DockerRegistry through the real CLI: TLS and users, push and pull with skopeo, a user added, stable reruns, a client's CA, destroy keeps the images", async (t) => {
-    const [reg, client] = inventory().hosts;
+    const [reg, client, plain] = inventory().hosts;
     const hostPort = `${reg.address}:5000`;
     const caOnClient = `/etc/docker/certs.d/${hostPort}/ca.crt`;
     onHost(reg, `systemctl stop docker-registry; rm -rf ${STORAGE}`, { allowFail: true });
@@ -127,4 +127,17 @@ test("DockerRegistry through the real CLI: TLS and users, push and pull with sko
     assert.equal(onHost(reg, "ls /etc/docker/registry").trim(), "config.yml", "the files pulumi-onprem added are gone");
     assert.equal(onHost(client, `test -e ${caOnClient} && echo yes || echo no`).trim(), "no", "the client's CA file is gone");
     assert.equal(onHost(client, `cat ${DAEMON_JSON}`), CLIENT_DAEMON_JSON, "the client's daemon.json is as it was");
+
+    // A second stack: a plain-HTTP registry for the same client. Its key goes into daemon.json beside the client's own.
+    onHost(plain, `systemctl stop docker-registry; rm -rf ${STORAGE}`, { allowFail: true });
+    project.pulumi(["stack", "init", "plain"]);
+    setObjectConfig(project, { registry: plain, clients: [client], insecure: true });
+    const up = run(["up", "--yes"]).out;
+    assert.match(up, /warning: DockerRegistry registry: TLS is off/, "plain HTTP is warned about at preview");
+    const merged = JSON.parse(onHost(client, `cat ${DAEMON_JSON}`));
+    assert.deepEqual(merged, { ...JSON.parse(CLIENT_DAEMON_JSON), "insecure-registries": [`${plain.address}:5000`] }, "our key beside the client's own");
+    const answer = spawnSync("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", `http://${plain.address}:5000/v2/`], { encoding: "utf8" });
+    assert.equal(answer.stdout, "200", "without users the registry answers /v2/ to anyone");
+    run(["destroy", "--yes", "--skip-preview"]);
+    assert.equal(onHost(client, `cat ${DAEMON_JSON}`), CLIENT_DAEMON_JSON, "destroy takes our key out again");
 });
