@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DerivationName, Derivations } from "../provider/dynamic/derivations";
 import { providerShim } from "./providerShim";
 
-export type { Derivation, DerivationName, Derivations, MeshSlotsInput, SlotRequest } from "../provider/dynamic/derivations";
+export type {
+    Derivation, DerivationName, Derivations, HtpasswdInput, HtpasswdUser, MeshSlotsInput, RegistryTlsInput, RegistryTlsState, SlotRequest,
+} from "../provider/dynamic/derivations";
 
 /** Inputs of `DerivedValue`. */
 export interface DerivedValueArgs<N extends DerivationName> {
@@ -28,7 +30,9 @@ export class DerivedValue<N extends DerivationName> extends pulumi.dynamic.Resou
         super(
             providerShim("derivedProvider"),
             name,
-            { derivation: args.derivation, input, value: undefined },
+            // A secret value starts as a secret placeholder: the engine keeps the secret mark of an input key
+            // that `check` fills in only if the key was secret already (dynamic providers get plain values).
+            { derivation: args.derivation, input, value: args.secret ? pulumi.secret("") : undefined },
             args.secret ? pulumi.mergeOptions(opts, { additionalSecretOutputs: ["input", "value"] }) : opts,
             "pulumi-onprem",
             "DerivedValue",

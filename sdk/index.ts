@@ -1,7 +1,14 @@
 export { ConnectionArgs, ProxyConnectionArgs } from "./connection";
 export { HostConfig, HostConfigArgs } from "./hostConfig";
-export { Derivation, DerivationName, Derivations, DerivedValue, DerivedValueArgs, MeshSlotsInput, SlotRequest } from "./derivedValue";
+export {
+    Derivation, DerivationName, Derivations, DerivedValue, DerivedValueArgs, HtpasswdInput, HtpasswdUser, MeshSlotsInput, RegistryTlsInput, RegistryTlsState,
+    SlotRequest,
+} from "./derivedValue";
 export { HostFile, HostFileArgs } from "./hostFile";
+export {
+    DockerRegistry, DockerRegistryArgs, DockerRegistryClientArgs, DockerRegistryProxyArgs, DockerRegistryTlsArgs, DockerRegistryUserArgs,
+} from "./dockerRegistry";
+export type { RegistryClientDockerConfig, RegistryRuntime } from "../provider/plan/registryModel";
 export type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
 export { KeepalivedCluster, KeepalivedClusterArgs, KeepalivedNodeArgs, VrrpAuthArgs, VrrpInstanceArgs } from "./keepalivedCluster";
 export type {

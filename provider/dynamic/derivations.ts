@@ -3,7 +3,11 @@
  * Each returns the previous value (or as much of it as still fits) so state, files and hosts stay put.
  */
 import { assignSlots, SlotRequest } from "../plan/subnets";
+import { htpasswdFile, HtpasswdUser } from "../render/htpasswd";
+import { RegistryTlsInput, RegistryTlsState, registryTls } from "../render/tls";
 
+export type { HtpasswdUser } from "../render/htpasswd";
+export type { RegistryTlsInput, RegistryTlsState } from "../render/tls";
 export type { SlotRequest } from "../plan/subnets";
 
 /** Input of `meshSlots`. */
@@ -12,6 +16,12 @@ export interface MeshSlotsInput {
     hosts: SlotRequest[];
     /** The highest slot the container network has room for. */
     maxSlot: number;
+}
+
+/** Input of `htpasswd`. */
+export interface HtpasswdInput {
+    /** The accounts, with their passwords in clear (the derived resource is secret). */
+    users: HtpasswdUser[];
 }
 
 /** One derivation's types. */
@@ -26,6 +36,10 @@ export interface Derivation<I, V> {
 export interface Derivations {
     /** Host name -> slot in the container network: a host keeps its slot while others come and go. */
     meshSlots: Derivation<MeshSlotsInput, Record<string, number>>;
+    /** A registry's htpasswd file: a user's line is kept while it still verifies the password, so the file changes only with the users. */
+    htpasswd: Derivation<HtpasswdInput, string>;
+    /** A registry's CA and server certificate: kept until the names change or expiry nears; the CA outlives server reissues. */
+    registryTls: Derivation<RegistryTlsInput, RegistryTlsState>;
 }
 
 /** The names of the derivations `DerivedValue` can compute. */
@@ -35,4 +49,6 @@ type Derive<N extends DerivationName> = (input: Derivations[N]["input"], previou
 
 export const DERIVATIONS: { [N in DerivationName]: Derive<N> } = {
     meshSlots: (input, previous) => Object.fromEntries(assignSlots(input.hosts, input.maxSlot, previous ?? {}).slots),
+    htpasswd: (input, previous) => htpasswdFile(input.users, { previous }),
+    registryTls: (input, previous) => registryTls(input, previous),
 };

@@ -29,8 +29,11 @@ export interface FileSpec {
 export interface ServiceSpec {
     /** Unit name for systemctl, e.g. "keepalived". */
     name: string;
-    /** What a change to a watched file needs. */
-    onChange?: "reload" | "restart" | "none";
+    /**
+     * What a change to a watched file needs. "reload-if-running": reload only a service that runs, and
+     * never start one (a daemon the resource configures but does not own, e.g. dockerd for daemon.json).
+     */
+    onChange?: "reload" | "restart" | "reload-if-running" | "none";
     /** The files whose change triggers `onChange`; all of the resource's files when omitted. */
     watch?: string[];
     /** Ensure the service is running (or stopped) after apply. */

@@ -28,7 +28,8 @@ export function renderRestoreScript(
     // Stop what the resource started while its config is still in place (an init script may refuse
     // to stop a daemon whose config is gone); restart the others only once the files are back.
     const svcFile = (s: ServiceSpec) => `"$S/orig/svc.${s.name.replace(/[^A-Za-z0-9@._-]/g, "_")}"`;
-    for (const s of services) {
+    // A service only reloaded if running was never started or enabled by the resource: left as it is.
+    for (const s of services.filter((s) => s.onChange !== "reload-if-running")) {
         lines.push(
             `if [ -e ${svcFile(s)} ]; then read -r was en < ${svcFile(s)}; else was=active; en=enabled; fi`,
             `[ "$was" = inactive ] && { systemctl stop ${q(s.name)} || true; }`,
@@ -58,7 +59,9 @@ export function renderRestoreScript(
         if (s.onChange === "none") continue;
         lines.push(
             `if [ -e ${svcFile(s)} ]; then read -r was en < ${svcFile(s)}; else was=active; fi`,
-            `[ "$was" = active ] && systemctl ${s.onChange === "reload" ? "reload-or-restart" : "restart"} ${q(s.name)}`,
+            s.onChange === "reload-if-running"
+                ? `if [ "$was" = active ] && systemctl is-active -q ${q(s.name)}; then systemctl reload ${q(s.name)}; fi`
+                : `[ "$was" = active ] && systemctl ${s.onChange === "reload" ? "reload-or-restart" : "restart"} ${q(s.name)}`,
         );
     }
     lines.push(`rm -rf "$S"`, "echo restored", "");

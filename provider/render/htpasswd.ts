@@ -21,8 +21,11 @@ export const MAX_BCRYPT_COST = 31;
 
 const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 
+/** One registry account. */
 export interface HtpasswdUser {
+    /** The login name. */
     name: string;
+    /** The password in clear (hashed with bcrypt on the way into the file). */
     password: string;
 }
 

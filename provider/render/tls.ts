@@ -202,6 +202,47 @@ export function renewalReason(info: CertificateInfo, want: RenewalCheck): string
 }
 
 // ---------------------------------------------------------------------------------------------
+// Keeping a registry's certificates across runs
+
+/** What a registry's generated certificates are made from. */
+export interface RegistryTlsInput {
+    /** The CA's common name. */
+    caCommonName: string;
+    /** The server certificate's DNS SANs (`registrySans`). */
+    dnsNames: string[];
+    /** The server certificate's IP SANs. */
+    ipAddresses: string[];
+    /** Days a newly issued server certificate stays valid. */
+    validityDays: number;
+}
+
+/** A registry's CA and server certificate; the keys are secrets. Empty strings when there was nothing to issue for. */
+export interface RegistryTlsState {
+    /** The CA certificate, PEM. */
+    caCertificate: string;
+    /** The CA's private key, PEM (secret). */
+    caKey: string;
+    /** The server certificate, PEM. */
+    certificate: string;
+    /** The server's private key, PEM (secret). */
+    key: string;
+}
+
+/**
+ * The previous certificates while they still fit; otherwise a server certificate issued again (names
+ * changed, expiry near), by the same CA unless the CA itself nears its end. Without names nothing is
+ * issued (the component reports that input as an error).
+ */
+export async function registryTls(input: RegistryTlsInput, previous?: RegistryTlsState, now: Date = new Date()): Promise<RegistryTlsState> {
+    if (input.dnsNames.length + input.ipAddresses.length === 0) return previous ?? { caCertificate: "", caKey: "", certificate: "", key: "" };
+    const keepCa = previous !== undefined && previous.caCertificate !== "" && renewalReason(certificateInfo(previous.caCertificate), { dnsNames: [], ipAddresses: [], now, minDaysLeft: REGISTRY_CERT_RENEW_DAYS }) === undefined;
+    const ca = keepCa ? { certificate: previous.caCertificate, privateKey: previous.caKey } : await generateCa(input.caCommonName, DEFAULT_REGISTRY_CA_VALIDITY_DAYS, now);
+    if (keepCa && previous.certificate !== "" && renewalReason(certificateInfo(previous.certificate), { ...input, now }) === undefined) return previous;
+    const server = await issueServerCert(ca, { dnsNames: input.dnsNames, ipAddresses: input.ipAddresses, validityDays: input.validityDays, now });
+    return { caCertificate: ca.certificate, caKey: ca.privateKey, certificate: server.certificate, key: server.privateKey };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function sameIp(a: string, b: string): boolean {
     const pa = parseBareAddress(a);

@@ -15,7 +15,9 @@ export function renderActivateScript(work: readonly ServiceWork[]): string {
             lines.push(
                 w.service.onChange === "reload"
                     ? `if systemctl is-active -q ${n}; then systemctl reload ${n}; else systemctl start ${n}; fi`
-                    : `systemctl restart ${n}`,
+                    : w.service.onChange === "reload-if-running"
+                      ? `if systemctl is-active -q ${n}; then systemctl reload ${n}; fi`
+                      : `systemctl restart ${n}`,
             );
         }
     }

@@ -1,0 +1,68 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { exampleProject, setObjectConfig } from "../support/pulumi";
+
+const PASSWORDS = { alice: "alice-secret-1", bob: "bob-secret-2" };
+/** Not a key: a secret that must never be quoted back. */
+const BAD_KEY = "this-is-not-a-pem-key-but-a-secret";
+const connection = { host: "10.0.0.11", privateKey: "not used: preview never connects" };
+type Args = Record<string, unknown> & { users?: { name: string }[] };
+const good = (): Args => ({
+    connection,
+    address: "10.0.0.11",
+    users: [{ name: "alice" }, { name: "bob" }],
+    clients: [{ name: "c1", connection: { ...connection, host: "10.0.0.12" } }],
+});
+
+const cases: [string, (a: Args) => void, RegExp][] = [
+    ["port out of range", (a) => (a.port = 70000), /`port`: 70000 is outside 1-65535/],
+    ["user name with ':'", (a) => (a.users![0].name = "al:ice"), /`users\[0\]\.name`: "al:ice" holds ":"/],
+    ["empty password", (a) => (a.users![1].name = "carol"), /`users\[1\]\.password`: is empty/],
+    ["proxy URL not a URL", (a) => (a.proxy = { remoteUrl: "not a url" }), /`proxy\.remoteUrl`: "not a url" is not a URL/],
+    ["TLS off with users", (a) => (a.tls = { mode: "off", insecure: true }), /`users`: need TLS/],
+    ["TLS off not acknowledged", (a) => { a.tls = { mode: "off" }; delete a.users; }, /`tls\.insecure`: must be true/],
+    ["address not an IP", (a) => (a.address = "10.0.0.300"), /`address`: "10\.0\.0\.300" is not a bare IP address/],
+    ["no name for the certificate", (a) => { delete a.address; delete a.clients; }, /`hostnames`: is empty and `address` is unset/],
+    ["provided key not PEM", (a) => (a.tls = { mode: "provided", certificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key: BAD_KEY }), /`tls\.key`: is not one PEM private key/],
+    ["certs-only client without TLS", (a) => { a.tls = { mode: "off", insecure: true }; delete a.users; a.clients = [{ name: "c1", connection, dockerConfig: "certs-only" }]; }, /`clients\[0\]\.dockerConfig`: is "certs-only" but TLS is off/],
+];
+
+test("DockerRegistry bad input fails at `pulumi preview`, naming the field, with no SSH connection", async (t) => {
+    const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
+    const project = exampleProject("test/e2e/programs/registry-args", { PULUMI_ONPREM_STATS_DIR: statsDir });
+    t.after(() => {
+        fs.rmSync(project.dir, { recursive: true, force: true });
+        fs.rmSync(statsDir, { recursive: true, force: true });
+    });
+    project.pulumi(["config", "set", "--secret", "passwords", JSON.stringify(PASSWORDS)]);
+
+    setObjectConfig(project, { registry: good() });
+    const clean = project.pulumi(["preview"]);
+    assert.equal(clean.code, 0, "the unbroken input previews cleanly");
+    assert.doesNotMatch(clean.out, /TLS is off/);
+
+    for (const [what, breakIt, expected] of cases) {
+        const args = good();
+        breakIt(args);
+        setObjectConfig(project, { registry: args });
+        const r = project.pulumi(["preview"], { allowFail: true });
+        assert.notEqual(r.code, 0, `${what}: preview should fail`);
+        assert.match(r.out, /has a problem: DockerRegistry r: `/, what);
+        assert.match(r.out, expected, `${what}:\n${r.out}`);
+        for (const secret of [...Object.values(PASSWORDS), BAD_KEY]) assert.ok(!r.out.includes(secret), `${what}: no secret in the message`);
+        t.diagnostic(`${what}: ${(r.out.match(/`[^`]+`: [^\n]*/) ?? [""])[0]}`);
+    }
+
+    // Plain HTTP without users is allowed, with a warning at preview.
+    const insecure = good();
+    insecure.tls = { mode: "off", insecure: true };
+    delete insecure.users;
+    setObjectConfig(project, { registry: insecure });
+    const warned = project.pulumi(["preview"]);
+    assert.match(warned.out, /warning: DockerRegistry r: TLS is off/);
+
+    assert.deepEqual(fs.readdirSync(statsDir), [], "no provider process dialled anything");
+});

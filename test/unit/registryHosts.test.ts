@@ -1,0 +1,122 @@
+/**
+ * DockerRegistry's host work: what the registry host and each client get (files, services, states,
+ * checks), the reload-if-running service rule, and the derivations that keep certificates and htpasswd
+ * lines stable across runs.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { describe, test } from "node:test";
+import { DERIVATIONS } from "../../provider/dynamic/derivations";
+import { ServiceWork } from "../../provider/host/changes";
+import { renderRestoreScript } from "../../provider/host/restore";
+import { renderActivateScript } from "../../provider/host/steps/activate";
+import { DAEMON_JSON_PATH, registryClientWork, registryConfigDigest, registryHostWork, STORAGE_CREATED_MARKER } from "../../provider/plan/registryHosts";
+import { DockerRegistrySpec } from "../../provider/plan/registryModel";
+import { certificateInfo } from "../../provider/render/tls";
+
+const tls: DockerRegistrySpec = {
+    runtime: "native",
+    address: "10.0.0.13",
+    hostnames: ["registry.lab"],
+    tls: { mode: "generated" },
+    users: [{ name: "alice", password: "********" }],
+    clients: [{ name: "app1", dockerConfig: "daemon-json" }],
+};
+const plain: DockerRegistrySpec = { runtime: "native", address: "10.0.0.13", tls: { mode: "off", insecure: true }, clients: [{ name: "app1", dockerConfig: "daemon-json" }] };
+const material = { certificate: "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n", caCertificate: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n" };
+const sh = (script: string) => spawnSync("sh", ["-n", "-c", script]).status;
+
+describe("registry host", () => {
+    test("native: package, restart on change, storage owned by the service user and kept, /v2/ answering 401 by name with the CA", () => {
+        const work = registryHostWork(tls, material, "d");
+        assert.deepEqual(work.files.map((f) => f.path), ["/etc/docker/registry/ca.crt", "/etc/docker/registry/config.yml", "/etc/docker/registry/htpasswd", "/etc/docker/registry/registry.crt", "/etc/docker/registry/registry.key"]);
+        assert.deepEqual(work.packages.map((p) => p.name), ["docker-registry", "curl"]);
+        assert.deepEqual(work.services, [{ name: "docker-registry", onChange: "restart", state: "running", enabled: true }]);
+        const [storage] = work.states;
+        assert.equal(storage.expected, "docker-registry");
+        assert.match(storage.apply, /mkdir -p \/opt\/data\/registry/);
+        assert.equal(storage.remove, "true", "images are kept by default");
+        const [health] = work.verifiers;
+        assert.match(health.command, /--cacert \/etc\/docker\/registry\/ca.crt --connect-to ::10\.0\.0\.13:5000 https:\/\/registry\.lab:5000\/v2\//);
+        assert.match(health.command, /= 401 \]/);
+        for (const c of [storage.read, storage.apply, storage.remove, health.command]) assert.equal(sh(c), 0, c);
+    });
+
+    test("retainDataOnDelete false removes only a directory this resource created", () => {
+        const [storage] = registryHostWork({ ...tls, retainDataOnDelete: false, storagePath: "/srv/images" }, material, "d").states;
+        assert.equal(storage.remove, `if [ -e /srv/images/${STORAGE_CREATED_MARKER} ]; then rm -rf /srv/images; fi`);
+    });
+
+    test("container: the seed's docker run, storage as a volume, run again when the config digest changes", () => {
+        const work = registryHostWork({ ...tls, runtime: "container", image: "registry:2.8" }, material, "abc123");
+        assert.deepEqual(work.services, []);
+        const container = work.states[1];
+        assert.match(container.apply, /docker run -d --name pulumi-onprem-registry --restart=always --label pulumi-onprem\.config=abc123 -p 10\.0\.0\.13:5000:5000 -v \/opt\/data\/registry:\/var\/lib\/registry -v \/etc\/docker\/registry:\/etc\/docker\/registry:ro registry:2\.8/);
+        assert.equal(container.expected, "registry:2.8 always abc123 true");
+        assert.equal(work.states[0].expected, "root");
+        assert.equal(sh(container.read), 0);
+    });
+
+    test("the config digest changes with a secret, and says nothing about it", () => {
+        const files = registryHostWork(tls, material, "").files;
+        const a = registryConfigDigest(files, { registry_htpasswd: "alice:$2y$10$x" });
+        assert.notEqual(a, registryConfigDigest(files, { registry_htpasswd: "alice:$2y$10$y" }));
+        assert.match(a, /^[0-9a-f]{32}$/);
+    });
+});
+
+describe("registry clients", () => {
+    test("with TLS: the CA for every name, no daemon.json", () => {
+        const work = registryClientWork(tls, tls.clients![0], material.caCertificate);
+        assert.deepEqual(work.files.map((f) => f.path), ["/etc/docker/certs.d/10.0.0.13:5000/ca.crt", "/etc/docker/certs.d/registry.lab:5000/ca.crt"]);
+        assert.deepEqual(work.services, []);
+    });
+
+    test("TLS off: insecure-registries merged as an owned key, dockerd validated and reloaded only if it runs", () => {
+        const work = registryClientWork(plain, plain.clients![0], undefined);
+        assert.deepEqual(work.files, [{ path: DAEMON_JSON_PATH, content: '{\n  "insecure-registries": [\n    "10.0.0.13:5000"\n  ]\n}\n', merge: "json-keys", mode: "0644" }]);
+        assert.deepEqual(work.services, [{ name: "docker", onChange: "reload-if-running", watch: [DAEMON_JSON_PATH] }]);
+        assert.match(work.validators[0].command, /command -v dockerd .* dockerd --validate --config-file \{\{staged:\/etc\/docker\/daemon.json\}\}/);
+    });
+
+    test("certs-only: nothing in daemon.json", () => {
+        assert.deepEqual(registryClientWork(tls, { name: "app1", dockerConfig: "certs-only" }, material.caCertificate).services, []);
+    });
+});
+
+test("reload-if-running: reloads a running daemon, never starts, stops or disables it", () => {
+    const service = { name: "docker", onChange: "reload-if-running" as const };
+    const work: ServiceWork[] = [{ service, trigger: true, start: false, stop: false, enable: false }];
+    const activate = renderActivateScript(work);
+    assert.match(activate, /if systemctl is-active -q docker; then systemctl reload docker; fi/);
+    assert.doesNotMatch(activate, /start docker/);
+    const restore = renderRestoreScript("/var/lib/pulumi-onprem/k", [DAEMON_JSON_PATH], [service]);
+    assert.doesNotMatch(restore, /systemctl (stop|disable|restart) docker/);
+    assert.match(restore, /systemctl reload docker/);
+    assert.equal(sh(activate), 0);
+    assert.equal(sh(restore), 0);
+});
+
+describe("derivations", () => {
+    const input = { caCommonName: "r registry CA", dnsNames: ["registry.lab"], ipAddresses: ["10.0.0.13"], validityDays: 365 };
+
+    test("registryTls: kept while it fits; new names reissue the server certificate by the same CA", async () => {
+        const first = await DERIVATIONS.registryTls(input, undefined);
+        assert.ok(certificateInfo(first.caCertificate).isCa);
+        assert.deepEqual(await DERIVATIONS.registryTls(input, first), first, "nothing changed: the same certificates");
+        const renamed = await DERIVATIONS.registryTls({ ...input, dnsNames: ["registry.lab", "mirror.lab"] }, first);
+        assert.equal(renamed.caCertificate, first.caCertificate, "clients keep their CA");
+        assert.notEqual(renamed.certificate, first.certificate);
+        assert.deepEqual(certificateInfo(renamed.certificate).dnsNames, ["registry.lab", "mirror.lab"]);
+        assert.deepEqual(await DERIVATIONS.registryTls({ ...input, dnsNames: [], ipAddresses: [] }, first), first, "without names (broken input) nothing is issued");
+    });
+
+    test("htpasswd: existing lines kept, a new user added", async () => {
+        const users = [{ name: "alice", password: "a-pw" }];
+        const first = await DERIVATIONS.htpasswd({ users }, undefined);
+        assert.equal(await DERIVATIONS.htpasswd({ users }, first), first);
+        const more = await DERIVATIONS.htpasswd({ users: [...users, { name: "bob", password: "b-pw" }] }, first);
+        assert.ok(more.includes(first.split("\n")[1]));
+        assert.match(more, /^bob:\$2y\$/m);
+    });
+});
