@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `npm run demo`: on a fresh Debian 12 machine, as root, in one command: install what is missing, build
+# the Pulumi CLI, start a lab of 3 hosts, `pulumi up` the datacenter example on it (static addresses,
+# an Open vSwitch mesh, a private registry behind a keepalived VIP), print what runs where, show a
+# failover, then destroy and tear the lab down. `--keep-lab` leaves the stack and the lab up to explore.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+keep=no
+for arg in "$@"; do
+    case $arg in
+        --keep-lab) keep=yes ;;
+        -h | --help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "demo: unknown argument $arg (try --help)" >&2; exit 2 ;;
+    esac
+done
+if [ "$(id -u)" != 0 ]; then
+    echo "demo: run it as root (the lab creates network namespaces and bridges), e.g. sudo npm run demo" >&2
+    exit 1
+fi
+
+step() { printf '\n==> %s\n' "$*"; }
+step "1/4 installing what is missing (Debian packages, npm packages, the Pulumi CLI built from Go modules; the first run takes a few minutes)"
+bash scripts/setup.sh
+
+# A lab of its own, on addresses of its own, so it never disturbs another lab or the tests.
+export LAB_DIR=${DEMO_LAB_DIR:-/tmp/pulumi-onprem-demo} LAB_NAME=${DEMO_LAB_NAME:-dc} LAB_NET=${DEMO_LAB_NET:-10.78}
+export PULUMI_ONPREM_LAB_INVENTORY=$LAB_DIR/inventory.json
+step "2/4 starting a lab of 3 hosts on $LAB_NET.0.0/24 ($LAB_DIR)"
+bash test/lab/lab.sh up --recreate 3
+
+if [ "$keep" = no ]; then
+    trap 'step "tearing the lab down"; bash test/lab/lab.sh down >/dev/null || echo "demo: lab teardown failed; run: LAB_DIR=$LAB_DIR npm run lab -- down" >&2' EXIT
+fi
+step "3/4 pulumi up of examples/datacenter, then what runs where"
+DEMO_KEEP=$keep node --import tsx scripts/demo.ts

@@ -1,0 +1,124 @@
+/**
+ * The demo's Pulumi part (scripts/demo.sh starts the lab first): `pulumi up` of examples/datacenter on
+ * the lab, a summary a person can read, a failover, then destroy unless DEMO_KEEP=yes.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { eventually, holdsAddress, inventory, LabHost, onHost } from "../test/support/lab";
+import { writeOciImage } from "../test/support/oci";
+import { exampleProject, Project, setObjectConfig } from "../test/support/pulumi";
+
+const keep = process.env.DEMO_KEEP === "yes";
+const say = (text: string) => process.stdout.write(`${text}\n`);
+const step = (text: string) => say(`\n==> ${text}`);
+
+/** Runs the CLI with its progress on the terminal. */
+function live(project: Project, args: string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: project.dir, env: project.env, stdio: "inherit" });
+        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi ${args.join(" ")} exited ${code}`))));
+    });
+}
+
+function output<T>(project: Project, name: string): T {
+    return JSON.parse(project.pulumi(["stack", "output", name, "--json"]).out) as T;
+}
+
+function table(rows: string[][]): string {
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n");
+}
+
+async function main(): Promise<void> {
+    const hosts = inventory().hosts.slice(0, 3);
+    const net = hosts[0].address.replace(/\.\d+$/, "");
+    const vip = `${net}.100`;
+    const registryPassword = randomBytes(12).toString("base64url");
+
+    const project = exampleProject("datacenter");
+    setObjectConfig(project, {
+        hosts,
+        serviceAddresses: hosts.map((_, i) => `${net}.${61 + i}/24`),
+        vip,
+        tunnel: "gre",
+        // The lab's hosts are network namespaces: the userspace datapath, and Debian's ifupdown files.
+        datapathType: "netdev",
+        networkFormat: "interfaces",
+    });
+    project.pulumi(["config", "set", "--secret", "vrrpPassword", randomBytes(6).toString("base64url").slice(0, 8)]);
+    project.pulumi(["config", "set", "--secret", "registryPassword", registryPassword]);
+    await live(project, ["up", "--yes"]);
+
+    step("4/4 what runs where");
+    const holder = (h: LabHost) => holdsAddress(h, vip);
+    await eventually("the VIP on its master", () => hosts.some(holder), 20_000);
+    const addresses = output<Record<string, string[]>>(project, "addresses");
+    const mesh = output<Record<string, { subnet: string; bridgeAddress: string; mtu: number }>>(project, "mesh");
+    say(
+        table([
+            ["host", "addresses on eth0", "containers' subnet", "bridge", "MTU", "VIP"],
+            ...hosts.map((h) => [h.name, (addresses[h.name] ?? []).join(" "), mesh[h.name].subnet, mesh[h.name].bridgeAddress, String(mesh[h.name].mtu), holder(h) ? vip : ""]),
+        ]),
+    );
+
+    say(`\nmesh ping matrix (full-size packets, don't fragment: ping -M do -s MTU-28 from each host's bridge to the others'):`);
+    const rows = [["from \\ to", ...hosts.map((h) => h.name)]];
+    for (const from of hosts) {
+        const row = [from.name];
+        for (const to of hosts) {
+            if (from === to) row.push("-");
+            else {
+                const target = mesh[to.name].bridgeAddress.split("/")[0];
+                const r = onHost(from, `ping -c 3 -i 0.2 -W 2 -M do -s ${mesh[from.name].mtu - 28} ${target} | tail -1`, { allowFail: true }).trim();
+                const avg = r.match(/= [\d.]+\/([\d.]+)\//);
+                row.push(avg ? `ok ${avg[1]} ms` : "FAILED");
+            }
+        }
+        rows.push(row);
+    }
+    say(table(rows));
+
+    // The registry through the VIP: push a tiny image made here, then read the catalog.
+    const registryUrl = output<string>(project, "registryUrl");
+    const ca = output<string>(project, "registryCa");
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-demo-"));
+    fs.mkdirSync(path.join(work, "certs"));
+    fs.writeFileSync(path.join(work, "certs", "ca.crt"), ca);
+    const image = writeOciImage(path.join(work, "oci"), "1.0", "hello from the pulumi-onprem demo\n");
+    const target = `docker://${registryUrl.replace(/^https:\/\//, "")}/demo/hello:1.0`;
+    const push = spawnSync("skopeo", ["--insecure-policy", "copy", "--dest-cert-dir", path.join(work, "certs"), "--dest-creds", `ops:${registryPassword}`, `oci:${image.dir}:1.0`, target], { encoding: "utf8" });
+    say(`\nregistry ${registryUrl} (TLS with its own CA, user "ops"): push demo/hello:1.0 ${push.status === 0 ? "ok" : `FAILED\n${push.stderr}`}`);
+    const client = hosts[1];
+    const catalog = onHost(client, `curl -s --cacert /etc/docker/certs.d/${registryUrl.replace(/^https:\/\//, "")}/ca.crt -u ops:${registryPassword} ${registryUrl}/v2/_catalog`, { allowFail: true });
+    say(`catalog, read from ${client.name} with the CA pulumi-onprem put in its /etc/docker/certs.d: ${catalog.trim() || "(no answer)"}`);
+    fs.rmSync(work, { recursive: true, force: true });
+
+    step("failover: keepalived stopped on the VIP's holder");
+    const master = hosts.find(holder)!;
+    const started = process.hrtime.bigint();
+    onHost(master, "systemctl stop keepalived");
+    await eventually("another host takes the VIP", () => hosts.some((h) => h !== master && holder(h)), 20_000, 20);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    say(`${vip} moved from ${master.name} to ${hosts.find((h) => h !== master && holder(h))!.name} in ${seconds.toFixed(2)} s`);
+    onHost(master, "systemctl start keepalived");
+    await eventually("the VIP back on its master", () => holder(master), 20_000);
+    say(`keepalived started again on ${master.name}: the VIP is back (preempt)`);
+
+    if (keep) {
+        say(`\nThe lab and the stack stay up. To explore:\n  cd ${project.dir}`);
+        say(`  export PULUMI_HOME=${project.env.PULUMI_HOME} PULUMI_BACKEND_URL=${project.env.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE=${project.env.PULUMI_CONFIG_PASSPHRASE} PATH=${project.env.PATH!.split(":")[0]}:$PATH`);
+        say(`  pulumi stack output; pulumi preview --diff; LAB_DIR=${process.env.LAB_DIR} npm run lab -- exec ${hosts[0].name} -- ip addr`);
+        return;
+    }
+    step("pulumi destroy: every host back as it was");
+    await live(project, ["destroy", "--yes"]);
+    fs.rmSync(project.dir, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+    process.stderr.write(`demo failed: ${(e as Error).message}\n`);
+    process.exit(1);
+});
