@@ -3,10 +3,14 @@ import { PooledConnection } from "../../ssh/pool";
 import { backupPath, originalKey } from "../layout";
 import { shellQuote as q } from "../shell";
 
-/** Disarms the watchdog and drops this transaction's backups; originals of dropped paths are forgotten. */
-export async function commit(conn: PooledConnection, stateDir: string, touched: readonly string[], dropped: readonly string[]): Promise<void> {
+/**
+ * Disarms the watchdog and drops this transaction's backups; originals of dropped paths are forgotten.
+ * `armed`: refuse when the watchdog already undid the change (a late confirmation).
+ */
+export async function commit(conn: PooledConnection, stateDir: string, touched: readonly string[], dropped: readonly string[], armed = false): Promise<void> {
     const lines = [
         `S=${q(stateDir)}`,
+        ...(armed ? [`[ -e "$S/txn/pending" ] || { echo "the host's watchdog had already reverted the change" >&2; exit 3; }`] : []),
         `[ -s "$S/txn/watchdog.pid" ] && kill -- -"$(cat "$S/txn/watchdog.pid")" 2>/dev/null`,
         `rm -f "$S/txn/pending" "$S/txn/watchdog.pid" "$S/txn/rollback.sh"`,
         ...touched.map((t) => `rm -f ${q(backupPath(t))}`),
