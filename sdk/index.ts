@@ -7,3 +7,5 @@ export type {
     GlobalDefsSpec, HealthCheckSpec, KeepalivedScriptFile, NotifySpec, RealServerSpec, TrackInterfaceSpec, TrackScriptRef, VipSpec,
     VirtualServerSpec, VrrpScriptSpec,
 } from "../provider/plan/keepalivedModel";
+export { StaticInterface, StaticInterfaceArgs } from "./staticInterface";
+export type { StaticInterfaceFormat, StaticRouteSpec } from "../provider/plan/staticInterfaceModel";
