@@ -120,7 +120,7 @@ export async function applyHostState(
                 rollbackError,
             });
         }
-        if (checkpointed) await commit(live, dir, result.changedFiles, dropped, confirming);
+        if (checkpointed) await commit(live, dir, result.changedFiles, dropped);
         if (live !== conn) live.client.end();
         return result;
     });
