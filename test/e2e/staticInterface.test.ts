@@ -58,7 +58,7 @@ test("StaticInterface through the real CLI on eth1: two addresses and a route, c
     const gw = `${net}.1.1`;
     // Before: the operator's own stanza and address on eth1, which destroy must give back.
     const operatorFile = `# eth1 as the operator wrote it\nauto eth1\niface eth1 inet static\n    address ${original}/24\n`;
-    onHost(h1, `ip addr flush dev eth1 scope global; ip addr add ${original}/24 dev eth1; mkdir -p /etc/network/interfaces.d; printf '%s' '${operatorFile}' > ${FILE}`);
+    onHost(h1, `rm -rf /var/lib/pulumi-onprem/static-interface-*; ip addr flush dev eth1 scope global; ip addr add ${original}/24 dev eth1; mkdir -p /etc/network/interfaces.d; printf '%s' '${operatorFile}' > ${FILE}`);
     onHost(h2, `ip addr flush dev eth1 scope global; ip addr add ${peer}/24 dev eth1`);
 
     const project = exampleProject("static-ip");
