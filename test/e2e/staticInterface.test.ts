@@ -102,6 +102,7 @@ test("StaticInterface through the real CLI on eth1: two addresses and a route, c
     assert.deepEqual(addresses(h1, "eth1"), [`${kept}/24`, `${replacement}/24`].sort());
     assert.equal(session.broken(), false, `the TCP session on ${kept} survived:\n${session.output()}`);
     assert.equal(watched, "", "the kept address never left and the link never went down");
+    assert.equal(onHost(h1, `ls /var/lib/pulumi-onprem/*/txn/pending 2>/dev/null; ps -eo args | grep '[r]ollback.sh" watchdog' || true`).trim(), "", "confirmed: no pending change, no watchdog left");
     t.diagnostic(`echoes over the kept address: ${before} before the up, ${session.echoes()} after`);
     session.stop();
 
