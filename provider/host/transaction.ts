@@ -107,6 +107,7 @@ export async function applyHostState(
                 throw new OnpremError("Apply", `the change was reverted: ${e.detail}\n${outcome}`, { host: conn.target, cause: e });
             }
             const rollbackError = await rollback(live, dir);
+            if (live !== conn) live.client.end();
             const err = e as Error;
             const outcome = !rollbackError
                 ? "the change was rolled back: the host keeps its previous files and services"
