@@ -68,7 +68,8 @@ test("StaticInterface commit-confirm on the management interface: an unreachable
     assert.ok(backAt, "and came back");
     const revertSeconds = Number(backAt.split(" ")[0]) - Number(offAt.split(" ")[0]);
     t.diagnostic(`management address away for ${revertSeconds.toFixed(1)} s (confirm timeout ${TIMEOUT_SECONDS} s); failed up took ${upSeconds.toFixed(1)} s`);
-    assert.ok(revertSeconds <= TIMEOUT_SECONDS + 2, `the host reverted within its timeout (${revertSeconds.toFixed(1)} s)`);
+    // The host's own timer decides; the margin covers this process's polling on a busy machine.
+    assert.ok(revertSeconds <= TIMEOUT_SECONDS + 5, `the host reverted within its timeout (${revertSeconds.toFixed(1)} s)`);
     assert.deepEqual(eth0(h), [`${h.address}/24`]);
     assert.equal(onHost(h, `test -e ${FILE} && echo yes || echo no`).trim(), "no", "the file it did not have is gone again");
     assert.ok(sshWorks(h, h.address), "SSH to the old address works again");
