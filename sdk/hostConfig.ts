@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
+import type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
 import { ConnectionArgs } from "./connection";
 import { providerShim } from "./providerShim";
 
@@ -28,6 +28,8 @@ export interface HostConfigArgs {
     ensurePackages?: pulumi.Input<boolean>;
     /** Seconds after which the host undoes an apply whose controller vanished. Defaults to 120. */
     rollbackTimeoutSeconds?: pulumi.Input<number>;
+    /** Commit-confirm: apply live states detached and commit only through a connection made afterwards, to one of these addresses; otherwise the host undoes the change after `rollbackTimeoutSeconds`. A change of `connection.host` then does not replace the resource. Defaults to none. */
+    confirm?: pulumi.Input<ConfirmSpec>;
     /** Rules the owning component found broken: the provider refuses them at check, before connecting. Defaults to none. */
     inputErrors?: pulumi.Input<string[]>;
 }
@@ -41,6 +43,8 @@ export class HostConfig extends pulumi.dynamic.Resource {
     declare readonly hostKeyFingerprint: pulumi.Output<string>;
     /** The files as last applied or read back (templates; secrets stay placeholders). */
     declare readonly files: pulumi.Output<FileSpec[]>;
+    /** Live states as last applied or read back: `expected` is what the host showed when it drifted. */
+    declare readonly states: pulumi.Output<StateSpec[] | undefined>;
 
     constructor(name: string, args: HostConfigArgs, opts?: pulumi.CustomResourceOptions) {
         super(

@@ -9,10 +9,12 @@ export {
     DockerRegistry, DockerRegistryArgs, DockerRegistryClientArgs, DockerRegistryProxyArgs, DockerRegistryTlsArgs, DockerRegistryUserArgs,
 } from "./dockerRegistry";
 export type { RegistryClientDockerConfig, RegistryRuntime } from "../provider/plan/registryModel";
-export type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
+export type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
 export { KeepalivedCluster, KeepalivedClusterArgs, KeepalivedNodeArgs, VrrpAuthArgs, VrrpInstanceArgs } from "./keepalivedCluster";
 export type {
     GlobalDefsSpec, HealthCheckSpec, HttpCheckUrl, HttpGetCheckSpec, LvsScheduler, MiscCheckSpec, SmtpCheckSpec, SorryServerSpec, TcpCheckSpec,
     VipScope, VrrpAuthSpec, VrrpInstanceSpec, ConnectCheckOptions, KeepalivedScriptFile, NotifySpec, RealServerSpec, TrackInterfaceSpec, TrackScriptRef, VipSpec,
     VirtualServerSpec, VrrpScriptSpec,
 } from "../provider/plan/keepalivedModel";
+export { StaticInterface, StaticInterfaceArgs } from "./staticInterface";
+export type { StaticInterfaceFormat, StaticRouteSpec } from "../provider/plan/staticInterfaceModel";

@@ -58,6 +58,12 @@ export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Pr
         else if (stateNames.has(s.name)) failures.push({ property: `states[${i}].name`, reason: `\`states[${i}].name\`: "${s.name}" is listed twice` });
         stateNames.add(s.name);
     });
+    const confirm = news.confirm;
+    if (confirm !== undefined && !containsUnknown(confirm)) {
+        if (!Array.isArray(confirm.hosts) || confirm.hosts.length === 0 || confirm.hosts.some((h) => typeof h !== "string" || h === "")) {
+            failures.push({ property: "confirm.hosts", reason: "`confirm.hosts`: must list at least one address to reconnect to" });
+        }
+    }
     const timeout = news.rollbackTimeoutSeconds;
     if (timeout !== undefined && (timeout as unknown) !== UNKNOWN && (!Number.isInteger(timeout) || timeout < 10)) {
         failures.push({ property: "rollbackTimeoutSeconds", reason: "`rollbackTimeoutSeconds`: must be a whole number of seconds, at least 10" });
@@ -77,7 +83,9 @@ function comparable(o: HostConfigInputs | HostConfigOutputs): Record<string, unk
 }
 
 export async function diff(_id: string, olds: HostConfigOutputs, news: HostConfigInputs): Promise<dynamic.DiffResult> {
-    const replaces = IDENTITY.filter((p) => at(news, p) === UNKNOWN || !isDeepStrictEqual(at(olds, p) ?? null, at(news, p) ?? null)).map(
+    // A resource that may move the host's address (commit-confirm) is the same thing at its new address.
+    const identity = news.confirm ? IDENTITY.filter((p) => p !== "connection.host") : IDENTITY;
+    const replaces = identity.filter((p) => at(news, p) === UNKNOWN || !isDeepStrictEqual(at(olds, p) ?? null, at(news, p) ?? null)).map(
         (p) => p.split(".")[0],
     );
     const changes = replaces.length > 0 || containsUnknown(news) || !isDeepStrictEqual(comparable(olds), comparable(news));
@@ -88,7 +96,9 @@ export async function diff(_id: string, olds: HostConfigOutputs, news: HostConfi
 async function apply(id: string, inputs: HostConfigInputs, dropped: string[] = [], forHost: HostConfigInputs = inputs): Promise<HostConfigOutputs> {
     try {
         const result = await applyHostState(inputs.connection, id, desiredState(forHost), dropped);
-        return plain({ ...inputs, hostKeyFingerprint: result.hostKeyFingerprint });
+        // Where the host answered after a confirmed change: refresh and delete reach it there.
+        const connection = result.reachedAt ? { ...inputs.connection, host: result.reachedAt } : inputs.connection;
+        return plain({ ...inputs, connection, hostKeyFingerprint: result.hostKeyFingerprint });
     } finally {
         flushStats();
     }

@@ -1,4 +1,4 @@
-import { CommandSpec, DesiredState, FileSpec, PackageSpec, ServiceSpec, StateSpec, DEFAULT_ROLLBACK_TIMEOUT_SECONDS } from "../host/desired";
+import { CommandSpec, ConfirmSpec, DesiredState, FileSpec, PackageSpec, ServiceSpec, StateSpec, DEFAULT_ROLLBACK_TIMEOUT_SECONDS } from "../host/desired";
 import { ConnectionSpec } from "../ssh/connection";
 
 /** The inputs of the generic host resource: what every pulumi-onprem resource hands the provider. */
@@ -19,6 +19,8 @@ export interface HostConfigInputs {
     states?: StateSpec[];
     ensurePackages?: boolean;
     rollbackTimeoutSeconds?: number;
+    /** Commit only through a connection made after the change (commit-confirm); see `ConfirmSpec`. */
+    confirm?: ConfirmSpec;
     /** Broken rules found by the SDK component that owns this resource (reported at check). */
     inputErrors?: string[];
 }
@@ -39,5 +41,6 @@ export function desiredState(i: HostConfigInputs): DesiredState {
         secrets: i.secrets ?? {},
         ensurePackages: i.ensurePackages ?? true,
         rollbackTimeoutSeconds: i.rollbackTimeoutSeconds ?? DEFAULT_ROLLBACK_TIMEOUT_SECONDS,
+        ...(i.confirm ? { confirm: i.confirm } : {}),
     };
 }

@@ -87,6 +87,17 @@ export interface PackageSpec {
     rpm?: string;
 }
 
+/**
+ * Commit-confirm for changes that may cut the host off (an address on the interface we reach it through):
+ * live states are applied by a detached process on the host, and the transaction commits only once a
+ * fresh SSH connection reaches the host afterwards; otherwise the host's watchdog undoes the change
+ * after `rollbackTimeoutSeconds`.
+ */
+export interface ConfirmSpec {
+    /** Addresses to reach the host at after the change, tried together; the first that answers with the same host key confirms. */
+    hosts: string[];
+}
+
 export interface DesiredState {
     files: FileSpec[];
     services: ServiceSpec[];
@@ -100,6 +111,8 @@ export interface DesiredState {
     ensurePackages: boolean;
     /** Seconds after which the host rolls itself back if the controller vanished mid-apply. */
     rollbackTimeoutSeconds: number;
+    /** Commit only after reconnecting (see `ConfirmSpec`); `rollbackTimeoutSeconds` is then the confirm timeout. */
+    confirm?: ConfirmSpec;
 }
 
 export const DEFAULT_FILE_MODE = "0644";

@@ -1,6 +1,6 @@
 import { OnpremError, isOnpremError } from "../errors";
 import { ConnectionSpec } from "../ssh/connection";
-import { connect } from "../ssh/pool";
+import { connect, forget } from "../ssh/pool";
 import { ChangePlan, isNoop, planChanges } from "./changes";
 import { DesiredState } from "./desired";
 import { hostFacts, HostFacts } from "./facts";
@@ -11,6 +11,7 @@ import { redactSecrets } from "./secrets";
 import { activate } from "./steps/activate";
 import { checkpointAndSwap } from "./steps/checkpoint";
 import { commit, rollback } from "./steps/commit";
+import { applyStatesConfirmed, awaitRevert, confirmDeadline, UnconfirmedChange } from "./steps/confirm";
 import { prepare, readFiles } from "./steps/prepare";
 import { discardStaged, stage } from "./steps/stage";
 import { applyStates, readStates, verifyStates } from "./steps/states";
@@ -28,6 +29,8 @@ export interface ApplyResult {
     installedPackages: string[];
     /** An earlier, interrupted transaction had to be rolled back first. */
     recovered: boolean;
+    /** With commit-confirm: the address the host answered at after the change. */
+    reachedAt?: string;
 }
 
 /**
@@ -56,7 +59,7 @@ export async function applyHostState(
         snapshot.states = await readStates(conn, desired.states);
         const currents = await readFiles(conn, desired.files.filter((f) => f.merge).map((f) => f.path));
         const plan: ChangePlan = planChanges(desired, snapshot, dropped, currents);
-        const result = {
+        const result: ApplyResult = {
             hostKeyFingerprint: conn.hostKeyFingerprint,
             facts,
             changedFiles: [] as string[],
@@ -78,15 +81,33 @@ export async function applyHostState(
                 throw e;
             }
         }
+        // Live states that may cut the host off are confirmed through a fresh connection (see steps/confirm).
+        const confirming = desired.confirm !== undefined && plan.states.length > 0;
+        const armedAt = Date.now();
         if (checkpointed) await checkpointAndSwap(conn, dir, staged, snapshot, plan.services, desired.rollbackTimeoutSeconds, plan.states);
+        let live = conn;
         try {
-            await applyStates(conn, plan.states, redact);
-            await activate(conn, plan.services, redact);
-            await verifyStates(conn, plan.states, redact);
-            await verify(conn, verifiersFor(desired.services, desired.verifiers), redact);
+            if (confirming) {
+                const deadline = confirmDeadline(armedAt, desired.rollbackTimeoutSeconds);
+                const confirmed = await applyStatesConfirmed(conn, connection, dir, plan.states, desired.confirm!, deadline, redact);
+                live = confirmed.conn;
+                result.reachedAt = confirmed.host;
+                if (confirmed.failure) throw confirmed.failure;
+            } else {
+                await applyStates(conn, plan.states, redact);
+            }
+            await activate(live, plan.services, redact);
+            await verifyStates(live, plan.states, redact);
+            await verify(live, verifiersFor(desired.services, desired.verifiers), redact);
         } catch (e) {
             if (!checkpointed) throw e;
-            const rollbackError = await rollback(conn, dir);
+            if (e instanceof UnconfirmedChange) {
+                forget(conn); // its address may be back after the revert, but this session is not to be trusted
+                const outcome = await awaitRevert(connection, dir, armedAt, desired.rollbackTimeoutSeconds);
+                throw new OnpremError("Apply", `the change was reverted: ${e.detail}\n${outcome}`, { host: conn.target, cause: e });
+            }
+            const rollbackError = await rollback(live, dir);
+            if (live !== conn) live.client.end();
             const err = e as Error;
             const outcome = !rollbackError
                 ? "the change was rolled back: the host keeps its previous files and services"
@@ -100,7 +121,8 @@ export async function applyHostState(
                 rollbackError,
             });
         }
-        if (checkpointed) await commit(conn, dir, result.changedFiles, dropped);
+        if (checkpointed) await commit(live, dir, result.changedFiles, dropped);
+        if (live !== conn) live.client.end();
         return result;
     });
 }

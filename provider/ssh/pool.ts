@@ -74,6 +74,16 @@ export function forget(conn: PooledConnection): void {
     conn.client.end();
 }
 
+let unpooled = 0;
+
+/**
+ * A connection of its own, outside the pool: proof that the host answers now (commit-confirm), or a
+ * short-lived look-up. The caller ends it.
+ */
+export function dialUnpooled(spec: ConnectionSpec): Promise<PooledConnection> {
+    return dial(spec, `${poolKey(spec)} #${++unpooled}`);
+}
+
 async function dial(spec: ConnectionSpec, key: string): Promise<PooledConnection> {
     const target = describeTarget(spec);
     const limit = spec.dialErrorLimit ?? DEFAULT_DIAL_ERROR_LIMIT;

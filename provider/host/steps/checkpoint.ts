@@ -6,6 +6,12 @@ import { backupPath, CREATED_DIRS, originalKey } from "../layout";
 import { shellQuote as q } from "../shell";
 import { StagedChange } from "./stage";
 
+/**
+ * Stops a sleeping watchdog (its process group). SIGKILL, since it inherits the swap script's ignored
+ * SIGTERM; only ever sent after taking `pending`, so a watchdog that is already rolling back is never hit.
+ */
+export const KILL_WATCHDOG = `{ [ -s "$S/txn/watchdog.pid" ] && kill -s KILL -- -"$(cat "$S/txn/watchdog.pid")" 2>/dev/null; true; }`;
+
 function targetOf(c: StagedChange): string {
     return c.action === "write" ? c.file.path : c.path;
 }
@@ -25,7 +31,8 @@ export function renderRollbackScript(
         "# pulumi-onprem: undo one transaction (written before the swap)",
         "trap '' HUP INT TERM PIPE",
         `S=${q(stateDir)}`,
-        `[ "$1" = watchdog ] || { [ -s "$S/txn/watchdog.pid" ] && kill -- -"$(cat "$S/txn/watchdog.pid")" 2>/dev/null; true; }`,
+        // Whoever renames `pending` first undoes the change: the controller here, or the watchdog before it calls this.
+        `[ "$1" = watchdog ] || { mv -f "$S/txn/pending" "$S/txn/pending.rollback" 2>/dev/null || exit 0; ${KILL_WATCHDOG}; }`,
     ];
     const before = (w: ServiceWork) => snapshot.services[w.service.name] ?? { active: false, enabled: false };
     // Services that were not running go down first, while the config they started with is in place.
@@ -46,7 +53,7 @@ export function renderRollbackScript(
                 : `systemctl restart ${name} >/dev/null 2>&1`,
         );
     }
-    lines.push(`rm -f "$S/txn/pending" "$S/txn/watchdog.pid" "$S/txn/rollback.sh"`, "exit 0", "");
+    lines.push(`rm -f "$S/txn/pending" "$S/txn/pending.rollback" "$S/txn/pending.watchdog" "$S/txn/watchdog.pid" "$S/txn/rollback.sh"`, "exit 0", "");
     return lines.join("\n");
 }
 
@@ -76,7 +83,7 @@ export function renderSwapScript(stateDir: string, staged: readonly StagedChange
     }
     lines.push(
         `: > "$S/txn/pending"`,
-        `setsid sh -c 'sleep "$2"; [ -e "$1/txn/pending" ] && sh "$1/txn/rollback.sh" watchdog' sh "$S" ${timeoutSeconds} </dev/null >/dev/null 2>&1 &`,
+        `setsid sh -c 'sleep "$2"; mv -f "$1/txn/pending" "$1/txn/pending.watchdog" 2>/dev/null && sh "$1/txn/rollback.sh" watchdog' sh "$S" ${timeoutSeconds} </dev/null >/dev/null 2>&1 &`,
         `echo $! > "$S/txn/watchdog.pid"`,
     );
     for (const c of staged) {

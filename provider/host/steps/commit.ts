@@ -2,13 +2,19 @@ import { run, runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { backupPath, originalKey } from "../layout";
 import { shellQuote as q } from "../shell";
+import { KILL_WATCHDOG } from "./checkpoint";
 
-/** Disarms the watchdog and drops this transaction's backups; originals of dropped paths are forgotten. */
+/**
+ * Disarms the watchdog and drops this transaction's backups; originals of dropped paths are forgotten.
+ * Taking `pending` first means the watchdog cannot start undoing the change once the commit has begun;
+ * if it already has (the controller took longer than the timeout), the commit fails.
+ */
 export async function commit(conn: PooledConnection, stateDir: string, touched: readonly string[], dropped: readonly string[]): Promise<void> {
     const lines = [
         `S=${q(stateDir)}`,
-        `[ -s "$S/txn/watchdog.pid" ] && kill -- -"$(cat "$S/txn/watchdog.pid")" 2>/dev/null`,
-        `rm -f "$S/txn/pending" "$S/txn/watchdog.pid" "$S/txn/rollback.sh"`,
+        `rm "$S/txn/pending" 2>/dev/null || { echo "the host's watchdog reverted the change before the commit: it took longer than the rollback timeout" >&2; exit 3; }`,
+        KILL_WATCHDOG,
+        `rm -f "$S/txn/watchdog.pid" "$S/txn/rollback.sh"`,
         ...touched.map((t) => `rm -f ${q(backupPath(t))}`),
         ...dropped.map((t) => `rm -f "$S/orig/${originalKey(t)}" "$S/orig/${originalKey(t)}.absent"`),
         "exit 0",
