@@ -11,9 +11,15 @@ export interface MeshSlotsInput {
 }
 
 export const DERIVATIONS = {
-    /** Host name -> slot in the container network: a host keeps its slot while others come and go. */
+    /**
+     * Host name -> slot in the container network: a host keeps its slot while others come and go. A network
+     * that holds no slot (input the component refuses anyway) keeps the previous value: a broken edit must
+     * not forget every host's slot.
+     */
     meshSlots: (input: MeshSlotsInput, previous: Record<string, number> | undefined): Record<string, number> =>
-        Object.fromEntries(assignSlots(input.hosts, input.maxSlot, previous ?? {}).slots),
+        Number.isInteger(input.maxSlot) && input.maxSlot >= 1
+            ? Object.fromEntries(assignSlots(input.hosts, input.maxSlot, previous ?? {}).slots)
+            : (previous ?? {}),
 } satisfies Record<string, (input: never, previous: never) => unknown>;
 
 export type DerivationName = keyof typeof DERIVATIONS;

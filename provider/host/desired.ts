@@ -33,6 +33,8 @@ export interface ServiceSpec {
     state?: "running" | "stopped";
     /** Ensure the service starts at boot. */
     enabled?: boolean;
+    /** The host may lack this unit (dockerd on a host that runs no Docker yet): then nothing is done with it. */
+    ifPresent?: boolean;
 }
 
 export interface CommandSpec {

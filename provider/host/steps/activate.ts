@@ -8,6 +8,8 @@ export function renderActivateScript(work: readonly ServiceWork[]): string {
     const lines = ["set -e"];
     for (const w of work) {
         const n = q(w.service.name);
+        // `show` prints LoadState=loaded for a unit that exists (systemd and the lab's shim alike).
+        if (w.service.ifPresent) lines.push(`if systemctl show -p LoadState ${n} 2>/dev/null | grep -qx LoadState=loaded; then`);
         if (w.enable) lines.push(`systemctl enable ${n} >/dev/null`);
         if (w.stop) lines.push(`systemctl stop ${n}`);
         if (w.start) lines.push(`systemctl start ${n}`);
@@ -18,6 +20,7 @@ export function renderActivateScript(work: readonly ServiceWork[]): string {
                     : `systemctl restart ${n}`,
             );
         }
+        if (w.service.ifPresent) lines.push("fi");
     }
     return lines.join("\n") + "\n";
 }
