@@ -25,7 +25,8 @@ export function renderRollbackScript(
         "# pulumi-onprem: undo one transaction (written before the swap)",
         "trap '' HUP INT TERM PIPE",
         `S=${q(stateDir)}`,
-        `[ "$1" = watchdog ] || { [ -s "$S/txn/watchdog.pid" ] && kill -- -"$(cat "$S/txn/watchdog.pid")" 2>/dev/null; true; }`,
+        // KILL: the watchdog inherits the swap script's ignored TERM, and an ignored signal stays ignored.
+    `[ "$1" = watchdog ] || { [ -s "$S/txn/watchdog.pid" ] && kill -s KILL -- -"$(cat "$S/txn/watchdog.pid")" 2>/dev/null; true; }`,
     ];
     const before = (w: ServiceWork) => snapshot.services[w.service.name] ?? { active: false, enabled: false };
     // Services that were not running go down first, while the config they started with is in place.

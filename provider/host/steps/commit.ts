@@ -7,7 +7,9 @@ import { shellQuote as q } from "../shell";
 export async function commit(conn: PooledConnection, stateDir: string, touched: readonly string[], dropped: readonly string[]): Promise<void> {
     const lines = [
         `S=${q(stateDir)}`,
-        `[ -s "$S/txn/watchdog.pid" ] && kill -- -"$(cat "$S/txn/watchdog.pid")" 2>/dev/null`,
+        // KILL: the watchdog ignores TERM (inherited from the swap script); left alive, it would roll back
+        // the next transaction of this resource that is pending when its timer ends.
+        `[ -s "$S/txn/watchdog.pid" ] && kill -s KILL -- -"$(cat "$S/txn/watchdog.pid")" 2>/dev/null`,
         `rm -f "$S/txn/pending" "$S/txn/watchdog.pid" "$S/txn/rollback.sh"`,
         ...touched.map((t) => `rm -f ${q(backupPath(t))}`),
         ...dropped.map((t) => `rm -f "$S/orig/${originalKey(t)}" "$S/orig/${originalKey(t)}.absent"`),
