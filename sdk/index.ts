@@ -8,3 +8,8 @@ export type {
     GlobalDefsSpec, HealthCheckSpec, KeepalivedScriptFile, NotifySpec, RealServerSpec, TrackInterfaceSpec, TrackScriptRef, VipSpec,
     VirtualServerSpec, VrrpScriptSpec,
 } from "../provider/plan/keepalivedModel";
+export { OvsMesh, OvsMeshArgs, OvsMeshHostArgs, OvsMeshHostOutput } from "./ovsMesh";
+export type {
+    DatapathType, DockerSpec, DockerTlsSpec, FlowSpec, MeshTopology, OsConfigFormat, OsConfigSpec, OvsTunnelSpec, TunnelType, UnderlayBridgeSpec,
+    VlanSpec,
+} from "../provider/plan/ovsModel";

@@ -146,6 +146,8 @@ export function linksState(host: HostMeshPlan, service: string): StateSpec {
     const apply = [
         "set -e",
         ensureRunning(service),
+        // ovs-vswitchd creates the bridges' and internal ports' devices a moment after the transaction.
+        `for l in ${[host.bridge, ...vlanPorts.map((v) => v.name), ...(u ? [u.bridge] : [])].map(q).join(" ")}; do i=0; while [ ! -e "/sys/class/net/$l" ]; do i=$((i+1)); [ $i -le 100 ] || { echo "$l did not appear within 10 s" >&2; exit 1; }; sleep 0.1; done; done`,
         // A Docker bridge of ours under another name (the mesh's dockerBridge changed) goes.
         `for f in /sys/class/net/*/ifalias; do n=\${f%/ifalias}; n=\${n##*/}; [ "$n" != ${q(d)} ] && [ "$(cat "$f" 2>/dev/null)" = ${q(alias)} ] && ip link del "$n"; done`,
         `[ -e /sys/class/net/${d} ] || { ip link add ${q(d)} type bridge; ip link set ${q(d)} alias ${q(alias)}; }`,
