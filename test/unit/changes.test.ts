@@ -88,3 +88,9 @@ test("rendered host scripts are valid sh, and never hold a secret", () => {
     }
     assert.match(scripts[2], /systemctl reload svc/);
 });
+
+test("a service that may be absent is touched only where its unit exists", () => {
+    const script = renderActivateScript([{ service: { name: "docker", onChange: "restart", ifPresent: true }, trigger: true, start: false, stop: false, enable: false }]);
+    execFileSync("sh", ["-n"], { input: script });
+    assert.match(script, /if systemctl show -p LoadState docker 2>\/dev\/null \| grep -qx LoadState=loaded; then\nsystemctl restart docker\nfi/);
+});
