@@ -122,6 +122,11 @@ export class OvsMesh extends pulumi.ComponentResource {
     constructor(name: string, args: OvsMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-onprem:index:OvsMesh", name, {}, opts);
         if (args.hosts.length === 0) throw new pulumi.ResourceError(`OvsMesh ${name}: \`hosts\` must name at least one host`, this);
+        // Host names name the children: a duplicate would fail as a clash of resource names, so say it plainly.
+        args.hosts.forEach((h, i) => {
+            const first = args.hosts.findIndex((o) => o.name === h.name);
+            if (first !== i) throw new pulumi.ResourceError(`OvsMesh ${name}: \`hosts[${i}].name\`: ${JSON.stringify(h.name)} is also hosts[${first}]'s name`, this);
+        });
 
         const hostSpecs = pulumi.all(
             args.hosts.map((h) =>

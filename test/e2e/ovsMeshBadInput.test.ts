@@ -21,22 +21,19 @@ const good = (): Args => ({
     underlayBridge: { port: "eth1" },
 });
 
+// Each case costs a preview (about 10 s here): the planner's unit tests hold the full table.
 const cases: [string, (a: Args) => void, RegExp][] = [
     ["TCP Docker API without TLS (seed 003's -H tcp://0.0.0.0:2375)", (a) => (a.docker = { hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"] }), /`docker\.hosts\[1\]`: tcp:\/\/0\.0\.0\.0:2375 would expose the Docker API without TLS/],
     ["MTU above what GRE leaves of the underlay", (a) => (a.mtu = 1480), /`mtu`: 1480/],
     ["network too small for the hosts", (a) => (a.hostPrefixLength = 17), /`containerNetwork`: 172\.17\.0\.0\/16 in \/17 slices holds 1 hosts/],
-    ["container network with host bits", (a) => (a.containerNetwork = "172.17.1.0/16"), /`containerNetwork`: "172\.17\.1\.0\/16" has host bits set/],
     ["bridge block outside slice 0", (a) => (a.bridgeAddressBlock = "172.17.200.0/24"), /`bridgeAddressBlock`: 172\.17\.200\.0\/24 must lie inside 172\.17\.0\.0\/18/],
     ["unknown tunnel type", (a) => (a.tunnel = { type: "ipip" }), /`tunnel\.type`: "ipip" is not one of gre, vxlan, geneve/],
     ["VNI beyond 24 bits", (a) => (a.tunnel = { type: "vxlan", key: 16777216 }), /`tunnel\.key`: 16777216 is outside 0-16777215/],
     ["two hosts, one underlay address", (a) => (a.hosts[2].underlayAddress = a.hosts[0].underlayAddress), /`hosts\[2\]\.underlayAddress`: 10\.0\.1\.11 is also hosts\[0\]'s underlay address/],
     ["netdev underlay without a prefix", (a) => (a.hosts[1].underlayAddress = "10.0.1.12"), /`hosts\[1\]\.underlayAddress`: needs a prefix length/],
-    ["netdev without an underlay bridge", (a) => delete a.underlayBridge, /`underlayBridge`: required with datapathType "netdev"/],
     ["STP off on a looped full mesh", (a) => (a.stp = false), /`stp`: false, but a full-mesh of 3 hosts has loops/],
     ["two hosts on one slot", (a) => ((a.hosts[0] as Record<string, unknown>).slot = 2, (a.hosts[1] as Record<string, unknown>).slot = 2), /`hosts\[1\]\.slot`: slot 2 is also set on hosts\[0\]/],
-    ["VLAN tag out of range", (a) => (a.vlans = [{ port: "br0", tag: 4095 }]), /`vlans\[0\]\.tag`: 4095 is outside 1-4094/],
     ["flow that sets the cookie", (a) => (a.flows = [{ priority: 5, match: "cookie=0x1,ip", actions: "drop" }]), /`flows\[0\]\.match`: sets cookie/],
-    ["Docker bridge named like the OVS bridge", (a) => (a.dockerBridge = "br0"), /`dockerBridge`: "br0" is also the OVS bridge's name/],
 ];
 
 test("OvsMesh bad input fails at `pulumi preview`, naming the field, with no SSH connection", async (t) => {
