@@ -74,8 +74,8 @@ test("OvsMesh over VXLAN with VLAN tags and OpenFlow rules through the real CLI:
     for (const a of [h1, h2]) assert.equal(pings(a, CTR, quarantined, 56, 1), false, `${a.name} cannot reach the quarantined ${quarantined}`);
 
     // A rule deleted by hand: refresh shows the rules the switch holds now; up puts the rule back.
+    // (Every host holds the rule, so the address stays cut off through the others meanwhile.)
     onHost(h1, `ovs-ofctl del-flows ovs0 "cookie=${cookie}/-1,ip"`);
-    assert.ok(pings(h1, CTR, quarantined, 56), "without the rule the quarantined address answers");
     const refresh = timed(["refresh", "--yes", "--diff"]);
     assert.match(refresh, /1 updated|~ 1 to update|1 to update/, refresh);
     assert.match(refresh, /-\s+table=0,priority=100,cookie=0x[0-9a-f]+,ip,nw_dst=192\.168\.3\.9,actions=drop/, "refresh shows the missing rule");
