@@ -260,6 +260,11 @@ function hostServices(p: HostMeshPlan): ServiceSpec[] {
 function hostValidators(p: HostMeshPlan) {
     const checks = [];
     if (p.docker.mode === "daemon-json") {
+        // Docker refuses "bip" next to "bridge"; hosts without dockerd would only find out when it is installed.
+        checks.push({
+            description: "daemon.json sets no \"bip\" next to the mesh's \"bridge\"",
+            command: `if grep -q '"bip"[[:space:]]*:' {{staged:${DAEMON_JSON_PATH}}}; then echo '${DAEMON_JSON_PATH} sets "bip", which Docker refuses together with "bridge" (set by the mesh): remove it' >&2; exit 1; fi`,
+        });
         checks.push({
             description: "Docker accepts daemon.json (dockerd --validate)",
             command: `if command -v dockerd >/dev/null 2>&1; then dockerd --validate --config-file {{staged:${DAEMON_JSON_PATH}}}; fi`,

@@ -55,6 +55,15 @@ test("OvsMesh over GRE through the real CLI: containers on 3 hosts reach each ot
     assert.match(preview, /ovsdb records of mesh mesh/, "and the live states");
     assert.equal(onHost(hosts[1], "ovs-vsctl --timeout=2 list-br 2>/dev/null; true"), "", "preview changed nothing");
 
+    // A "bip" in the operator's daemon.json clashes with the mesh's "bridge": that host's apply stops at
+    // validation and changes nothing there; the next up, once the key is gone, completes.
+    onHost(hosts[0], `printf '%s' '${OPERATOR_DAEMON_JSON.replace('"mtu": 1500', '"mtu": 1500,\n  "bip": "10.99.0.1/24"')}' > ${DAEMON_JSON}`);
+    const clash = timed(["up", "--yes", "--skip-preview"], { allowFail: true });
+    assert.notEqual(clash.code, 0);
+    assert.match(clash.out, /daemon\.json sets "bip", which Docker refuses together with "bridge"/);
+    assert.match(onHost(hosts[0], `cat ${DAEMON_JSON}`), /"bip"/, "the host's daemon.json is untouched");
+    assert.equal(onHost(hosts[0], "ip -br link show type bridge; true"), "", "and it got no bridge");
+    onHost(hosts[0], `printf '%s' '${OPERATOR_DAEMON_JSON}' > ${DAEMON_JSON}`);
     timed(["up", "--yes", "--skip-preview"]);
     const out = meshHosts();
     // Slots 1-3 in host order, bridges at the block's N-th address, GRE's MTU 1500 - 38.
