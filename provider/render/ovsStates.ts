@@ -20,6 +20,8 @@ import { HostMeshPlan, OWNER_KEY } from "../plan/ovsModel";
 export const MOVED_FROM_KEY = `${OWNER_KEY}-moved-from`;
 /** external_ids key on the mesh bridge: which flows the last apply installed, and how OVS printed them. */
 export const FLOWS_KEY = `${OWNER_KEY}-flows`;
+/** external_ids key on the underlay bridge: whether its physical port was up before the mesh took it. */
+export const PORT_UP_KEY = `${OWNER_KEY}-port-up`;
 /** What `read` prints for a mesh without flows. */
 export const NO_FLOWS = "(no flows)";
 
@@ -46,12 +48,13 @@ function ensureRunning(service: string): string {
 }
 
 /** Removal needs the database even when the service is down (delete stops what the resource started first). */
-function withRunning(service: string, body: string): string {
+function withRunning(service: string, body: string, afterwards = ""): string {
     return [
         "started=",
         `if ! ${OVS_READY}; then command -v ovs-vsctl >/dev/null 2>&1 || exit 0; systemctl start ${q(service)} >/dev/null 2>&1 || exit 0; started=1; fi`,
         body,
         `[ -z "$started" ] || systemctl stop ${q(service)} >/dev/null 2>&1 || true`,
+        ...(afterwards ? [afterwards] : []),
     ].join("\n");
 }
 
@@ -88,15 +91,22 @@ export function ovsdbState(host: HostMeshPlan, service: string): StateSpec {
     ].join("\n");
     const wantedPorts = ` ${host.ovs.ports.map((p) => p.name).join(" ")} `;
     const wantedBridges = ` ${host.ovs.bridges.map((b) => b.name).join(" ")} `;
+    const u = host.underlay;
     const apply = [
         "set -e",
         ensureRunning(service),
         VSCTL,
+        // Whether the physical port was up before the mesh first took it, so that removal leaves it so.
+        ...(u
+            ? [
+                  `remember=""; if ! ovs-vsctl --timeout=10 br-get-external-id ${q(u.bridge)} ${PORT_UP_KEY} 2>/dev/null | grep -q .; then up=no; [ $(( $(cat /sys/class/net/${q(u.port)}/flags 2>/dev/null || echo 0) & 1 )) = 1 ] && up=yes; remember="-- br-set-external-id ${u.bridge} ${PORT_UP_KEY} $up"; fi`,
+              ]
+            : []),
         // Our records the plan no longer has (a removed host's tunnel, a renamed bridge) go in the same transaction.
         'stale=""',
         `for p in $(v --columns=name find port ${owner}); do case ${q(wantedPorts)} in *" $p "*) ;; *) stale="$stale -- --if-exists del-port $p" ;; esac; done`,
         `for b in $(v --columns=name find bridge ${owner}); do case ${q(wantedBridges)} in *" $b "*) ;; *) stale="$stale -- --if-exists del-br $b" ;; esac; done`,
-        `ovs-vsctl --timeout=30 $stale -- ${ovsVsctlArgs(host.ovs).map(q).join(" ")}`,
+        `ovs-vsctl --timeout=30 $stale -- ${ovsVsctlArgs(host.ovs).map(q).join(" ")}${u ? " $remember" : ""}`,
     ].join("\n");
     const remove = withRunning(
         service,
@@ -105,8 +115,11 @@ export function ovsdbState(host: HostMeshPlan, service: string): StateSpec {
             'gone=""',
             `for p in $(v --columns=name find port ${owner}); do gone="$gone -- --if-exists del-port $p"; done`,
             `for b in $(v --columns=name find bridge ${owner}); do gone="$gone -- --if-exists del-br $b"; done`,
+            ...(u ? [`portup=$(ovs-vsctl --timeout=10 br-get-external-id ${q(u.bridge)} ${PORT_UP_KEY} 2>/dev/null || true)`] : []),
             `[ -z "$gone" ] || ovs-vsctl --timeout=30 $gone`,
         ].join("\n"),
+        // Releasing the port around a stop of ovs-vswitchd has been seen to leave it down: put it back as it was.
+        u ? `[ "$portup" != yes ] || ip link set ${q(u.port)} up` : "",
     );
     return { name: `ovsdb records of mesh ${host.mesh}`, read, expected, apply, remove };
 }
@@ -121,7 +134,7 @@ export function linksState(host: HostMeshPlan, service: string): StateSpec {
         `link ${d} up mtu=${host.mtu} master= bridge=yes addresses=${host.bridgeAddress}`,
         `link ${host.bridge} up mtu=${host.mtu} master=${d} bridge=no addresses=`,
         ...vlanPorts.map((v) => `link ${v.name} up mtu=${v.mtu ?? host.mtu} master= bridge=no addresses=`),
-        ...(u ? [`link ${u.bridge} up mtu=${u.mtu} master= bridge=no addresses=${u.address}`, `port ${u.port} holds-underlay=no`] : []),
+        ...(u ? [`link ${u.bridge} up mtu=${u.mtu} master= bridge=no addresses=${u.address}`, `port ${u.port} up holds-underlay=no`] : []),
     ];
     const linkNames = [d, host.bridge, ...vlanPorts.map((v) => v.name), ...(u ? [u.bridge] : [])];
     const read = [
@@ -137,7 +150,10 @@ export function linksState(host: HostMeshPlan, service: string): StateSpec {
         "{",
         `for l in ${linkNames.map(q).join(" ")}; do show "$l"; done`,
         ...(u
-            ? [`if ip -o addr show dev ${q(u.port)} 2>/dev/null | awk '{print $4}' | grep -qxF ${q(u.address)}; then echo "port ${u.port} holds-underlay=yes"; else echo "port ${u.port} holds-underlay=no"; fi`]
+            ? [
+                  `up=down; [ $(( $(cat /sys/class/net/${q(u.port)}/flags 2>/dev/null || echo 0) & 1 )) = 1 ] && up=up`,
+                  `if ip -o addr show dev ${q(u.port)} 2>/dev/null | awk '{print $4}' | grep -qxF ${q(u.address)}; then echo "port ${u.port} $up holds-underlay=yes"; else echo "port ${u.port} $up holds-underlay=no"; fi`,
+              ]
             : []),
         "} | LC_ALL=C sort",
     ].join("\n");
@@ -163,6 +179,7 @@ export function linksState(host: HostMeshPlan, service: string): StateSpec {
         ...(u
             ? [
                   // The userspace datapath sends tunnel packets only from an address on an OVS bridge.
+                  `ip link set ${q(u.port)} up`,
                   `if ip -o addr show dev ${q(u.port)} | awk '{print $4}' | grep -qxF ${q(u.address)}; then ip addr del ${q(u.address)} dev ${q(u.port)}; ovs-vsctl --timeout=10 br-set-external-id ${q(u.bridge)} ${MOVED_FROM_KEY} ${q(u.port)}; fi`,
                   flushOthers(u.bridge, u.address),
                   `ip addr replace ${q(u.address)} dev ${q(u.bridge)}`,

@@ -131,6 +131,7 @@ test("OvsMesh over GRE through the real CLI: containers on 3 hosts reach each ot
         assert.doesNotMatch(ovs, new RegExp(`gre-${gone.name}|${gone.underlayAddress.split("/")[0].replace(/\./g, "\\.")}`), `${h.name} has no tunnel to ${gone.name} left`);
     }
     assert.equal(onHost(gone, "ovs-vsctl --timeout=2 list-br 2>/dev/null; ip -br link show type bridge; ls /etc/network/interfaces.d; true"), "", `${gone.name} is as before`);
+    assert.equal(onHost(gone, "cat /sys/class/net/eth1/operstate").trim(), "up", `${gone.name}: the underlay port is up, as before`);
     await fullMesh(hosts, out, "3 hosts again");
 
     // A tunnel port deleted by hand shows in refresh; up puts it back.
@@ -154,6 +155,7 @@ test("OvsMesh over GRE through the real CLI: containers on 3 hosts reach each ot
         assert.equal(onHost(h, "ovs-vsctl list-br"), "", `${h.name}: no bridge left in OVSDB`);
         onHost(h, "systemctl stop openvswitch-switch");
         assert.equal(onHost(h, "ip -br link show type bridge; ip -o addr show dev eth1 scope global; ls /etc/network/interfaces.d; true"), "", `${h.name}: no docker0, no underlay address, no stanzas`);
+        assert.equal(onHost(h, "cat /sys/class/net/eth1/operstate").trim(), "up", `${h.name}: the underlay port is up, as before`);
         if (h === hosts[0]) assert.deepEqual(JSON.parse(onHost(h, `cat ${DAEMON_JSON}`)), JSON.parse(OPERATOR_DAEMON_JSON), "daemon.json is the operator's again");
         else assert.equal(onHost(h, `test -e ${DAEMON_JSON} && echo yes || echo no`), "no\n", "daemon.json that did not exist is gone");
     }

@@ -99,5 +99,6 @@ test("OvsMesh over VXLAN with VLAN tags and OpenFlow rules through the real CLI:
         assert.equal(onHost(h, "ovs-vsctl list-br"), "", `${h.name}: no bridge left`);
         onHost(h, "systemctl stop openvswitch-switch");
         assert.equal(onHost(h, "ip -br link show type bridge; ip -o addr show dev eth1 scope global; ls /etc/network/interfaces.d; true"), "", `${h.name}: nothing of the mesh left`);
+        assert.equal(onHost(h, "cat /sys/class/net/eth1/operstate").trim(), "up", `${h.name}: the underlay port is up, as before`);
     }
 });

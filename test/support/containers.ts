@@ -49,6 +49,7 @@ export function scrubMesh(host: LabHost, bridges: readonly string[], files: read
             `ovs-vsctl --timeout=10 ${bridges.map((b) => `-- --if-exists del-br ${b}`).join(" ")}`,
             "ip link del docker0 2>/dev/null",
             "ip -o addr show dev eth1 scope global | awk '{print $4}' | while read -r a; do ip addr del \"$a\" dev eth1; done",
+            "ip link set eth1 up",
             "systemctl stop openvswitch-switch >/dev/null 2>&1",
             `rm -rf /var/lib/pulumi-onprem ${files.join(" ")}`,
             "true",
