@@ -181,7 +181,6 @@ export class OvsMesh extends pulumi.ComponentResource {
 
         for (const h of args.hosts) {
             const host = outcome.apply((o) => o.plan?.hosts[h.name]);
-            const service = host.apply((p) => ovsServiceName(p?.osConfig.format ?? "interfaces"));
             new HostConfig(
                 `${name}-${h.name}`,
                 {
@@ -193,7 +192,7 @@ export class OvsMesh extends pulumi.ComponentResource {
                     ensurePackages: args.ensurePackages,
                     services: host.apply((p) => (p ? hostServices(p) : [])),
                     validators: host.apply((p) => (p ? hostValidators(p) : [])),
-                    states: pulumi.all([host, service]).apply(([p, svc]): StateSpec[] => (p ? ovsMeshStates(p, svc) : [])),
+                    states: host.apply((p): StateSpec[] => (p ? ovsMeshStates(p) : [])),
                 },
                 { parent: this, dependsOn: [slots] },
             );
