@@ -18,3 +18,8 @@ export type {
 } from "../provider/plan/keepalivedModel";
 export { StaticInterface, StaticInterfaceArgs } from "./staticInterface";
 export type { StaticInterfaceFormat, StaticRouteSpec } from "../provider/plan/staticInterfaceModel";
+export { OvsMesh, OvsMeshArgs, OvsMeshHostArgs, OvsMeshHostOutput } from "./ovsMesh";
+export type {
+    DatapathType, DockerConfigMode, DockerSpec, DockerTlsSpec, FlowSpec, MeshTopology, OsConfigFormat, OsConfigSpec, OvsTunnelSpec, TunnelType, UnderlayBridgeSpec,
+    VlanSpec,
+} from "../provider/plan/ovsModel";

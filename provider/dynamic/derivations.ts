@@ -34,7 +34,11 @@ export interface Derivation<I, V> {
 
 /** Every derivation by name. */
 export interface Derivations {
-    /** Host name -> slot in the container network: a host keeps its slot while others come and go. */
+    /**
+     * Host name -> slot in the container network: a host keeps its slot while others come and go. A network
+     * that holds no slot (input the component refuses anyway) keeps the previous value: a broken edit must
+     * not forget every host's slot.
+     */
     meshSlots: Derivation<MeshSlotsInput, Record<string, number>>;
     /** A registry's htpasswd file: a user's line is kept while it still verifies the password, so the file changes only with the users. */
     htpasswd: Derivation<HtpasswdInput, string>;
@@ -48,7 +52,8 @@ export type DerivationName = keyof Derivations;
 type Derive<N extends DerivationName> = (input: Derivations[N]["input"], previous: Derivations[N]["value"] | undefined) => Derivations[N]["value"] | Promise<Derivations[N]["value"]>;
 
 export const DERIVATIONS: { [N in DerivationName]: Derive<N> } = {
-    meshSlots: (input, previous) => Object.fromEntries(assignSlots(input.hosts, input.maxSlot, previous ?? {}).slots),
+    meshSlots: (input, previous) =>
+        Number.isInteger(input.maxSlot) && input.maxSlot >= 1 ? Object.fromEntries(assignSlots(input.hosts, input.maxSlot, previous ?? {}).slots) : (previous ?? {}),
     htpasswd: (input, previous) => htpasswdFile(input.users, { previous }),
     registryTls: (input, previous) => registryTls(input, previous),
 };

@@ -29,17 +29,19 @@ export interface FileSpec {
 export interface ServiceSpec {
     /** Unit name for systemctl, e.g. "keepalived". */
     name: string;
-    /**
-     * What a change to a watched file needs. "reload-if-running": reload only a service that runs, and
-     * never start one (a daemon the resource configures but does not own, e.g. dockerd for daemon.json).
-     */
-    onChange?: "reload" | "restart" | "reload-if-running" | "none";
+    /** What a change to a watched file needs. */
+    onChange?: "reload" | "restart" | "none";
     /** The files whose change triggers `onChange`; all of the resource's files when omitted. */
     watch?: string[];
     /** Ensure the service is running (or stopped) after apply. */
     state?: "running" | "stopped";
     /** Ensure the service starts at boot. */
     enabled?: boolean;
+    /**
+     * A daemon the resource configures but does not own (dockerd for daemon.json keys): `onChange` acts only
+     * while it runs; it is never started, stopped, enabled or disabled, and a host without it is fine.
+     */
+    onlyIfRunning?: boolean;
 }
 
 /** A check run on the host: a validator (on staged files) or a verifier (after activation). */

@@ -23,5 +23,6 @@ export async function releaseSharedFiles(connection: ConnectionSpec, resourceId:
         return { ...f, content: merger.originalParts(originals[originalPath(f)], parts, f.path), released: parts };
     });
     const services = desired.services.map(({ state: _s, enabled: _e, ...rest }) => rest);
-    await applyHostState(connection, resourceId, { ...desired, files, services, verifiers: [], packages: [], ensurePackages: false });
+    // Only the shared files: live states are removed by the restore that follows.
+    await applyHostState(connection, resourceId, { ...desired, files, services, states: [], verifiers: [], packages: [], ensurePackages: false });
 }

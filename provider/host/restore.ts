@@ -28,8 +28,8 @@ export function renderRestoreScript(
     // Stop what the resource started while its config is still in place (an init script may refuse
     // to stop a daemon whose config is gone); restart the others only once the files are back.
     const svcFile = (s: ServiceSpec) => `"$S/orig/svc.${s.name.replace(/[^A-Za-z0-9@._-]/g, "_")}"`;
-    // A service only reloaded if running was never started or enabled by the resource: left as it is.
-    for (const s of services.filter((s) => s.onChange !== "reload-if-running")) {
+    // A daemon acted on only while it runs was never started or enabled by the resource: left as it is.
+    for (const s of services.filter((s) => !s.onlyIfRunning)) {
         lines.push(
             `if [ -e ${svcFile(s)} ]; then read -r was en < ${svcFile(s)}; else was=active; en=enabled; fi`,
             `[ "$was" = inactive ] && { systemctl stop ${q(s.name)} || true; }`,
@@ -59,8 +59,8 @@ export function renderRestoreScript(
         if (s.onChange === "none") continue;
         lines.push(
             `if [ -e ${svcFile(s)} ]; then read -r was en < ${svcFile(s)}; else was=active; fi`,
-            s.onChange === "reload-if-running"
-                ? `if [ "$was" = active ] && systemctl is-active -q ${q(s.name)}; then systemctl reload ${q(s.name)}; fi`
+            s.onlyIfRunning
+                ? `if [ "$was" = active ] && systemctl is-active -q ${q(s.name)}; then systemctl ${s.onChange === "reload" ? "reload" : "restart"} ${q(s.name)}; fi`
                 : `[ "$was" = active ] && systemctl ${s.onChange === "reload" ? "reload-or-restart" : "restart"} ${q(s.name)}`,
         );
     }

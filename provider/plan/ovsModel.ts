@@ -5,10 +5,15 @@
  */
 import type { Issue } from "./issue";
 
+/** The encapsulation between hosts. */
 export type TunnelType = "gre" | "vxlan" | "geneve";
+/** Which hosts get a tunnel to which: every pair, a ring, or each to one hub. */
 export type MeshTopology = "full-mesh" | "ring" | "star";
+/** The OVS datapath: the kernel's ("system") or the userspace one ("netdev", as with DPDK). */
 export type DatapathType = "system" | "netdev";
+/** Where Docker's options go: daemon.json keys, the legacy DOCKER_OPTS file, or nowhere. */
 export type DockerConfigMode = "daemon-json" | "default-file" | "none";
+/** How the Docker bridge persists across reboots: Debian interfaces.d stanzas, RHEL ifcfg files, or not at all. */
 export type OsConfigFormat = "interfaces" | "ifcfg" | "none";
 
 /** One host of the mesh. */

@@ -154,7 +154,7 @@ export function registryClientWork(spec: DockerRegistrySpec, client: RegistryCli
     const validators: CommandSpec[] = [];
     if (Object.keys(owned).length > 0) {
         files.push({ path: DAEMON_JSON_PATH, content: renderJsonKeys(owned), merge: "json-keys", mode: "0644" });
-        services.push({ name: "docker", onChange: "reload-if-running", watch: [DAEMON_JSON_PATH] });
+        services.push({ name: "docker", onChange: "reload", onlyIfRunning: true, watch: [DAEMON_JSON_PATH] });
         validators.push({
             description: "dockerd --validate on daemon.json",
             command: `if command -v dockerd >/dev/null 2>&1; then dockerd --validate --config-file {{staged:${DAEMON_JSON_PATH}}}; fi`,

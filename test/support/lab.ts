@@ -32,7 +32,7 @@ export function inventoryPath(): string {
 /** The running lab; a clear failure when there is none (tests never pass without their hosts). */
 export function inventory(): Inventory {
     const file = inventoryPath();
-    if (!fs.existsSync(file)) throw new Error(`no lab inventory at ${file}: start the lab with 'npm run lab -- up 3' (as root)`);
+    if (!fs.existsSync(file)) throw new Error(`no lab inventory at ${file}: start the lab with 'npm run lab -- up 4' (as root)`);
     return JSON.parse(fs.readFileSync(file, "utf8")) as Inventory;
 }
 

@@ -88,3 +88,10 @@ test("rendered host scripts are valid sh, and never hold a secret", () => {
     }
     assert.match(scripts[2], /systemctl reload svc/);
 });
+
+test("a daemon the resource does not own is restarted only while it runs, never started or enabled", () => {
+    const script = renderActivateScript([{ service: { name: "docker", onChange: "restart", onlyIfRunning: true }, trigger: true, start: true, stop: false, enable: true }]);
+    execFileSync("sh", ["-n"], { input: script });
+    assert.match(script, /^if systemctl is-active -q docker; then systemctl restart docker; fi$/m);
+    assert.doesNotMatch(script, /systemctl (start|enable) docker/);
+});

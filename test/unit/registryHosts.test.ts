@@ -1,6 +1,6 @@
 /**
  * DockerRegistry's host work: what the registry host and each client get (files, services, states,
- * checks), the reload-if-running service rule, and the derivations that keep certificates and htpasswd
+ * checks), the only-if-running service rule, and the derivations that keep certificates and htpasswd
  * lines stable across runs.
  */
 import { strict as assert } from "node:assert";
@@ -75,7 +75,7 @@ describe("registry clients", () => {
     test("TLS off: insecure-registries merged as an owned key, dockerd validated and reloaded only if it runs", () => {
         const work = registryClientWork(plain, plain.clients![0], undefined);
         assert.deepEqual(work.files, [{ path: DAEMON_JSON_PATH, content: '{\n  "insecure-registries": [\n    "10.0.0.13:5000"\n  ]\n}\n', merge: "json-keys", mode: "0644" }]);
-        assert.deepEqual(work.services, [{ name: "docker", onChange: "reload-if-running", watch: [DAEMON_JSON_PATH] }]);
+        assert.deepEqual(work.services, [{ name: "docker", onChange: "reload", onlyIfRunning: true, watch: [DAEMON_JSON_PATH] }]);
         assert.match(work.validators[0].command, /command -v dockerd .* dockerd --validate --config-file \{\{staged:\/etc\/docker\/daemon.json\}\}/);
     });
 
@@ -84,8 +84,8 @@ describe("registry clients", () => {
     });
 });
 
-test("reload-if-running: reloads a running daemon, never starts, stops or disables it", () => {
-    const service = { name: "docker", onChange: "reload-if-running" as const };
+test("onlyIfRunning: reloads a running daemon, never starts, stops or disables it", () => {
+    const service = { name: "docker", onChange: "reload" as const, onlyIfRunning: true };
     const work: ServiceWork[] = [{ service, trigger: true, start: false, stop: false, enable: false }];
     const activate = renderActivateScript(work);
     assert.match(activate, /if systemctl is-active -q docker; then systemctl reload docker; fi/);

@@ -8,6 +8,10 @@ export function renderActivateScript(work: readonly ServiceWork[]): string {
     const lines = ["set -e"];
     for (const w of work) {
         const n = q(w.service.name);
+        if (w.service.onlyIfRunning) {
+            if (w.trigger) lines.push(`if systemctl is-active -q ${n}; then systemctl ${w.service.onChange === "reload" ? "reload" : "restart"} ${n}; fi`);
+            continue;
+        }
         if (w.enable) lines.push(`systemctl enable ${n} >/dev/null`);
         if (w.stop) lines.push(`systemctl stop ${n}`);
         if (w.start) lines.push(`systemctl start ${n}`);
@@ -15,9 +19,7 @@ export function renderActivateScript(work: readonly ServiceWork[]): string {
             lines.push(
                 w.service.onChange === "reload"
                     ? `if systemctl is-active -q ${n}; then systemctl reload ${n}; else systemctl start ${n}; fi`
-                    : w.service.onChange === "reload-if-running"
-                      ? `if systemctl is-active -q ${n}; then systemctl reload ${n}; fi`
-                      : `systemctl restart ${n}`,
+                    : `systemctl restart ${n}`,
             );
         }
     }

@@ -36,7 +36,7 @@ export function renderRollbackScript(
     ];
     const before = (w: ServiceWork) => snapshot.services[w.service.name] ?? { active: false, enabled: false };
     // Services that were not running go down first, while the config they started with is in place.
-    for (const w of services.filter((w) => !before(w).active && w.service.onChange !== "reload-if-running")) lines.push(`systemctl stop ${q(w.service.name)} >/dev/null 2>&1`);
+    for (const w of services.filter((w) => !before(w).active && !w.service.onlyIfRunning)) lines.push(`systemctl stop ${q(w.service.name)} >/dev/null 2>&1`);
     for (const w of services.filter((w) => w.enable && !before(w).enabled)) lines.push(`systemctl disable ${q(w.service.name)} >/dev/null 2>&1`);
     for (const c of staged) {
         const t = targetOf(c);
@@ -48,7 +48,7 @@ export function renderRollbackScript(
     for (const w of services.filter((w) => before(w).active)) {
         const name = q(w.service.name);
         lines.push(
-            w.trigger && (w.service.onChange === "reload" || w.service.onChange === "reload-if-running")
+            w.trigger && w.service.onChange === "reload"
                 ? `systemctl reload ${name} >/dev/null 2>&1 || systemctl restart ${name} >/dev/null 2>&1`
                 : `systemctl restart ${name} >/dev/null 2>&1`,
         );
