@@ -13,6 +13,8 @@ import { exampleProject, Project, setObjectConfig } from "../test/support/pulumi
 
 const keep = process.env.DEMO_KEEP === "yes";
 const say = (text: string) => process.stdout.write(`${text}\n`);
+/** What did not work: the demo says so and exits non-zero. */
+const problems: string[] = [];
 const step = (text: string) => say(`\n==> ${text}`);
 
 /** Runs the CLI with its progress on the terminal. */
@@ -65,21 +67,16 @@ async function main(): Promise<void> {
     );
 
     say(`\nmesh ping matrix (full-size packets, don't fragment: ping -M do -s MTU-28 from each host's bridge to the others'):`);
+    const ping = (from: LabHost, to: LabHost, count: number) =>
+        onHost(from, `ping -c ${count} -i 0.2 -W 2 -M do -s ${mesh[from.name].mtu - 28} ${mesh[to.name].bridgeAddress.split("/")[0]} | tail -1`, { allowFail: true }).trim();
+    // Spanning tree opens the tunnel ports a few seconds after they appear.
+    await eventually("the mesh forwards", () => hosts.every((a) => hosts.every((b) => a === b || ping(a, b, 1).includes("/"))), 60_000, 500).catch(() => undefined);
     const rows = [["from \\ to", ...hosts.map((h) => h.name)]];
     for (const from of hosts) {
-        const row = [from.name];
-        for (const to of hosts) {
-            if (from === to) row.push("-");
-            else {
-                const target = mesh[to.name].bridgeAddress.split("/")[0];
-                const r = onHost(from, `ping -c 3 -i 0.2 -W 2 -M do -s ${mesh[from.name].mtu - 28} ${target} | tail -1`, { allowFail: true }).trim();
-                const avg = r.match(/= [\d.]+\/([\d.]+)\//);
-                row.push(avg ? `ok ${avg[1]} ms` : "FAILED");
-            }
-        }
-        rows.push(row);
+        rows.push([from.name, ...hosts.map((to) => (from === to ? "-" : (ping(from, to, 3).match(/= [\d.]+\/([\d.]+)\//)?.[1] ?? "").replace(/^(.+)$/, "ok, $1 ms") || "FAILED"))]);
     }
     say(table(rows));
+    if (rows.some((r) => r.includes("FAILED"))) problems.push("some hosts' bridges do not reach each other over the mesh");
 
     // The registry through the VIP: push a tiny image made here, then read the catalog.
     const registryUrl = output<string>(project, "registryUrl");
@@ -91,9 +88,11 @@ async function main(): Promise<void> {
     const target = `docker://${registryUrl.replace(/^https:\/\//, "")}/demo/hello:1.0`;
     const push = spawnSync("skopeo", ["--insecure-policy", "copy", "--dest-cert-dir", path.join(work, "certs"), "--dest-creds", `ops:${registryPassword}`, `oci:${image.dir}:1.0`, target], { encoding: "utf8" });
     say(`\nregistry ${registryUrl} (TLS with its own CA, user "ops"): push demo/hello:1.0 ${push.status === 0 ? "ok" : `FAILED\n${push.stderr}`}`);
+    if (push.status !== 0) problems.push("the push to the registry failed");
     const client = hosts[1];
     const catalog = onHost(client, `curl -s --cacert /etc/docker/certs.d/${registryUrl.replace(/^https:\/\//, "")}/ca.crt -u ops:${registryPassword} ${registryUrl}/v2/_catalog`, { allowFail: true });
     say(`catalog, read from ${client.name} with the CA pulumi-onprem put in its /etc/docker/certs.d: ${catalog.trim() || "(no answer)"}`);
+    if (!catalog.includes("demo/hello")) problems.push("the registry's catalog does not list the pushed image");
     fs.rmSync(work, { recursive: true, force: true });
 
     step("failover: keepalived stopped on the VIP's holder");
@@ -107,6 +106,7 @@ async function main(): Promise<void> {
     await eventually("the VIP back on its master", () => holder(master), 20_000);
     say(`keepalived started again on ${master.name}: the VIP is back (preempt)`);
 
+    if (problems.length > 0) throw new Error(problems.join("; "));
     if (keep) {
         say(`\nThe lab and the stack stay up. To explore:\n  cd ${project.dir}`);
         say(`  export PULUMI_HOME=${project.env.PULUMI_HOME} PULUMI_BACKEND_URL=${project.env.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE=${project.env.PULUMI_CONFIG_PASSPHRASE} PATH=${project.env.PATH!.split(":")[0]}:$PATH`);
