@@ -82,7 +82,12 @@ export interface OvsMeshArgs {
     vlans?: pulumi.Input<VlanSpec[]>;
     /** OpenFlow rules on the mesh bridge, kept under the mesh's cookie. Defaults to none (the bridge's NORMAL flow). */
     flows?: pulumi.Input<FlowSpec[]>;
-    /** OS network config: `format` ("interfaces", "ifcfg", "none") and whether it also declares the OVS bridge and ports. Defaults to `{ format: "interfaces", ovs: true }`. */
+    /**
+     * OS network config: `format` ("interfaces", "ifcfg", "none") and `ovs`, whether it also declares the OVS bridges and ports
+     * (seed 003's `allow-ovs` stanzas). Defaults to `{ format: "interfaces", ovs: false }`: OVSDB keeps the bridges across
+     * restarts by itself, while Debian's openvswitch-switch deletes `allow-ovs` bridges on every stop (taking their ports
+     * down) and recreates them from the stanzas on start, without what only OVSDB holds.
+     */
     osConfig?: pulumi.Input<OsConfigSpec>;
     /** Install Open vSwitch where it is missing. Defaults to true. */
     ensurePackages?: pulumi.Input<boolean>;
@@ -157,7 +162,12 @@ export class OvsMesh extends pulumi.ComponentResource {
             flows: args.flows,
             osConfig: args.osConfig,
         });
-        const spec = pulumi.all([hostSpecs, rest]).apply(([hosts, r]) => strip({ name, hosts, ...r }) as unknown as OvsMeshSpec);
+        const spec = pulumi
+            .all([hostSpecs, rest])
+            .apply(([hosts, r]) => {
+                const os = r.osConfig as OsConfigSpec | undefined;
+                return strip({ name, hosts, ...r, osConfig: { ...os, ovs: os?.ovs ?? false } }) as unknown as OvsMeshSpec;
+            });
 
         // Slots live in state: a host keeps its subnet and bridge address while others come and go.
         const slots = new DerivedValue(
