@@ -1,9 +1,7 @@
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { test } from "node:test";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { BadInputCase, expectPreviewRefusals, previewProject } from "../support/badInput";
+import { setObjectConfig } from "../support/pulumi";
 
 const PASSWORDS = { alice: "alice-secret-1", bob: "bob-secret-2" };
 /** Not a key: a secret that must never be quoted back. */
@@ -17,7 +15,7 @@ const good = (): Args => ({
     clients: [{ name: "c1", connection: { ...connection, host: "10.0.0.12" } }],
 });
 
-const cases: [string, (a: Args) => void, RegExp][] = [
+const cases: BadInputCase<Args>[] = [
     ["port out of range", (a) => (a.port = 70000), /`port`: 70000 is outside 1-65535/],
     ["user name with ':'", (a) => (a.users![0].name = "al:ice"), /`users\[0\]\.name`: "al:ice" holds ":"/],
     ["empty password", (a) => (a.users![1].name = "carol"), /`users\[1\]\.password`: is empty/],
@@ -31,12 +29,7 @@ const cases: [string, (a: Args) => void, RegExp][] = [
 ];
 
 test("DockerRegistry bad input fails at `pulumi preview`, naming the field, with no SSH connection", async (t) => {
-    const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
-    const project = exampleProject("test/e2e/programs/registry-args", { PULUMI_ONPREM_STATS_DIR: statsDir });
-    t.after(() => {
-        fs.rmSync(project.dir, { recursive: true, force: true });
-        fs.rmSync(statsDir, { recursive: true, force: true });
-    });
+    const { project, dials } = previewProject(t, "test/e2e/programs/registry-args");
     project.pulumi(["config", "set", "--secret", "passwords", JSON.stringify(PASSWORDS)]);
 
     setObjectConfig(project, { registry: good() });
@@ -44,17 +37,7 @@ test("DockerRegistry bad input fails at `pulumi preview`, naming the field, with
     assert.equal(clean.code, 0, "the unbroken input previews cleanly");
     assert.doesNotMatch(clean.out, /TLS is off/);
 
-    for (const [what, breakIt, expected] of cases) {
-        const args = good();
-        breakIt(args);
-        setObjectConfig(project, { registry: args });
-        const r = project.pulumi(["preview"], { allowFail: true });
-        assert.notEqual(r.code, 0, `${what}: preview should fail`);
-        assert.match(r.out, /has a problem: DockerRegistry r: `/, what);
-        assert.match(r.out, expected, `${what}:\n${r.out}`);
-        for (const secret of [...Object.values(PASSWORDS), BAD_KEY]) assert.ok(!r.out.includes(secret), `${what}: no secret in the message`);
-        t.diagnostic(`${what}: ${(r.out.match(/`[^`]+`: [^\n]*/) ?? [""])[0]}`);
-    }
+    expectPreviewRefusals(t, project, { label: "DockerRegistry r", good, config: (registry) => ({ registry }), cases, secrets: [...Object.values(PASSWORDS), BAD_KEY] });
 
     // Plain HTTP without users is allowed, with a warning at preview.
     const insecure = good();
@@ -64,5 +47,5 @@ test("DockerRegistry bad input fails at `pulumi preview`, naming the field, with
     const warned = project.pulumi(["preview"]);
     assert.match(warned.out, /warning: DockerRegistry r: TLS is off/);
 
-    assert.deepEqual(fs.readdirSync(statsDir), [], "no provider process dialled anything");
+    assert.deepEqual(dials(), [], "no provider process dialled anything");
 });

@@ -1,9 +1,7 @@
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { test } from "node:test";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { BadInputCase, expectPreviewRefusals, previewProject } from "../support/badInput";
+import { setObjectConfig } from "../support/pulumi";
 
 const PASSWORD = "pw12345";
 const node = (name: string, address: string) => ({
@@ -19,7 +17,7 @@ const good = (): Args => ({
     instances: [{ name: "VI_1", virtualRouterId: 51, master: "n1", vips: ["10.0.0.100"], auth: { type: "PASS" } }],
 });
 
-const cases: [string, (a: Args) => void, RegExp][] = [
+const cases: BadInputCase<Args>[] = [
     ["VRID out of range", (a) => (a.instances[0].virtualRouterId = 300), /`instances\[0\]\.virtualRouterId`: 300 is outside 1-255/],
     ["VRID zero", (a) => (a.instances[0].virtualRouterId = 0), /`instances\[0\]\.virtualRouterId`: 0 is outside 1-255/],
     ["VIP outside the subnet", (a) => (a.instances[0].vips = ["192.0.2.10"]), /`instances\[0\]\.vips\[0\]`: .*192\.0\.2\.10/],
@@ -38,23 +36,13 @@ const cases: [string, (a: Args) => void, RegExp][] = [
 ];
 
 test("KeepalivedCluster bad input fails at `pulumi preview`, naming the field, with no SSH connection", async (t) => {
-    const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
-    const project = exampleProject("test/e2e/programs/keepalived-args", { PULUMI_ONPREM_STATS_DIR: statsDir });
+    const { project, dials } = previewProject(t, "test/e2e/programs/keepalived-args");
     project.pulumi(["config", "set", "--secret", "password", PASSWORD]);
 
     setObjectConfig(project, { clusters: { lb: good() } });
     assert.equal(project.pulumi(["preview"]).code, 0, "the unbroken input previews cleanly");
 
-    for (const [what, breakIt, expected] of cases) {
-        const args = good();
-        breakIt(args);
-        setObjectConfig(project, { clusters: { lb: args } });
-        const r = project.pulumi(["preview"], { allowFail: true });
-        assert.notEqual(r.code, 0, `${what}: preview should fail`);
-        assert.match(r.out, /has a problem: KeepalivedCluster lb: `/, what);
-        assert.match(r.out, expected, what);
-        t.diagnostic(`${what}: ${(r.out.match(/`[^`]+`: [^\n]*/) ?? [""])[0]}`);
-    }
+    expectPreviewRefusals(t, project, { label: "KeepalivedCluster lb", good, config: (lb) => ({ clusters: { lb } }), cases, secrets: [PASSWORD] });
 
     // Two clusters, one VRID, one segment.
     const other = good();
@@ -66,7 +54,5 @@ test("KeepalivedCluster bad input fails at `pulumi preview`, naming the field, w
     assert.notEqual(r.code, 0);
     assert.match(r.out, /KeepalivedCluster lb2: `instances\[0\]\.virtualRouterId`: 51 on segment 10\.0\.0\.0\/24 is also used by cluster "lb"/);
 
-    assert.deepEqual(fs.readdirSync(statsDir), [], "no provider process dialled anything");
-    fs.rmSync(project.dir, { recursive: true, force: true });
-    fs.rmSync(statsDir, { recursive: true, force: true });
+    assert.deepEqual(dials(), [], "no provider process dialled anything");
 });

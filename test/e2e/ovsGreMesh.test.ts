@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { test } from "node:test";
+import type { OvsMeshHostOutput } from "../../sdk/ovsMesh";
 import { attachContainer, containerAddress, detachContainer, pings, scrubMesh } from "../support/containers";
 import { eventually, inventory, LabHost, onHost } from "../support/lab";
 import { exampleProject, setObjectConfig } from "../support/pulumi";
@@ -10,13 +11,7 @@ const DAEMON_JSON = "/etc/docker/daemon.json";
 const OPERATOR_DAEMON_JSON = '{\n  "log-driver": "json-file",\n  "log-opts": { "max-size": "10m" },\n  "mtu": 1500\n}\n';
 const CTR = "ctr";
 
-interface HostOut {
-    slot: number;
-    subnet: string;
-    bridgeAddress: string;
-    mtu: number;
-    tunnelPorts: Record<string, string>;
-}
+type HostOut = OvsMeshHostOutput;
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 

@@ -1,9 +1,7 @@
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { test } from "node:test";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { BadInputCase, expectPreviewRefusals, previewProject } from "../support/badInput";
+import { setObjectConfig } from "../support/pulumi";
 
 const host = (name: string, n: number) => ({
     name,
@@ -22,7 +20,7 @@ const good = (): Args => ({
 });
 
 // Each case costs a preview (about 10 s here): the planner's unit tests hold the full table.
-const cases: [string, (a: Args) => void, RegExp][] = [
+const cases: BadInputCase<Args>[] = [
     ["TCP Docker API without TLS (seed 003's -H tcp://0.0.0.0:2375)", (a) => (a.docker = { hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"] }), /`docker\.hosts\[1\]`: tcp:\/\/0\.0\.0\.0:2375 would expose the Docker API without TLS/],
     ["MTU above what GRE leaves of the underlay", (a) => (a.mtu = 1480), /`mtu`: 1480/],
     ["network too small for the hosts", (a) => (a.hostPrefixLength = 17), /`containerNetwork`: 172\.17\.0\.0\/16 in \/17 slices holds 1 hosts/],
@@ -37,26 +35,12 @@ const cases: [string, (a: Args) => void, RegExp][] = [
 ];
 
 test("OvsMesh bad input fails at `pulumi preview`, naming the field, with no SSH connection", async (t) => {
-    const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
-    const project = exampleProject("test/e2e/programs/ovs-args", { PULUMI_ONPREM_STATS_DIR: statsDir });
-    t.after(() => {
-        fs.rmSync(project.dir, { recursive: true, force: true });
-        fs.rmSync(statsDir, { recursive: true, force: true });
-    });
+    const { project, dials } = previewProject(t, "test/e2e/programs/ovs-args");
 
     setObjectConfig(project, { meshes: { m1: good() } });
     const clean = project.pulumi(["preview"], { allowFail: true });
     assert.equal(clean.code, 0, `the unbroken input previews cleanly:\n${clean.out}`);
 
-    for (const [what, breakIt, expected] of cases) {
-        const args = good();
-        breakIt(args);
-        setObjectConfig(project, { meshes: { m1: args } });
-        const r = project.pulumi(["preview"], { allowFail: true });
-        assert.notEqual(r.code, 0, `${what}: preview should fail`);
-        assert.match(r.out, /has a problem: OvsMesh m1: `/, `${what}:\n${r.out}`);
-        assert.match(r.out, expected, `${what}:\n${r.out}`);
-        t.diagnostic(`${what}: ${(r.out.match(/OvsMesh m1: (`[^`]+`: [^\n]*)/) ?? ["", ""])[1]}`);
-    }
-    assert.deepEqual(fs.readdirSync(statsDir), [], "no provider process dialled anything");
+    expectPreviewRefusals(t, project, { label: "OvsMesh m1", good, config: (m1) => ({ meshes: { m1 } }), cases });
+    assert.deepEqual(dials(), [], "no provider process dialled anything");
 });

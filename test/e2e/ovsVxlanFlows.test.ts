@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { test } from "node:test";
+import type { OvsMeshHostOutput } from "../../sdk/ovsMesh";
 import { attachContainer, containerAddress, pings, scrubMesh } from "../support/containers";
 import { eventually, inventory, onHost } from "../support/lab";
 import { exampleProject, setObjectConfig } from "../support/pulumi";
@@ -8,13 +9,7 @@ import { exampleProject, setObjectConfig } from "../support/pulumi";
 const CTR = "ctr";
 const QUARANTINED = "q";
 
-interface HostOut {
-    slot: number;
-    subnet: string;
-    bridgeAddress: string;
-    mtu: number;
-    tunnelPorts: Record<string, string>;
-}
+type HostOut = OvsMeshHostOutput;
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 

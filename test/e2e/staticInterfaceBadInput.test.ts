@@ -1,9 +1,7 @@
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { test } from "node:test";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { BadInputCase, expectPreviewRefusals, previewProject } from "../support/badInput";
+import { setObjectConfig } from "../support/pulumi";
 
 type Args = Record<string, unknown> & { routes?: Record<string, unknown>[] };
 // An explicit format: preview renders without connecting anywhere.
@@ -18,7 +16,7 @@ const good = (): Args => ({
     confirmTimeoutSeconds: 15,
 });
 
-const cases: [string, (a: Args) => void, RegExp][] = [
+const cases: BadInputCase<Args>[] = [
     ["prefix 33", (a) => (a.addresses = ["10.0.0.21/33"]), /`addresses\[0\]`: "10\.0\.0\.21\/33": prefix length "33" is outside 1-32/],
     ["no prefix", (a) => (a.addresses = ["10.0.0.21"]), /`addresses\[0\]`: "10\.0\.0\.21" has no prefix length/],
     ["gateway outside the subnets", (a) => (a.gateway = "192.0.2.1"), /`gateway`: 192\.0\.2\.1 is outside the interface's IPv4 subnets/],
@@ -37,26 +35,12 @@ const cases: [string, (a: Args) => void, RegExp][] = [
 ];
 
 test("StaticInterface bad input fails at `pulumi preview`, naming the field, with no SSH connection", async (t) => {
-    const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
-    const project = exampleProject("test/e2e/programs/static-interface-args", { PULUMI_ONPREM_STATS_DIR: statsDir });
-    t.after(() => {
-        fs.rmSync(project.dir, { recursive: true, force: true });
-        fs.rmSync(statsDir, { recursive: true, force: true });
-    });
+    const { project, dials } = previewProject(t, "test/e2e/programs/static-interface-args");
 
     setObjectConfig(project, { interfaces: { si: good() } });
     const clean = project.pulumi(["preview", "--diff"]);
     assert.match(clean.out, /\/etc\/network\/interfaces\.d\/eth1/, "the unbroken input previews its rendered file");
 
-    for (const [what, breakIt, expected] of cases) {
-        const args = good();
-        breakIt(args);
-        setObjectConfig(project, { interfaces: { si: args } });
-        const r = project.pulumi(["preview"], { allowFail: true });
-        assert.notEqual(r.code, 0, `${what}: preview should fail`);
-        assert.match(r.out, /has a problem: StaticInterface si: `/, what);
-        assert.match(r.out, expected, what);
-        t.diagnostic(`${what}: ${(r.out.match(/StaticInterface si: (`[^`]+`: [^\n]*)/) ?? ["", ""])[1]}`);
-    }
-    assert.deepEqual(fs.readdirSync(statsDir), [], "no process dialled anything");
+    expectPreviewRefusals(t, project, { label: "StaticInterface si", good, config: (si) => ({ interfaces: { si } }), cases });
+    assert.deepEqual(dials(), [], "no process dialled anything");
 });
