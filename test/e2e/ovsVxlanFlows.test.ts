@@ -48,7 +48,7 @@ test("OvsMesh over VXLAN with VLAN tags and OpenFlow rules through the real CLI:
     for (const h of hosts) assert.equal(onHost(h, "ovs-vsctl get port ovs0 tag").trim(), "100");
     assert.equal(onHost(h1, "ovs-vsctl get port vlan200 tag").trim(), "200");
     assert.equal(onHost(h2, "ovs-vsctl --if-exists get port vlan200 tag; ovs-vsctl list-ports ovs0").includes("vlan200"), false);
-    assert.match(onHost(h2, "ovs-vsctl get interface vxlan-ov1 options").trim(), /key="?5001"?/);
+    assert.match(onHost(h2, `ovs-vsctl get interface ${out[h2.name].tunnelPorts[h1.name]} options`).trim(), /key="?5001"?/);
     const rules = onHost(h3, `ovs-ofctl --names --no-stats dump-flows ovs0 cookie=${cookie}/-1`);
     assert.match(rules, /priority=100,ip,nw_dst=192\.168\.3\.9 actions=drop/);
     assert.match(rules, /priority=10,arp actions=NORMAL/);
