@@ -107,6 +107,11 @@ export function ovsdbState(host: HostMeshPlan, service: string): StateSpec {
         `for p in $(v --columns=name find port ${owner}); do case ${q(wantedPorts)} in *" $p "*) ;; *) stale="$stale -- --if-exists del-port $p" ;; esac; done`,
         `for b in $(v --columns=name find bridge ${owner}); do case ${q(wantedBridges)} in *" $b "*) ;; *) stale="$stale -- --if-exists del-br $b" ;; esac; done`,
         `ovs-vsctl --timeout=30 $stale -- ${ovsVsctlArgs(host.ovs).map(q).join(" ")}${u ? " $remember" : ""}`,
+        // OVS 3.1 keeps a departed root bridge in its (R)STP state ("unknown root port") and leaves every tunnel
+        // discarding: when tunnels went, the protocol starts afresh and elects a root among the hosts left.
+        ...host.ovs.bridges
+            .filter((b) => b.stpEnable || b.rstpEnable)
+            .map((b) => `[ -z "$stale" ] || { ovs-vsctl --timeout=10 set bridge ${q(b.name)} stp_enable=false rstp_enable=false && ovs-vsctl --timeout=10 set bridge ${q(b.name)} stp_enable=${b.stpEnable} rstp_enable=${b.rstpEnable}; }`),
     ].join("\n");
     const remove = withRunning(
         service,

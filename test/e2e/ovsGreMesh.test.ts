@@ -81,12 +81,12 @@ test("OvsMesh over GRE through the real CLI: containers on 3 hosts reach each ot
     const address = (h: LabHost, o = meshHosts()) => containerAddress(o[h.name].subnet, 16);
     const attachAll = (list: LabHost[], o: Record<string, HostOut>) => list.forEach((h) => attachContainer(h, CTR, address(h, o), mtu));
     /** Every container reaches every other one with a full-size unfragmented packet; one byte more does not leave. */
-    const fullMesh = async (list: LabHost[], o: Record<string, HostOut>, what: string, timeoutMs = 45_000) => {
+    const fullMesh = async (list: LabHost[], o: Record<string, HostOut>, what: string) => {
         const started = process.hrtime.bigint();
         for (const a of list) {
             for (const b of list) {
                 if (a === b) continue;
-                await eventually(`${what}: ${a.name} -> ${b.name} at ${mtu - 28} bytes`, () => pings(a, CTR, address(b, o), mtu - 28), timeoutMs, 250);
+                await eventually(`${what}: ${a.name} -> ${b.name} at ${mtu - 28} bytes`, () => pings(a, CTR, address(b, o), mtu - 28), 45_000, 250);
                 assert.equal(pings(a, CTR, address(b, o), mtu - 27, 1), false, `${a.name} -> ${b.name}: ${mtu - 27} bytes must not pass`);
             }
         }
@@ -130,8 +130,8 @@ test("OvsMesh over GRE through the real CLI: containers on 3 hosts reach each ot
     }
     assert.equal(onHost(gone, "ovs-vsctl --timeout=2 list-br 2>/dev/null; ip -br link show type bridge; ls /etc/network/interfaces.d; true"), "", `${gone.name} is as before`);
     assert.equal(onHost(gone, "cat /sys/class/net/eth1/operstate").trim(), "up", `${gone.name}: the underlay port is up, as before`);
-    // Spanning tree reconverges after the host's tunnels go; once (of many runs) that took over 45 s: the figure is printed.
-    await fullMesh(hosts, out, "3 hosts again", 120_000);
+    // The departed host may have been the spanning tree's root: the others elect a new one (see render/ovsStates.ts).
+    await fullMesh(hosts, out, "3 hosts again");
 
     // A tunnel port deleted by hand shows in refresh; up puts it back.
     const port = out[a.name].tunnelPorts[b.name];
