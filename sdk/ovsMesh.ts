@@ -18,7 +18,7 @@ import {
     VlanSpec,
 } from "../provider/plan/ovsModel";
 import { containerLayout } from "../provider/plan/subnets";
-import { renderDockerOpts } from "../provider/render/dockerOptions";
+import { DAEMON_JSON_VALIDATOR, renderDockerOpts } from "../provider/render/dockerOptions";
 import { renderIfcfg } from "../provider/render/ifcfgOvs";
 import { INTERFACES_DIR, renderInterfaces } from "../provider/render/interfaces";
 import { renderJsonKeys } from "../provider/render/jsonKeys";
@@ -275,10 +275,7 @@ function hostValidators(p: HostMeshPlan) {
             description: "daemon.json sets no \"bip\" next to the mesh's \"bridge\"",
             command: `if grep -q '"bip"[[:space:]]*:' {{staged:${DAEMON_JSON_PATH}}}; then echo '${DAEMON_JSON_PATH} sets "bip", which Docker refuses together with "bridge" (set by the mesh): remove it' >&2; exit 1; fi`,
         });
-        checks.push({
-            description: "Docker accepts daemon.json (dockerd --validate)",
-            command: `if command -v dockerd >/dev/null 2>&1; then dockerd --validate --config-file {{staged:${DAEMON_JSON_PATH}}}; fi`,
-        });
+        checks.push(DAEMON_JSON_VALIDATOR);
     }
     if (p.osConfig.format === "interfaces") {
         const path = `${INTERFACES_DIR}/${p.bridge}`;

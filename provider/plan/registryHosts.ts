@@ -6,6 +6,7 @@
 import { createHash } from "crypto";
 import { OnpremError } from "../errors";
 import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../host/desired";
+import { DAEMON_JSON_VALIDATOR } from "../render/dockerOptions";
 import { shellQuote as q } from "../host/shell";
 import { renderJsonKeys } from "../render/jsonKeys";
 import {
@@ -31,11 +32,13 @@ import {
     REGISTRY_SERVICE_USER,
     RegistryClientSpec,
 } from "./registryModel";
+import { DAEMON_JSON_PATH } from "./ovsModel";
+
+export { DAEMON_JSON_PATH } from "./ovsModel";
 
 export const REGISTRY_SERVICE = "docker-registry";
 /** The container's name under the "container" runtime. */
 export const REGISTRY_CONTAINER = "pulumi-onprem-registry";
-export const DAEMON_JSON_PATH = "/etc/docker/daemon.json";
 /** Left in a storage directory the resource created: only such a directory is ever deleted. */
 export const STORAGE_CREATED_MARKER = ".pulumi-onprem-created";
 /** The registry needs a moment to listen after a (re)start: 40 x 250 ms. */
@@ -155,10 +158,7 @@ export function registryClientWork(spec: DockerRegistrySpec, client: RegistryCli
     if (Object.keys(owned).length > 0) {
         files.push({ path: DAEMON_JSON_PATH, content: renderJsonKeys(owned), merge: "json-keys", mode: "0644" });
         services.push({ name: "docker", onChange: "reload", onlyIfRunning: true, watch: [DAEMON_JSON_PATH] });
-        validators.push({
-            description: "dockerd --validate on daemon.json",
-            command: `if command -v dockerd >/dev/null 2>&1; then dockerd --validate --config-file {{staged:${DAEMON_JSON_PATH}}}; fi`,
-        });
+        validators.push(DAEMON_JSON_VALIDATOR);
     }
     return { files, packages: [], services, states: [], validators, verifiers: [] };
 }

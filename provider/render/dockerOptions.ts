@@ -3,8 +3,15 @@
  * owns keys, not the file), and the legacy DOCKER_OPTS line of /etc/default/docker (seed 003).
  */
 import { OnpremError } from "../errors";
-import { DockerOptions } from "../plan/ovsModel";
+import type { CommandSpec } from "../host/desired";
+import { DAEMON_JSON_PATH, DockerOptions } from "../plan/ovsModel";
 import { mergeJsonKeys, MergeOptions } from "./jsonKeys";
+
+/** Docker's own check of a staged daemon.json, where dockerd is installed (hosts without it have nothing to break). */
+export const DAEMON_JSON_VALIDATOR: CommandSpec = {
+    description: "Docker accepts daemon.json (dockerd --validate)",
+    command: `if command -v dockerd >/dev/null 2>&1; then dockerd --validate --config-file {{staged:${DAEMON_JSON_PATH}}}; fi`,
+};
 
 export const MANAGED_HEADER = "# Managed by pulumi-onprem: changes made here are reverted by the next `pulumi up`.";
 
