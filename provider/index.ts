@@ -31,5 +31,5 @@ export const derivedProvider = {
     delete: derived.remove,
 };
 
-export { OnpremError } from "./errors";
+export { OnpremError } from "./contract/errors";
 export { sshStats } from "./ssh/stats";

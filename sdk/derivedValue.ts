@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { DerivationName, Derivations } from "../provider/dynamic/derivations";
+import type { DerivationName, Derivations } from "../provider/derive/derivations";
 import { providerShim } from "./providerShim";
 
 export type {
     Derivation, DerivationName, Derivations, HtpasswdInput, HtpasswdUser, MeshSlotsInput, RegistryTlsInput, RegistryTlsState, SlotRequest,
-} from "../provider/dynamic/derivations";
+} from "../provider/derive/derivations";
 
 /** Inputs of `DerivedValue`. */
 export interface DerivedValueArgs<N extends DerivationName> {

@@ -9,7 +9,7 @@ export {
     DockerRegistry, DockerRegistryArgs, DockerRegistryClientArgs, DockerRegistryProxyArgs, DockerRegistryTlsArgs, DockerRegistryUserArgs,
 } from "./dockerRegistry";
 export type { RegistryClientDockerConfig, RegistryRuntime } from "../provider/plan/registryModel";
-export type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
+export type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";
 export { KeepalivedCluster, KeepalivedClusterArgs, KeepalivedNodeArgs, VrrpAuthArgs, VrrpInstanceArgs } from "./keepalivedCluster";
 export type {
     GlobalDefsSpec, HealthCheckSpec, HttpCheckUrl, HttpGetCheckSpec, LvsScheduler, MiscCheckSpec, SmtpCheckSpec, SorryServerSpec, TcpCheckSpec,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { FileSpec, ServiceSpec, StateSpec } from "../provider/host/desired";
+import type { FileSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";
 import { flowCookie, planOvsMesh, validateOvsMesh } from "../provider/plan/ovsMesh";
 import {
     DAEMON_JSON_PATH,
@@ -21,7 +21,7 @@ import { containerLayout } from "../provider/plan/subnets";
 import { DAEMON_JSON_VALIDATOR, renderDockerOpts } from "../provider/render/dockerOptions";
 import { renderIfcfg } from "../provider/render/ifcfgOvs";
 import { INTERFACES_DIR, renderInterfaces } from "../provider/render/interfaces";
-import { renderJsonKeys } from "../provider/render/jsonKeys";
+import { renderJsonKeys } from "../provider/contract/jsonKeys";
 import { ovsMeshStates, ovsServiceName } from "../provider/render/ovsStates";
 import { ConnectionArgs } from "./connection";
 import { DerivedValue } from "./derivedValue";

@@ -1,7 +1,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { randomUUID } from "crypto";
 import { isDeepStrictEqual } from "util";
-import { DERIVATIONS, DerivationName } from "./derivations";
+import { DERIVATIONS, DerivationName } from "../derive/derivations";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
 
 /** Inputs of a derived value: which derivation, its input, and (filled in by `check`) the value. */

@@ -1,4 +1,4 @@
-import { CommandSpec, ConfirmSpec, DesiredState, FileSpec, PackageSpec, ServiceSpec, StateSpec, DEFAULT_ROLLBACK_TIMEOUT_SECONDS } from "../host/desired";
+import { CommandSpec, ConfirmSpec, DesiredState, FileSpec, PackageSpec, ServiceSpec, StateSpec, DEFAULT_ROLLBACK_TIMEOUT_SECONDS } from "../contract/desired";
 import { ConnectionSpec } from "../ssh/connection";
 
 /** The inputs of the generic host resource: what every pulumi-onprem resource hands the provider. */

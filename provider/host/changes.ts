@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
-import { DEFAULT_FILE_MODE, DesiredState, FileSpec, ServiceSpec, StateSpec } from "./desired";
-import { FILE_MERGERS } from "../render/mergers";
-import { fillSecrets } from "./secrets";
+import { DEFAULT_FILE_MODE, DesiredState, FileSpec, ServiceSpec, StateSpec } from "../contract/desired";
+import { FILE_MERGERS } from "../contract/mergers";
+import { fillSecrets } from "../contract/secrets";
 
 /** A file as the host has it now. */
 export interface FileState {

@@ -2,10 +2,10 @@ import { runChecked } from "../ssh/exec";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect } from "../ssh/pool";
 import { normalMode, normalState, sha256 } from "./changes";
-import { FileSpec, ServiceSpec, StateSpec } from "./desired";
+import { FileSpec, ServiceSpec, StateSpec } from "../contract/desired";
 import { readStates } from "./steps/states";
-import { fillSecrets, redactSecrets } from "./secrets";
-import { FILE_MERGERS } from "../render/mergers";
+import { fillSecrets, redactSecrets } from "../contract/secrets";
+import { FILE_MERGERS } from "../contract/mergers";
 import { prepareReadOnly, readFiles } from "./steps/prepare";
 
 export interface Observed {

@@ -1,7 +1,7 @@
-import { OnpremError } from "../errors";
+import { OnpremError } from "../contract/errors";
 import { runChecked } from "../ssh/exec";
 import { PooledConnection } from "../ssh/pool";
-import { PackageSpec } from "./desired";
+import { PackageSpec } from "../contract/desired";
 import { HostFacts } from "./facts";
 
 /** The package names for this host's family. */

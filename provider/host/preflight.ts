@@ -3,10 +3,10 @@ import { runChecked } from "../ssh/exec";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect } from "../ssh/pool";
 import { FileChange } from "./changes";
-import { DesiredState } from "./desired";
+import { DesiredState } from "../contract/desired";
 import { hostFacts } from "./facts";
 import { ensurePackages } from "./packages";
-import { fillSecrets, redactSecrets } from "./secrets";
+import { fillSecrets, redactSecrets } from "../contract/secrets";
 import { stage } from "./steps/stage";
 import { validate } from "./steps/validate";
 

@@ -1,9 +1,9 @@
-import { FILE_MERGERS } from "../render/mergers";
+import { FILE_MERGERS } from "../contract/mergers";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect } from "../ssh/pool";
-import { DesiredState, FileSpec } from "./desired";
+import { DesiredState, FileSpec } from "../contract/desired";
 import { originalKey } from "./layout";
-import { fillSecrets } from "./secrets";
+import { fillSecrets } from "../contract/secrets";
 import { readFiles } from "./steps/prepare";
 import { applyHostState } from "./transaction";
 

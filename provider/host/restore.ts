@@ -1,10 +1,10 @@
 import { runChecked } from "../ssh/exec";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect } from "../ssh/pool";
-import { ServiceSpec, StateSpec } from "./desired";
+import { ServiceSpec, StateSpec } from "../contract/desired";
 import { CREATED_DIRS, originalKey, stagedPath } from "./layout";
 import { withHostLock } from "./lock";
-import { shellQuote as q } from "./shell";
+import { shellQuote as q } from "../contract/shell";
 
 /**
  * Pure: the delete script. Each file gets its original back (bytes, mode, owner, by rename) or is

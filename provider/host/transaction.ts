@@ -1,13 +1,13 @@
-import { OnpremError, isOnpremError } from "../errors";
+import { OnpremError, isOnpremError } from "../contract/errors";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect, forget } from "../ssh/pool";
 import { ChangePlan, isNoop, planChanges } from "./changes";
-import { DesiredState } from "./desired";
+import { DesiredState } from "../contract/desired";
 import { hostFacts, HostFacts } from "./facts";
 import { stateDir } from "./layout";
 import { withHostLock } from "./lock";
 import { ensurePackages } from "./packages";
-import { redactSecrets } from "./secrets";
+import { redactSecrets } from "../contract/secrets";
 import { activate } from "./steps/activate";
 import { checkpointAndSwap } from "./steps/checkpoint";
 import { commit, rollback } from "./steps/commit";

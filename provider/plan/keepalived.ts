@@ -1,4 +1,4 @@
-import { OnpremError } from "../errors";
+import { OnpremError } from "../contract/errors";
 import {
     DEFAULT_ADVERT_INT,
     DEFAULT_SCRIPT_USER,

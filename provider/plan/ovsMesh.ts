@@ -4,7 +4,7 @@
  * input before anything connects. Pure: the SDK runs it in the program, the provider applies its result.
  */
 import { createHash } from "node:crypto";
-import { OnpremError } from "../errors";
+import { OnpremError } from "../contract/errors";
 import { resolveMtu } from "./mtu";
 import {
     DEFAULT_BRIDGE,

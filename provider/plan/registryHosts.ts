@@ -4,11 +4,11 @@
  * daemon.json keys. Pure: the SDK renders these in the program, so previews show them.
  */
 import { createHash } from "crypto";
-import { OnpremError } from "../errors";
-import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../host/desired";
+import { OnpremError } from "../contract/errors";
+import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../contract/desired";
 import { DAEMON_JSON_VALIDATOR } from "../render/dockerOptions";
-import { shellQuote as q } from "../host/shell";
-import { renderJsonKeys } from "../render/jsonKeys";
+import { shellQuote as q } from "../contract/shell";
+import { renderJsonKeys } from "../contract/jsonKeys";
 import {
     CONTAINER_PORT,
     CONTAINER_STORAGE_PATH,

@@ -3,7 +3,7 @@
  * renderers and the live-change planner see it, and the choice of file format from a host's facts.
  * Each field says its default.
  */
-import { OnpremError } from "../errors";
+import { OnpremError } from "../contract/errors";
 
 /** Where the configuration is written, and so which OS tool reads it. */
 export type StaticInterfaceFormat = "ifcfg" | "interfaces" | "netplan" | "networkmanager";

@@ -2,10 +2,10 @@
  * Docker daemon options: merging the keys a resource owns into /etc/docker/daemon.json (the resource
  * owns keys, not the file), and the legacy DOCKER_OPTS line of /etc/default/docker (seed 003).
  */
-import { OnpremError } from "../errors";
-import type { CommandSpec } from "../host/desired";
+import { OnpremError } from "../contract/errors";
+import type { CommandSpec } from "../contract/desired";
 import { DAEMON_JSON_PATH, DockerOptions } from "../plan/ovsModel";
-import { mergeJsonKeys, MergeOptions } from "./jsonKeys";
+import { mergeJsonKeys, MergeOptions } from "../contract/jsonKeys";
 
 /** Docker's own check of a staged daemon.json, where dockerd is installed (hosts without it have nothing to break). */
 export const DAEMON_JSON_VALIDATOR: CommandSpec = {

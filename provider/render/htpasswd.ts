@@ -9,7 +9,7 @@
  */
 import bcrypt from "bcryptjs";
 import { MANAGED_HEADER } from "./dockerOptions";
-import { OnpremError } from "../errors";
+import { OnpremError } from "../contract/errors";
 import { MAX_BCRYPT_PASSWORD_BYTES } from "../plan/registryValidate";
 
 /** Apache's `htpasswd -B` writes `$2y$`; Go's bcrypt (the registry's) accepts 2a, 2b and 2y alike. */

@@ -1,6 +1,6 @@
-import { OnpremError } from "../errors";
-import type { FileSpec } from "../host/desired";
-import { placeholder } from "../host/secrets";
+import { OnpremError } from "../contract/errors";
+import type { FileSpec } from "../contract/desired";
+import { placeholder } from "../contract/secrets";
 import { InstancePlan, KeepalivedPlan } from "../plan/keepalived";
 import {
     DEFAULT_LVS_METHOD,

@@ -11,8 +11,8 @@
  * Pure: the SDK renders these in the program, so previews show them.
  */
 import { createHash } from "node:crypto";
-import { shellQuote as q } from "../host/shell";
-import type { StateSpec } from "../host/desired";
+import { shellQuote as q } from "../contract/shell";
+import type { StateSpec } from "../contract/desired";
 import { flowCookie, ovsVsctlArgs } from "../plan/ovsMesh";
 import { HostMeshPlan, OWNER_KEY } from "../plan/ovsModel";
 

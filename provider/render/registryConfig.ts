@@ -4,9 +4,9 @@
  * appear only as `{{secret:NAME}}` placeholders and their values are returned separately.
  */
 import { Document, Scalar, YAMLSeq } from "yaml";
-import { OnpremError } from "../errors";
-import type { FileSpec } from "../host/desired";
-import { placeholder } from "../host/secrets";
+import { OnpremError } from "../contract/errors";
+import type { FileSpec } from "../contract/desired";
+import { placeholder } from "../contract/secrets";
 import { parseBareAddress } from "../plan/keepalivedValidate";
 import {
     DEFAULT_REGISTRY_PORT,

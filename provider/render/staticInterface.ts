@@ -21,8 +21,8 @@
  */
 import { createHash } from "node:crypto";
 import { IPv4CidrRange } from "ip-num";
-import { OnpremError } from "../errors";
-import type { FileSpec } from "../host/desired";
+import { OnpremError } from "../contract/errors";
+import type { FileSpec } from "../contract/desired";
 import { DEFAULT_NM_CONTROLLED, DEFAULT_ON_BOOT, StaticInterfaceFormat, StaticInterfaceSpec } from "../plan/staticInterfaceModel";
 import { IpFamily, ParsedCidr, parseCidr, parseIp, routeKey, validateStaticInterface } from "../plan/staticInterfaceValidate";
 import { MANAGED_HEADER } from "./dockerOptions";

@@ -2,8 +2,8 @@
  * The OS's own checks of a static interface's staged files, as engine validators: each format's reader
  * is run on the staged copy before it replaces the live file.
  */
-import type { CommandSpec } from "../host/desired";
-import { shellQuote as q } from "../host/shell";
+import type { CommandSpec } from "../contract/desired";
+import { shellQuote as q } from "../contract/shell";
 import type { StaticInterfaceSpec } from "../plan/staticInterfaceModel";
 import { interfacesPath, netplanPath, staticInterfacePaths } from "./staticInterface";
 

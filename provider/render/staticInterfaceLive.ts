@@ -14,8 +14,8 @@
  * New addresses and routes are added before old ones are removed (with promote_secondaries on), so an
  * address that stays keeps its connections.
  */
-import type { StateSpec } from "../host/desired";
-import { shellQuote as q } from "../host/shell";
+import type { StateSpec } from "../contract/desired";
+import { shellQuote as q } from "../contract/shell";
 import type { StaticInterfaceSpec } from "../plan/staticInterfaceModel";
 import { ResolvedRoute, ResolvedStaticInterface, resolveStaticInterface, routeArgs } from "./staticInterface";
 

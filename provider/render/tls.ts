@@ -9,7 +9,7 @@
  */
 import { createHash, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { OnpremError } from "../errors";
+import { OnpremError } from "../contract/errors";
 import { parseBareAddress } from "../plan/keepalivedValidate";
 import {
     DEFAULT_REGISTRY_CA_VALIDITY_DAYS,

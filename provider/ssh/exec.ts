@@ -1,5 +1,5 @@
-import { OnpremError } from "../errors";
-import { shCommand } from "../host/shell";
+import { OnpremError } from "../contract/errors";
+import { shCommand } from "../contract/shell";
 import { PooledConnection } from "./pool";
 import { countCommand } from "./stats";
 

@@ -1,6 +1,6 @@
 import { Client, ConnectConfig } from "ssh2";
 import { Duplex } from "stream";
-import { OnpremError } from "../errors";
+import { OnpremError } from "../contract/errors";
 import {
     ConnectionSpec,
     DEFAULT_DIAL_ERROR_LIMIT,

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { after, test } from "node:test";
 import { hostConfigProvider as p } from "../../provider";
-import { placeholder } from "../../provider/host/secrets";
+import { placeholder } from "../../provider/contract/secrets";
 import { closeAll } from "../../provider/ssh/pool";
 import { labHost, onHost } from "../support/lab";
 import { hostInputs } from "./support";

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { after, test } from "node:test";
 import { hostConfigProvider as p } from "../../provider";
-import type { StateSpec } from "../../provider/host/desired";
+import type { StateSpec } from "../../provider/contract/desired";
 import { closeAll } from "../../provider/ssh/pool";
 import { labHost, onHost } from "../support/lab";
 import { hostInputs, rejection } from "./support";

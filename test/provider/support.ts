@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { HostConfigInputs } from "../../provider/dynamic/hostConfigInputs";
-import type { FileSpec } from "../../provider/host/desired";
+import type { FileSpec } from "../../provider/contract/desired";
 import { connectionFor, LabHost } from "../support/lab";
 
 /** Inputs as the SDK would pass them, with a fresh key so tests never share host state. */

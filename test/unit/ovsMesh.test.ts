@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { isOnpremError } from "../../provider/errors";
+import { isOnpremError } from "../../provider/contract/errors";
 import { maxOverlayMtu, resolveMtu, tunnelOverhead } from "../../provider/plan/mtu";
 import { flowCookie, ovsVsctlArgs, planOvsMesh, validateOvsMesh } from "../../provider/plan/ovsMesh";
 import { OvsHostSpec, OvsMeshPlan, OvsMeshSpec } from "../../provider/plan/ovsModel";

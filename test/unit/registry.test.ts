@@ -14,8 +14,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { isOnpremError } from "../../provider/errors";
-import { fillSecrets, referencedSecrets } from "../../provider/host/secrets";
+import { isOnpremError } from "../../provider/contract/errors";
+import { fillSecrets, referencedSecrets } from "../../provider/contract/secrets";
 import {
     DockerRegistrySpec,
     REGISTRY_SECRET_HTPASSWD,

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
-import { DERIVATIONS } from "../../provider/dynamic/derivations";
+import { DERIVATIONS } from "../../provider/derive/derivations";
 import { ServiceWork } from "../../provider/host/changes";
 import { renderRestoreScript } from "../../provider/host/restore";
 import { renderActivateScript } from "../../provider/host/steps/activate";

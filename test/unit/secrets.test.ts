@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { fillSecrets, placeholder, redactSecrets, referencedSecrets } from "../../provider/host/secrets";
+import { fillSecrets, placeholder, redactSecrets, referencedSecrets } from "../../provider/contract/secrets";
 
 test("fillSecrets fills each placeholder and names a missing one without its value", () => {
     const t = `auth_pass ${placeholder("vrrp")}\nother ${placeholder("vrrp")} ${placeholder("b")}`;

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { shCommand, shellQuote } from "../../provider/host/shell";
+import { shCommand, shellQuote } from "../../provider/contract/shell";
 
 const nasty = ["plain", "", "it's", "a b", "$(touch /tmp/pwned)", "`x`", "\"q\"", "new\nline", "back\\slash", "*", "-n", "ünïcode"];
 

@@ -14,7 +14,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { isOnpremError } from "../../provider/errors";
+import { isOnpremError } from "../../provider/contract/errors";
 import { FormatFacts, StaticInterfaceFormat, StaticInterfaceSpec, chooseFormat, formatFor } from "../../provider/plan/staticInterfaceModel";
 import { validateStaticInterface } from "../../provider/plan/staticInterfaceValidate";
 import { MANAGED_HEADER } from "../../provider/render/dockerOptions";

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { StateSpec } from "../../provider/host/desired";
+import type { StateSpec } from "../../provider/contract/desired";
 import { StaticInterfaceSpec } from "../../provider/plan/staticInterfaceModel";
 import { addressesOfLiveState, staticInterfaceLiveState } from "../../provider/render/staticInterfaceLive";
 import { renderDetachedStates } from "../../provider/host/steps/confirm";

@@ -1,7 +1,7 @@
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { ServiceWork } from "../changes";
-import { shellQuote as q } from "../shell";
+import { shellQuote as q } from "../../contract/shell";
 
 /** Pure: reload/restart only services whose files changed; start, stop, enable as asked. */
 export function renderActivateScript(work: readonly ServiceWork[]): string {

@@ -1,9 +1,9 @@
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { HostSnapshot, ServiceWork } from "../changes";
-import { StateSpec } from "../desired";
+import { StateSpec } from "../../contract/desired";
 import { backupPath, CREATED_DIRS, originalKey } from "../layout";
-import { shellQuote as q } from "../shell";
+import { shellQuote as q } from "../../contract/shell";
 import { StagedChange } from "./stage";
 
 /**

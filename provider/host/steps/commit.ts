@@ -1,7 +1,7 @@
 import { run, runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { backupPath, originalKey } from "../layout";
-import { shellQuote as q } from "../shell";
+import { shellQuote as q } from "../../contract/shell";
 import { KILL_WATCHDOG } from "./checkpoint";
 
 /**

@@ -5,12 +5,12 @@
  * the change. When none can be made, the watchdog armed at checkpoint undoes the change on the host by
  * itself, and the controller waits for that and checks that the host answers at its old address again.
  */
-import { OnpremError } from "../../errors";
+import { OnpremError } from "../../contract/errors";
 import { run, runChecked } from "../../ssh/exec";
 import { ConnectionSpec } from "../../ssh/connection";
 import { dialUnpooled, forget, PooledConnection } from "../../ssh/pool";
-import { ConfirmSpec, StateSpec } from "../desired";
-import { shellQuote as q } from "../shell";
+import { ConfirmSpec, StateSpec } from "../../contract/desired";
+import { shellQuote as q } from "../../contract/shell";
 
 /** The detached process waits this long before changing anything, so the command that started it can report back first. */
 const LAUNCH_DELAY_SECONDS = 1;

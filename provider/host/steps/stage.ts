@@ -1,7 +1,7 @@
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { FileChange } from "../changes";
-import { DEFAULT_FILE_MODE } from "../desired";
+import { DEFAULT_FILE_MODE } from "../../contract/desired";
 import { originalKey, stagedPath } from "../layout";
 
 const WRITE_SCRIPT = `

@@ -1,8 +1,8 @@
-import { OnpremError } from "../../errors";
+import { OnpremError } from "../../contract/errors";
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { normalState } from "../changes";
-import { StateSpec } from "../desired";
+import { StateSpec } from "../../contract/desired";
 
 
 /** Each state's `read` output, by name (one command each). */

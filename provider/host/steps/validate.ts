@@ -1,7 +1,7 @@
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
-import { CommandSpec } from "../desired";
-import { shellQuote } from "../shell";
+import { CommandSpec } from "../../contract/desired";
+import { shellQuote } from "../../contract/shell";
 import { StagedChange } from "./stage";
 
 /** Pure: a validator command with each `{{staged:/path}}` pointing at the staged copy (or the live file). */

@@ -1,7 +1,7 @@
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
-import { CommandSpec, DEFAULT_VERIFY_ATTEMPTS, DEFAULT_VERIFY_INTERVAL_MS, ServiceSpec } from "../desired";
-import { shellQuote as q } from "../shell";
+import { CommandSpec, DEFAULT_VERIFY_ATTEMPTS, DEFAULT_VERIFY_INTERVAL_MS, ServiceSpec } from "../../contract/desired";
+import { shellQuote as q } from "../../contract/shell";
 
 /** Retries on the host, so a slow service costs one command, not one per attempt. */
 const RETRY_SCRIPT = `

@@ -1,4 +1,4 @@
-import { OnpremError } from "../errors";
+import { OnpremError } from "./errors";
 
 /**
  * Secret placeholders: rendered files carry `{{secret:NAME}}` so that previews, state and diffs hold

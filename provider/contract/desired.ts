@@ -2,7 +2,7 @@
  * What a resource wants on one host, in terms the transaction engine understands: files, packages,
  * services, and the commands that check them. No config format is known here.
  */
-import type { MergeStrategy } from "../render/mergers";
+import type { MergeStrategy } from "./mergers";
 
 /** One file the resource manages on a host. */
 export interface FileSpec {

@@ -3,7 +3,7 @@
  * registry owns insecure-registries): each owner sets and removes only its own keys.
  */
 import { isDeepStrictEqual } from "util";
-import { OnpremError } from "../errors";
+import { OnpremError } from "./errors";
 
 export interface MergeOptions {
     /** Keys Docker refuses next to an owned key ("bridge" -> ["bip"]): finding one is an error. */
