@@ -5,6 +5,7 @@
 import * as derived from "./dynamic/derived";
 import * as hostCheck from "./dynamic/hostCheck";
 import * as hostConfig from "./dynamic/hostConfig";
+import * as inputCheck from "./dynamic/inputCheck";
 
 export const hostConfigProvider = {
     check: hostConfig.check,
@@ -21,6 +22,14 @@ export const hostCheckProvider = {
     create: hostCheck.create,
     update: hostCheck.update,
     delete: hostCheck.remove,
+};
+
+export const inputCheckProvider = {
+    check: inputCheck.check,
+    diff: inputCheck.diff,
+    create: inputCheck.create,
+    update: inputCheck.update,
+    delete: inputCheck.remove,
 };
 
 export const derivedProvider = {

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
  * load the implementation by package name at run time. State then holds a few short `require` lines
  * (no copy of this package's code), and an old stack runs the installed version's code.
  */
-export function providerShim(exportName: "hostConfigProvider" | "hostCheckProvider" | "derivedProvider"): pulumi.dynamic.ResourceProvider {
+export function providerShim(exportName: "hostConfigProvider" | "hostCheckProvider" | "derivedProvider" | "inputCheckProvider"): pulumi.dynamic.ResourceProvider {
     return {
         async check(olds, news) {
             return require("pulumi-onprem/provider")[exportName].check(olds, news);

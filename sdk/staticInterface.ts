@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionSpec } from "../provider/ssh/connection";
 import { stateDir } from "../provider/host/layout";
-import type { Issue } from "../provider/plan/issue";
+import type { Issue } from "../provider/contract/issue";
 import { chooseFormat, FormatChoice, StaticInterfaceFormat, StaticInterfaceSpec, StaticRouteSpec } from "../provider/plan/staticInterfaceModel";
 import { parseCidr, parseIp, subnetContains, validateStaticInterface } from "../provider/plan/staticInterfaceValidate";
 import { renderStaticInterface } from "../provider/render/staticInterface";

@@ -10,7 +10,7 @@ import {
     trackScriptOf,
     vipOf,
 } from "./keepalivedModel";
-import type { Issue } from "./issue";
+import type { Issue } from "../contract/issue";
 
 /**
  * Checks a resolved cluster spec before anything connects. Each issue names its field; the message

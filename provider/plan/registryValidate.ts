@@ -7,7 +7,7 @@ import {
     RegistryTlsSpec,
     RegistryUserSpec,
 } from "./registryModel";
-import type { Issue } from "./issue";
+import type { Issue } from "../contract/issue";
 
 /**
  * Checks a resolved registry spec before anything connects. Each issue names its field; the message

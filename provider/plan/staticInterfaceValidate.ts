@@ -1,6 +1,6 @@
 import { IPv4, IPv4CidrRange, IPv6, IPv6CidrRange, Validator, collapseIPv6Number } from "ip-num";
 import { STATIC_INTERFACE_FORMATS, StaticInterfaceSpec, StaticRouteSpec } from "./staticInterfaceModel";
-import type { Issue } from "./issue";
+import type { Issue } from "../contract/issue";
 
 /**
  * Checks a resolved static interface spec before anything connects. Each issue names its field; the
