@@ -18,7 +18,8 @@ import {
     VlanSpec,
 } from "../provider/plan/ovsModel";
 import { containerLayout } from "../provider/plan/subnets";
-import { DAEMON_JSON_VALIDATOR, renderDockerOpts } from "../provider/render/dockerOptions";
+import { DAEMON_JSON_VALIDATOR } from "../provider/render/docker/daemonJson";
+import { renderDockerOpts } from "../provider/render/docker/dockerOpts";
 import { renderIfcfg } from "../provider/render/ifcfgOvs";
 import { INTERFACES_DIR, renderInterfaces } from "../provider/render/interfaces";
 import { renderJsonKeys } from "../provider/contract/jsonKeys";

@@ -6,7 +6,7 @@
 import { createHash } from "crypto";
 import { OnpremError } from "../contract/errors";
 import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../contract/desired";
-import { DAEMON_JSON_VALIDATOR } from "../render/dockerOptions";
+import { DAEMON_JSON_VALIDATOR } from "../render/docker/daemonJson";
 import { shellQuote as q } from "../contract/shell";
 import { renderJsonKeys } from "../contract/jsonKeys";
 import {

@@ -8,7 +8,7 @@
  * need a stable secret seed kept somewhere) and leaves every hash with a random salt.
  */
 import bcrypt from "bcryptjs";
-import { MANAGED_HEADER } from "./dockerOptions";
+import { MANAGED_HEADER } from "./managedHeader";
 import { OnpremError } from "../contract/errors";
 import { MAX_BCRYPT_PASSWORD_BYTES } from "../plan/registryValidate";
 

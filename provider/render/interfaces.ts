@@ -9,7 +9,7 @@
 import { IPv4Prefix } from "ip-num";
 import { ovsAtom } from "../plan/ovsMesh";
 import { HostMeshPlan, MeshFileSet, OvsBridgeRecord, OvsPortRecord } from "../plan/ovsModel";
-import { MANAGED_HEADER } from "./dockerOptions";
+import { MANAGED_HEADER } from "./managedHeader";
 
 export const INTERFACES_DIR = "/etc/network/interfaces.d";
 

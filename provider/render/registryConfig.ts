@@ -19,7 +19,8 @@ import {
     RegistryClientSpec,
     RegistryRuntime,
 } from "../plan/registryModel";
-import { MANAGED_HEADER, mergeDaemonJson } from "./dockerOptions";
+import { mergeDaemonJson } from "./docker/daemonJson";
+import { MANAGED_HEADER } from "./managedHeader";
 
 export const REGISTRY_CONFIG_DIR = "/etc/docker/registry";
 export const REGISTRY_CONFIG_PATH = `${REGISTRY_CONFIG_DIR}/config.yml`;

@@ -10,7 +10,8 @@ import { flowCookie, ovsVsctlArgs, planOvsMesh, validateOvsMesh } from "../../pr
 import { OvsHostSpec, OvsMeshPlan, OvsMeshSpec } from "../../provider/plan/ovsModel";
 import { assignSlots } from "../../provider/plan/subnets";
 import { hasLoop, parallelTunnelWarnings, topologyLinks, tunnelPortName } from "../../provider/plan/topology";
-import { mergeDaemonJson, renderDockerOpts } from "../../provider/render/dockerOptions";
+import { mergeDaemonJson } from "../../provider/render/docker/daemonJson";
+import { renderDockerOpts } from "../../provider/render/docker/dockerOpts";
 import { seed003 } from "../fixtures/ovsSeeds";
 
 

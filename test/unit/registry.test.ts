@@ -23,7 +23,7 @@ import {
     REGISTRY_SECRET_TLS_KEY,
 } from "../../provider/plan/registryModel";
 import { isImageReference, validateRegistry } from "../../provider/plan/registryValidate";
-import { MANAGED_HEADER } from "../../provider/render/dockerOptions";
+import { MANAGED_HEADER } from "../../provider/render/managedHeader";
 import { htpasswdFile, htpasswdLine, htpasswdVerify, parseHtpasswd } from "../../provider/render/htpasswd";
 import {
     CONTAINER_STORAGE_PATH,

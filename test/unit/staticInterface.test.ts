@@ -17,7 +17,7 @@ import { after, before, describe, test } from "node:test";
 import { isOnpremError } from "../../provider/contract/errors";
 import { FormatFacts, StaticInterfaceFormat, StaticInterfaceSpec, chooseFormat, formatFor } from "../../provider/plan/staticInterfaceModel";
 import { validateStaticInterface } from "../../provider/plan/staticInterfaceValidate";
-import { MANAGED_HEADER } from "../../provider/render/dockerOptions";
+import { MANAGED_HEADER } from "../../provider/render/managedHeader";
 import {
     LivePlan,
     liveCommands,
