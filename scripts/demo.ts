@@ -20,7 +20,7 @@ const step = (text: string) => say(`\n==> ${text}`);
 /** Runs the CLI with its progress on the terminal. */
 function live(project: Project, args: string[]): Promise<void> {
     return new Promise((resolve, reject) => {
-        const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: project.dir, env: project.env, stdio: "inherit" });
+        const child = spawn("pulumi", ["--non-interactive", ...args], { cwd: project.dir, env: project.env, stdio: "inherit" });
         child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi ${args.join(" ")} exited ${code}`))));
     });
 }
@@ -50,8 +50,8 @@ async function main(): Promise<void> {
         datapathType: "netdev",
         networkFormat: "interfaces",
     });
-    project.pulumi(["config", "set", "--secret", "vrrpPassword", randomBytes(6).toString("base64url").slice(0, 8)]);
-    project.pulumi(["config", "set", "--secret", "registryPassword", registryPassword]);
+    project.pulumi(["config", "set", "--secret", "--", "vrrpPassword", randomBytes(6).toString("base64url").slice(0, 8)]);
+    project.pulumi(["config", "set", "--secret", "--", "registryPassword", registryPassword]);
     await live(project, ["up", "--yes"]);
 
     step("4/4 what runs where");

@@ -34,6 +34,6 @@ bash test/lab/lab.sh up 4
 echo "test: lab of 4 hosts up in $((SECONDS - started)) s"
 
 shopt -s globstar nullglob
-files=(test/unit/**/*.test.ts test/provider/**/*.test.ts test/e2e/**/*.test.ts)
+files=(test/unit/**/*.test.ts test/package/**/*.test.ts test/provider/**/*.test.ts test/e2e/**/*.test.ts)
 # One file at a time: provider and e2e tests share the lab's hosts.
 node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

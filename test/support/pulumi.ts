@@ -60,7 +60,7 @@ export function exampleProject(example: string, extraEnv: NodeJS.ProcessEnv = {}
         dir,
         env,
         pulumi(args, opts = {}) {
-            const r = spawnSync("pulumi", [...args, "--non-interactive"], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 << 20 });
+            const r = spawnSync("pulumi", ["--non-interactive", ...args], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 << 20 });
             const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
             if (r.status !== 0 && !opts.allowFail) throw new Error(`pulumi ${args.join(" ")} exited ${r.status}:\n${out}`);
             return { code: r.status ?? -1, out };
