@@ -17,17 +17,21 @@
 #                                        install nothing)
 set -euo pipefail
 
+# netplan.io, gir1.2-nm-1.0/python3-gi and docker.io (dockerd) are not lab daemons: the golden tests run
+# `netplan generate`, libnm's keyfile reader and `dockerd --validate` on rendered files.
 PACKAGES=(openssh-server openssh-client keepalived openvswitch-switch docker-registry
-          skopeo iproute2 sudo ifupdown iputils-ping curl procps)
+          skopeo iproute2 sudo ifupdown iputils-ping curl procps
+          netplan.io gir1.2-nm-1.0 python3-gi docker.io)
 
 # package -> its service name (as an init script / systemd unit) and the daemon
 # executables whose processes mean "the service runs".
 declare -A SERVICE=([openssh-server]=ssh [keepalived]=keepalived
-                    [openvswitch-switch]=openvswitch-switch [docker-registry]=docker-registry)
+                    [openvswitch-switch]=openvswitch-switch [docker-registry]=docker-registry
+                    [docker.io]=docker)
 # (/usr/sbin/ovs-vswitchd is an alternatives symlink to one of the /usr/lib ones)
 DAEMON_EXES=(/usr/sbin/sshd /usr/sbin/keepalived /usr/sbin/ovsdb-server /usr/sbin/ovs-vswitchd
              /usr/lib/openvswitch-switch/ovs-vswitchd /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
-             /usr/bin/docker-registry)
+             /usr/bin/docker-registry /usr/sbin/dockerd /usr/bin/containerd)
 
 die() { echo "install-packages: $*" >&2; exit 1; }
 
