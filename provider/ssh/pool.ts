@@ -161,6 +161,9 @@ function dialOnce(spec: ConnectionSpec, key: string, target: string, perDialMs: 
             client.on("close", () => fail(new OnpremError("Connection", "connection closed during the handshake", { host: target })));
             try {
                 client.connect(config);
+                // Every exchange is a small request waiting for a small answer: Nagle's algorithm meeting the
+                // peer's delayed ACKs cost about 40 ms per round trip (88 ms a command, 200 ms a handshake).
+                client.setNoDelay(true);
             } catch (e) {
                 fail(new OnpremError("InvalidArgument", `connection settings rejected: ${(e as Error).message}`, { host: target, cause: e }));
             }
