@@ -28,6 +28,8 @@ export interface HostConfigArgs {
     ensurePackages?: pulumi.Input<boolean>;
     /** Seconds after which the host undoes an apply whose controller vanished. Defaults to 120. */
     rollbackTimeoutSeconds?: pulumi.Input<number>;
+    /** Seconds each remote command may run (a config test, a package install, a reload) before it is stopped and the host rolled back. Defaults to 600. */
+    commandTimeoutSeconds?: pulumi.Input<number>;
     /** Commit-confirm: apply live states detached and commit only through a connection made afterwards, to one of these addresses; otherwise the host undoes the change after `rollbackTimeoutSeconds`. A change of `connection.host` then does not replace the resource. Defaults to none. */
     confirm?: pulumi.Input<ConfirmSpec>;
     /** Rules the owning component found broken: the provider refuses them at check, before connecting. Defaults to none. */

@@ -10,6 +10,7 @@ export type ErrorKind =
     | "Validation"
     | "Apply"
     | "Verification"
+    | "Timeout"
     | "Rollback"
     | "Bug";
 

@@ -1,4 +1,5 @@
 import { preflightHost } from "../host/preflight";
+import { withCommandTimeout } from "../ssh/exec";
 import { flushStats } from "../ssh/stats";
 import { check as checkInputs, diff as diffInputs } from "./hostConfig";
 import { HostConfigInputs, desiredState } from "./hostConfigInputs";
@@ -17,7 +18,7 @@ export async function diff(id: string, olds: HostConfigInputs, news: HostConfigI
 
 async function run(inputs: HostConfigInputs): Promise<HostConfigInputs> {
     try {
-        await preflightHost(inputs.connection, desiredState(inputs));
+        await withCommandTimeout(inputs.commandTimeoutSeconds, () => preflightHost(inputs.connection, desiredState(inputs)));
         return plain(inputs);
     } finally {
         flushStats();

@@ -8,6 +8,7 @@ import { restoreHost } from "../host/restore";
 import { FILE_MERGERS } from "../contract/mergers";
 import { referencedSecrets } from "../contract/secrets";
 import { connectionProblems } from "../ssh/connection";
+import { withCommandTimeout } from "../ssh/exec";
 import { flushStats } from "../ssh/stats";
 import { HostConfigInputs, HostConfigOutputs, desiredState } from "./hostConfigInputs";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
@@ -68,6 +69,10 @@ export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Pr
     if (timeout !== undefined && (timeout as unknown) !== UNKNOWN && (!Number.isInteger(timeout) || timeout < 10)) {
         failures.push({ property: "rollbackTimeoutSeconds", reason: "`rollbackTimeoutSeconds`: must be a whole number of seconds, at least 10" });
     }
+    const bound = news.commandTimeoutSeconds;
+    if (bound !== undefined && (bound as unknown) !== UNKNOWN && (!Number.isInteger(bound) || bound < 1)) {
+        failures.push({ property: "commandTimeoutSeconds", reason: "`commandTimeoutSeconds`: must be a whole number of seconds, at least 1" });
+    }
     return failures.length ? { failures } : { inputs: news };
 }
 
@@ -95,7 +100,7 @@ export async function diff(_id: string, olds: HostConfigOutputs, news: HostConfi
 /** Applies `forHost` (inputs plus what only this run needs) and returns `inputs` as the new state. */
 async function apply(id: string, inputs: HostConfigInputs, dropped: string[] = [], forHost: HostConfigInputs = inputs): Promise<HostConfigOutputs> {
     try {
-        const result = await applyHostState(inputs.connection, id, desiredState(forHost), dropped);
+        const result = await withCommandTimeout(inputs.commandTimeoutSeconds, () => applyHostState(inputs.connection, id, desiredState(forHost), dropped));
         // Where the host answered after a confirmed change: refresh and delete reach it there.
         const connection = result.reachedAt ? { ...inputs.connection, host: result.reachedAt } : inputs.connection;
         return plain({ ...inputs, connection, hostKeyFingerprint: result.hostKeyFingerprint });
@@ -137,7 +142,9 @@ function withReleasedParts(olds: HostConfigOutputs, news: HostConfigInputs): Hos
 export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?: string; props?: HostConfigOutputs; inputs?: HostConfigInputs }> {
     if (!props) throw new Error(`import of ${id} is not supported: create the resource instead`);
     try {
-        const seen = await inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {}, props.states ?? []);
+        const seen = await withCommandTimeout(props.commandTimeoutSeconds, () =>
+            inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {}, props.states ?? []),
+        );
         if (!seen.present) return {}; // never applied here, or deleted: the host no longer has it
         const outs = plain({ ...props, files: seen.files, ...(props.services ? { services: seen.services } : {}), ...(props.states ? { states: seen.states } : {}) });
         const { hostKeyFingerprint: _, ...inputs } = outs;
@@ -149,10 +156,12 @@ export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?
 
 export async function remove(id: string, props: HostConfigOutputs): Promise<void> {
     try {
-        const shared = (props.files ?? []).filter((f) => f.merge);
-        await releaseSharedFiles(props.connection, id, stateDir(id), shared, desiredState(props));
-        const emptied = shared.map((f) => ({ path: f.path, empty: FILE_MERGERS[f.merge!].empty }));
-        await restoreHost(props.connection, stateDir(id), (props.files ?? []).map((f) => f.path), props.services ?? [], emptied, props.states ?? []);
+        await withCommandTimeout(props.commandTimeoutSeconds, async () => {
+            const shared = (props.files ?? []).filter((f) => f.merge);
+            await releaseSharedFiles(props.connection, id, stateDir(id), shared, desiredState(props));
+            const emptied = shared.map((f) => ({ path: f.path, empty: FILE_MERGERS[f.merge!].empty }));
+            await restoreHost(props.connection, stateDir(id), (props.files ?? []).map((f) => f.path), props.services ?? [], emptied, props.states ?? []);
+        });
     } finally {
         flushStats();
     }

@@ -19,6 +19,8 @@ export interface HostConfigInputs {
     states?: StateSpec[];
     ensurePackages?: boolean;
     rollbackTimeoutSeconds?: number;
+    /** The bound of each remote command, in seconds (default `DEFAULT_COMMAND_TIMEOUT_SECONDS`). */
+    commandTimeoutSeconds?: number;
     /** Commit only through a connection made after the change (commit-confirm); see `ConfirmSpec`. */
     confirm?: ConfirmSpec;
     /** Broken rules found by the SDK component that owns this resource (reported at check). */

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "async_hooks";
 import { OnpremError } from "../contract/errors";
 import { shCommand } from "../contract/shell";
 import { PooledConnection } from "./pool";
@@ -18,16 +19,34 @@ export interface RunOptions {
     step: string;
 }
 
+/** The bound of one remote command when the resource sets none: long enough for a package install. */
+export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 600;
+/** Seconds between TERM and KILL when a command overruns, and the local grace after that. */
+const KILL_AFTER_SECONDS = 5;
+const commandTimeout = new AsyncLocalStorage<number>();
+
+/** Runs `fn` with every remote command it starts bounded by `seconds` (a resource's own setting). */
+export function withCommandTimeout<T>(seconds: number | undefined, fn: () => Promise<T>): Promise<T> {
+    return commandTimeout.run(seconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS, fn);
+}
+
 /**
  * Runs a POSIX sh script on the host as root: directly when logged in as root, else through `sudo -n`,
  * so a sudo that wants a password fails at once with a clear message instead of hanging.
  */
 export async function run(conn: PooledConnection, script: string, opts: RunOptions): Promise<RunResult> {
-    const command = conn.user === "root" ? shCommand(script, opts.args) : `sudo -n ${shCommand(script, opts.args)}`;
+    const seconds = commandTimeout.getStore() ?? DEFAULT_COMMAND_TIMEOUT_SECONDS;
+    // The host enforces the bound itself (TERM, then KILL), so a stuck tool does not outlive a dropped connection.
+    const bounded = `timeout -k ${KILL_AFTER_SECONDS} ${seconds} ${shCommand(script, opts.args)}`;
+    const command = conn.user === "root" ? bounded : `sudo -n ${bounded}`;
     const stdin = opts.stdin ?? "";
     countCommand(conn.key, Buffer.byteLength(stdin));
-    const result = await conn.withChannel(() => execRaw(conn, command, stdin, opts.step));
+    const result = await conn.withChannel(() => execRaw(conn, command, stdin, opts.step, seconds));
     if (conn.user !== "root" && result.code !== 0) checkSudo(conn, result);
+    // timeout(1) exits 124 after TERM, 137 after KILL.
+    if (result.code === 124 || result.code === 137) {
+        throw new OnpremError("Timeout", `${opts.step} did not finish within ${seconds} s and was stopped (raise commandTimeoutSeconds if it needs longer)`, { host: conn.target });
+    }
     return result;
 }
 
@@ -62,7 +81,7 @@ function checkSudo(conn: PooledConnection, result: RunResult): void {
     }
 }
 
-function execRaw(conn: PooledConnection, command: string, stdin: string | Buffer, step: string): Promise<RunResult> {
+function execRaw(conn: PooledConnection, command: string, stdin: string | Buffer, step: string, seconds: number): Promise<RunResult> {
     return new Promise((resolve, reject) => {
         if (conn.closed) {
             reject(new OnpremError("Connection", `${step}: the connection is closed`, { host: conn.target }));
@@ -79,10 +98,17 @@ function execRaw(conn: PooledConnection, command: string, stdin: string | Buffer
             const out: Buffer[] = [];
             const errs: Buffer[] = [];
             let code: number | null = null;
+            // The host's own bound failed to end it (no timeout(1), a wedged session): give up on the channel.
+            const overrun = setTimeout(() => {
+                conn.client.removeListener("close", lost);
+                stream.close();
+                reject(new OnpremError("Timeout", `${step} did not finish within ${seconds} s and its session was closed`, { host: conn.target }));
+            }, (seconds + 2 * KILL_AFTER_SECONDS) * 1000);
             stream.on("data", (d: Buffer) => out.push(d));
             stream.stderr.on("data", (d: Buffer) => errs.push(d));
             stream.on("exit", (c: number | null) => (code = c));
             stream.on("close", () => {
+                clearTimeout(overrun);
                 conn.client.removeListener("close", lost);
                 if (code === null) {
                     reject(new OnpremError("Connection", `${step}: the command ended without an exit status (connection lost?)`, { host: conn.target }));

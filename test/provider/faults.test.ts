@@ -37,6 +37,26 @@ test("a validator that rejects the staged file leaves the live file and the runn
     assert.equal(onHost(h1, "systemctl is-active keepalived", { allowFail: true }).trim(), "inactive", "delete stops what it started");
 });
 
+test("a command that never returns is stopped at the resource's bound: the step and host are named, nothing changes, nothing is left", async () => {
+    const path = "/etc/onprem-hang.conf";
+    const inputs = hostInputs(h1, [{ path, content: "one\n" }], { commandTimeoutSeconds: 3 });
+    const { id, outs } = await p.create(inputs);
+    const started = Date.now();
+    const err = await rejection(p.update(id, outs, {
+        ...inputs,
+        files: [{ path, content: "two\n" }],
+        validators: [{ description: "a config test that hangs", command: "sleep 600" }],
+    }));
+    const took = (Date.now() - started) / 1000;
+    assert.equal(err.kind, "Timeout");
+    assert.match(err.message, new RegExp(`^root@${h1.address}: a config test that hangs did not finish within 3 s`));
+    assert.ok(took < 20, `the bound held (${took.toFixed(1)} s)`);
+    assert.equal(onHost(h1, `cat ${path}`), "one\n", "the live file is untouched");
+    assert.equal(onHost(h1, "ls -A /etc | grep onprem-new || true"), "", "no staged copy is left behind");
+    assert.equal(onHost(h1, "pgrep -f 'sleep 6[0]0' || true").trim(), "", "the hung command was ended on the host");
+    await p.delete(id, outs);
+});
+
 test("a service that fails after the swap is rolled back and runs on the old file again", async () => {
     const conf = "/etc/docker/registry/config.yml";
     const registry = (addr: string) => `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/docker-registry\nhttp:\n  addr: ${addr}\n`;
