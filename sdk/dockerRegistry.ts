@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { registryClientWork, registryConfigDigest, registryHostWork, RegistryHostWork } from "../provider/plan/registryHosts";
+import { registryClientWork, registryConfigDigest, registryHostWork, RegistryHostWork } from "../provider/work/dockerRegistry";
 import {
     DEFAULT_REGISTRY_CERT_VALIDITY_DAYS,
     DockerRegistrySpec,
     RegistryClientDockerConfig,
     RegistryRuntime,
-} from "../provider/plan/registryModel";
-import { validateRegistry } from "../provider/plan/registryValidate";
-import { registryFiles, registrySecrets, registryUrl, renderRegistryConfig, RegistryTlsMaterial } from "../provider/render/registryConfig";
-import { registrySans } from "../provider/render/tls";
+} from "../provider/plan/registry/model";
+import { validateRegistry } from "../provider/plan/registry/validate";
+import { registryFiles, registrySecrets, registryUrl, renderRegistryConfig, RegistryTlsMaterial } from "../provider/render/registry/configYml";
+import { registrySans } from "../provider/derive/tls";
 import { ConnectionArgs } from "./connection";
 import { DerivedValue } from "./derivedValue";
 import { HostConfig } from "./hostConfig";

@@ -8,7 +8,7 @@ export { HostFile, HostFileArgs } from "./hostFile";
 export {
     DockerRegistry, DockerRegistryArgs, DockerRegistryClientArgs, DockerRegistryProxyArgs, DockerRegistryTlsArgs, DockerRegistryUserArgs,
 } from "./dockerRegistry";
-export type { RegistryClientDockerConfig, RegistryRuntime } from "../provider/plan/registryModel";
+export type { RegistryClientDockerConfig, RegistryRuntime } from "../provider/plan/registry/model";
 export type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";
 export { KeepalivedCluster, KeepalivedClusterArgs, KeepalivedNodeArgs, VrrpAuthArgs, VrrpInstanceArgs } from "./keepalivedCluster";
 export type {

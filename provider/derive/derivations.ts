@@ -3,11 +3,11 @@
  * Each returns the previous value (or as much of it as still fits) so state, files and hosts stay put.
  */
 import { assignSlots, SlotRequest } from "../plan/subnets";
-import { htpasswdFile, HtpasswdUser } from "../render/htpasswd";
-import { RegistryTlsInput, RegistryTlsState, registryTls } from "../render/tls";
+import { htpasswdFile, HtpasswdUser } from "./htpasswd";
+import { RegistryTlsInput, RegistryTlsState, registryTls } from "./tls";
 
-export type { HtpasswdUser } from "../render/htpasswd";
-export type { RegistryTlsInput, RegistryTlsState } from "../render/tls";
+export type { HtpasswdUser } from "./htpasswd";
+export type { RegistryTlsInput, RegistryTlsState } from "./tls";
 export type { SlotRequest } from "../plan/subnets";
 
 /** Input of `meshSlots`. */

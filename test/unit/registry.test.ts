@@ -21,10 +21,10 @@ import {
     REGISTRY_SECRET_HTPASSWD,
     REGISTRY_SECRET_PROXY_PASSWORD,
     REGISTRY_SECRET_TLS_KEY,
-} from "../../provider/plan/registryModel";
-import { isImageReference, validateRegistry } from "../../provider/plan/registryValidate";
+} from "../../provider/plan/registry/model";
+import { isImageReference, validateRegistry } from "../../provider/plan/registry/validate";
 import { MANAGED_HEADER } from "../../provider/render/managedHeader";
-import { htpasswdFile, htpasswdLine, htpasswdVerify, parseHtpasswd } from "../../provider/render/htpasswd";
+import { htpasswdFile, htpasswdLine, htpasswdVerify, parseHtpasswd } from "../../provider/derive/htpasswd";
 import {
     CONTAINER_STORAGE_PATH,
     REGISTRY_CERT_PATH,
@@ -39,8 +39,8 @@ import {
     registrySecrets,
     registryUrl,
     renderRegistryConfig,
-} from "../../provider/render/registryConfig";
-import { CertificateAndKey, certificateInfo, generateCa, issueServerCert, registrySans, renewalReason } from "../../provider/render/tls";
+} from "../../provider/render/registry/configYml";
+import { CertificateAndKey, certificateInfo, generateCa, issueServerCert, registrySans, renewalReason } from "../../provider/derive/tls";
 import { expectGolden } from "../support/golden";
 import { has } from "../support/tools";
 

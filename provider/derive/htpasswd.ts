@@ -8,9 +8,9 @@
  * need a stable secret seed kept somewhere) and leaves every hash with a random salt.
  */
 import bcrypt from "bcryptjs";
-import { MANAGED_HEADER } from "./managedHeader";
+import { MANAGED_HEADER } from "../render/managedHeader";
 import { OnpremError } from "../contract/errors";
-import { MAX_BCRYPT_PASSWORD_BYTES } from "../plan/registryValidate";
+import { MAX_BCRYPT_PASSWORD_BYTES } from "../plan/registry/validate";
 
 /** Apache's `htpasswd -B` writes `$2y$`; Go's bcrypt (the registry's) accepts 2a, 2b and 2y alike. */
 export const HTPASSWD_BCRYPT_PREFIX = "$2y$";

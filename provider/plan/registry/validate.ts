@@ -1,4 +1,4 @@
-import { parseBareAddress } from "./keepalivedValidate";
+import { parseBareAddress } from "../keepalivedValidate";
 import {
     DockerRegistrySpec,
     MAX_REGISTRY_CERT_VALIDITY_DAYS,
@@ -6,8 +6,8 @@ import {
     RegistryProxySpec,
     RegistryTlsSpec,
     RegistryUserSpec,
-} from "./registryModel";
-import type { Issue } from "../contract/issue";
+} from "./model";
+import type { Issue } from "../../contract/issue";
 
 /**
  * Checks a resolved registry spec before anything connects. Each issue names its field; the message

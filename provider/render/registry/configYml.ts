@@ -4,10 +4,10 @@
  * appear only as `{{secret:NAME}}` placeholders and their values are returned separately.
  */
 import { Document, Scalar, YAMLSeq } from "yaml";
-import { OnpremError } from "../contract/errors";
-import type { FileSpec } from "../contract/desired";
-import { placeholder } from "../contract/secrets";
-import { parseBareAddress } from "../plan/keepalivedValidate";
+import { OnpremError } from "../../contract/errors";
+import type { FileSpec } from "../../contract/desired";
+import { placeholder } from "../../contract/secrets";
+import { parseBareAddress } from "../../plan/keepalivedValidate";
 import {
     DEFAULT_REGISTRY_PORT,
     DEFAULT_REGISTRY_STORAGE_PATH,
@@ -18,9 +18,9 @@ import {
     REGISTRY_SERVICE_USER,
     RegistryClientSpec,
     RegistryRuntime,
-} from "../plan/registryModel";
-import { mergeDaemonJson } from "./docker/daemonJson";
-import { MANAGED_HEADER } from "./managedHeader";
+} from "../../plan/registry/model";
+import { mergeDaemonJson } from "../docker/daemonJson";
+import { MANAGED_HEADER } from "../managedHeader";
 
 export const REGISTRY_CONFIG_DIR = "/etc/docker/registry";
 export const REGISTRY_CONFIG_PATH = `${REGISTRY_CONFIG_DIR}/config.yml`;

@@ -16,7 +16,7 @@ import {
     DEFAULT_REGISTRY_CERT_VALIDITY_DAYS,
     DockerRegistrySpec,
     REGISTRY_CERT_RENEW_DAYS,
-} from "../plan/registryModel";
+} from "../plan/registry/model";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Certificates start an hour in the past: hosts whose clocks lag the controller's still accept them. */

@@ -22,8 +22,8 @@ import {
     registryHost,
     registryHostPorts,
     registryUrl,
-} from "../render/registryConfig";
-import { parseBareAddress } from "./keepalivedValidate";
+} from "../render/registry/configYml";
+import { parseBareAddress } from "../plan/keepalivedValidate";
 import {
     DEFAULT_REGISTRY_IMAGE,
     DEFAULT_REGISTRY_PORT,
@@ -31,10 +31,10 @@ import {
     DockerRegistrySpec,
     REGISTRY_SERVICE_USER,
     RegistryClientSpec,
-} from "./registryModel";
-import { DAEMON_JSON_PATH } from "./ovsModel";
+} from "../plan/registry/model";
+import { DAEMON_JSON_PATH } from "../plan/ovsModel";
 
-export { DAEMON_JSON_PATH } from "./ovsModel";
+export { DAEMON_JSON_PATH } from "../plan/ovsModel";
 
 export const REGISTRY_SERVICE = "docker-registry";
 /** The container's name under the "container" runtime. */

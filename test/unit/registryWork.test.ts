@@ -10,9 +10,9 @@ import { DERIVATIONS } from "../../provider/derive/derivations";
 import { ServiceWork } from "../../provider/host/changes";
 import { renderRestoreScript } from "../../provider/host/restore";
 import { renderActivateScript } from "../../provider/host/steps/activate";
-import { DAEMON_JSON_PATH, registryClientWork, registryConfigDigest, registryHostWork, STORAGE_CREATED_MARKER } from "../../provider/plan/registryHosts";
-import { DockerRegistrySpec } from "../../provider/plan/registryModel";
-import { certificateInfo } from "../../provider/render/tls";
+import { DAEMON_JSON_PATH, registryClientWork, registryConfigDigest, registryHostWork, STORAGE_CREATED_MARKER } from "../../provider/work/dockerRegistry";
+import { DockerRegistrySpec } from "../../provider/plan/registry/model";
+import { certificateInfo } from "../../provider/derive/tls";
 
 const tls: DockerRegistrySpec = {
     runtime: "native",
