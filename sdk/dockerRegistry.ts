@@ -1,18 +1,28 @@
 import * as pulumi from "@pulumi/pulumi";
-import { registryClientWork, registryConfigDigest, registryHostWork, RegistryHostWork } from "../provider/plan/registryHosts";
+import type { Issue } from "../provider/contract/issue";
+import { DEFAULT_REGISTRY_CERT_VALIDITY_DAYS, DockerRegistrySpec } from "../provider/plan/registry/model";
+import { registrySans, registryUrl } from "../provider/plan/registry/plan";
+import { validateRegistry } from "../provider/plan/registry/validate";
 import {
-    DEFAULT_REGISTRY_CERT_VALIDITY_DAYS,
-    DockerRegistrySpec,
-    RegistryClientDockerConfig,
-    RegistryRuntime,
-} from "../provider/plan/registryModel";
-import { validateRegistry } from "../provider/plan/registryValidate";
-import { registryFiles, registrySecrets, registryUrl, renderRegistryConfig, RegistryTlsMaterial } from "../provider/render/registryConfig";
-import { registrySans } from "../provider/render/tls";
+    configDigest,
+    filesByPath,
+    registryClientWork,
+    registryFiles,
+    registryHostWork,
+    RegistryHostWork,
+    registrySecrets,
+    RegistryTlsMaterial,
+} from "../provider/work/dockerRegistry";
 import { ConnectionArgs } from "./connection";
 import { DerivedValue } from "./derivedValue";
 import { HostConfig } from "./hostConfig";
-import { issueLines } from "./issues";
+import { checkInputs } from "./issues";
+
+/** How the registry runs on its host: "native" (Debian's docker-registry package as a service) or "container" (a registry:2 image run by dockerd). */
+export type RegistryRuntime = "native" | "container";
+
+/** How a client's Docker daemon is set up: "daemon-json" (CA files, plus daemon.json keys where needed) or "certs-only" (CA files only). */
+export type RegistryClientDockerConfig = "daemon-json" | "certs-only";
 
 /** An htpasswd account of the registry. */
 export interface DockerRegistryUserArgs {
@@ -104,6 +114,12 @@ export interface DockerRegistryArgs {
 /** Stands for a secret in the copy of the spec that files are rendered from: it never reaches a file. */
 const MASK = "********";
 
+/** What the host children are made from once the input passed validation. */
+interface Resolved {
+    spec: DockerRegistrySpec;
+    material: RegistryTlsMaterial | undefined;
+}
+
 /**
  * A private Docker registry on one host, with persistent storage, TLS and htpasswd users, and the Docker
  * daemons of its client hosts set up to trust it. Config, certificates and htpasswd are rendered in the
@@ -111,12 +127,12 @@ const MASK = "********";
  * derived once and kept, so an unchanged program changes nothing on the hosts.
  */
 export class DockerRegistry extends pulumi.ComponentResource {
-    /** "https://host:port" as clients reach it (the first hostname, else the address). */
+    /** "https://host:port" as clients reach it (the first hostname, else the address); empty when the registry has no name. */
     readonly url: pulumi.Output<string>;
     /** The CA clients must trust, PEM (public); undefined unless the certificate is generated. */
     readonly caCertificate: pulumi.Output<string | undefined>;
-    /** The registry's config.yml as rendered; secrets are placeholders. */
-    readonly config: pulumi.Output<string>;
+    /** What lands where: "registry" and "client-<name>" -> path -> text (config.yml, certificates, CA files, daemon.json keys); secrets are placeholders. */
+    readonly files: pulumi.Output<Record<string, Record<string, string>>>;
 
     constructor(name: string, args: DockerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-onprem:index:DockerRegistry", name, {}, opts);
@@ -125,13 +141,10 @@ export class DockerRegistry extends pulumi.ComponentResource {
             pulumi.log.warn(`DockerRegistry ${name}: TLS is off: images travel in clear text and every client lists the registry in insecure-registries`, this);
         }
         const clients = args.clients ?? [];
-        clients.forEach((c, i) => {
-            const first = clients.findIndex((o) => o.name === c.name);
-            // Child names come from client names: a duplicate would clash before any check could report it.
-            if (first !== i) throw new pulumi.ResourceError(`DockerRegistry ${name}: \`clients[${i}].name\`: "${c.name}" is already clients[${first}]`, this);
-        });
+        // Child names come from client names: a duplicate gets no child of its own, and validation reports it.
+        const uniqueClients = clients.filter((c, i) => clients.findIndex((o) => o.name === c.name) === i);
 
-        // One copy of the spec with the secrets, only for validation; one without, for rendering.
+        // One copy of the spec with the secrets, only for validation and the secret values; one without, for rendering.
         const specWith = (secret: boolean): pulumi.Output<DockerRegistrySpec> =>
             pulumi
                 .output({
@@ -157,9 +170,11 @@ export class DockerRegistry extends pulumi.ComponentResource {
         const publicSpec = pulumi.unsecret(specWith(false));
         // Issues name fields and rules, never secret values: safe to show.
         const issues = pulumi.unsecret(secretSpec.apply(validateRegistry));
+        const inputs = checkInputs(this, name, `DockerRegistry ${name}`, issues);
+        const after = { parent: this, dependsOn: [inputs] };
 
-        const htpasswd = (args.users ?? []).length > 0 ? this.htpasswd(name, secretSpec, issues) : undefined;
-        const generated = tls.mode === "generated" ? this.certificates(name, publicSpec, issues, tls.validityDays) : undefined;
+        const htpasswd = (args.users ?? []).length > 0 ? this.htpasswd(name, secretSpec, issues, after) : undefined;
+        const generated = tls.mode === "generated" ? this.certificates(name, publicSpec, issues, tls.validityDays, after) : undefined;
         const material: pulumi.Output<RegistryTlsMaterial | undefined> =
             generated !== undefined
                 ? pulumi.unsecret(generated.apply((g) => ({ certificate: g.certificate, caCertificate: g.caCertificate })))
@@ -171,13 +186,12 @@ export class DockerRegistry extends pulumi.ComponentResource {
             .all([secretSpec, issues, htpasswd, tlsKey])
             .apply(([spec, found, file, key]) => (found.length > 0 ? {} : registrySecrets(spec, { htpasswd: file, tlsKey: key })));
 
-        const outcome = pulumi.all([issues, publicSpec, material]).apply(([found, spec, mat]) =>
-            found.length > 0 ? { inputErrors: issueLines(`DockerRegistry ${name}`, found) } : { inputErrors: [] as string[], spec, material: mat },
-        );
-        const inputErrors = outcome.apply((o) => (o.inputErrors.length > 0 ? o.inputErrors : undefined)) as pulumi.Output<string[]>;
-        // The container is run again when any of its files changes, secrets included: only a digest is kept.
-        const digest = pulumi.unsecret(pulumi.all([outcome, secrets]).apply(([o, s]) => (o.spec ? registryConfigDigest(registryFiles(o.spec, o.material), s) : "")));
-        const work = pulumi.all([outcome, digest]).apply(([o, d]) => (o.spec ? registryHostWork(o.spec, o.material, d) : undefined));
+        // Bad input renders nothing: the InputCheck child refuses it before any host child runs.
+        const resolved: pulumi.Output<Resolved | undefined> = pulumi
+            .all([issues, publicSpec, material])
+            .apply(([found, spec, mat]) => (found.length > 0 ? undefined : { spec, material: mat }));
+        const digest = this.containerDigest(name, args.runtime, resolved, secrets, after);
+        const registryWork = pulumi.all([resolved, digest]).apply(([r, d]) => (r ? registryHostWork(r.spec, r.material, d) : undefined));
         const field = <K extends keyof RegistryHostWork>(w: pulumi.Output<RegistryHostWork | undefined>, k: K) => w.apply((x) => (x ? x[k] : []) as RegistryHostWork[K]);
 
         new HostConfig(
@@ -185,61 +199,83 @@ export class DockerRegistry extends pulumi.ComponentResource {
             {
                 connection: args.connection,
                 kind: "docker-registry",
-                inputErrors,
-                files: field(work, "files"),
+                files: field(registryWork, "files"),
                 secrets,
-                packages: field(work, "packages"),
+                packages: field(registryWork, "packages"),
                 ensurePackages: args.ensurePackages,
-                services: field(work, "services"),
-                states: field(work, "states"),
-                validators: field(work, "validators"),
-                verifiers: field(work, "verifiers"),
+                services: field(registryWork, "services"),
+                states: field(registryWork, "states"),
+                validators: field(registryWork, "validators"),
+                verifiers: field(registryWork, "verifiers"),
             },
-            { parent: this },
+            after,
         );
 
-        for (const client of clients) {
-            const clientWork = outcome.apply((o) =>
-                o.spec ? registryClientWork(o.spec, o.spec.clients!.find((c) => c.name === client.name)!, o.material?.caCertificate) : undefined,
-            );
+        const clientWork = (clientName: string) =>
+            resolved.apply((r) => (r ? registryClientWork(r.spec, r.spec.clients!.find((c) => c.name === clientName)!, r.material?.caCertificate) : undefined));
+        const clientWorks = uniqueClients.map((client) => {
+            const work = clientWork(client.name);
             new HostConfig(
                 `${name}-client-${client.name}`,
                 {
                     connection: client.connection,
                     kind: "docker-registry-client",
-                    inputErrors,
-                    files: field(clientWork, "files"),
-                    services: field(clientWork, "services"),
-                    validators: field(clientWork, "validators"),
+                    files: field(work, "files"),
+                    services: field(work, "services"),
+                    validators: field(work, "validators"),
                     ensurePackages: false,
                 },
-                { parent: this },
+                after,
             );
-        }
+            return work.apply((w): [string, Record<string, string>] => [`client-${client.name}`, filesByPath(w?.files ?? [])]);
+        });
 
-        this.url = outcome.apply((o) => (o.spec ? registryUrl(o.spec) : ""));
+        this.url = resolved.apply((r) => (r ? registryUrl(r.spec) : ""));
         this.caCertificate = material.apply((m) => m?.caCertificate);
-        this.config = outcome.apply((o) => (o.spec ? renderRegistryConfig(o.spec) : ""));
-        this.registerOutputs({ url: this.url, caCertificate: this.caCertificate, config: this.config });
+        // The registry host's files without the container digest: rendering them needs no secret.
+        const registryFilesText = resolved.apply((r) => (r ? filesByPath(registryFiles(r.spec, r.material)) : {}));
+        this.files = pulumi
+            .all([registryFilesText, pulumi.all(clientWorks)])
+            .apply(([registry, perClient]): Record<string, Record<string, string>> => ({ registry, ...Object.fromEntries(perClient) }));
+        this.registerOutputs({ url: this.url, caCertificate: this.caCertificate, files: this.files });
     }
 
     /** The htpasswd file, derived once and kept while each line still verifies its user's password. */
-    private htpasswd(name: string, secretSpec: pulumi.Output<DockerRegistrySpec>, issues: pulumi.Output<{ field: string }[]>): pulumi.Output<string> {
-        // Only users without an issue: a broken entry is reported by the children's check, not by a throw here.
+    private htpasswd(name: string, secretSpec: pulumi.Output<DockerRegistrySpec>, issues: pulumi.Output<Issue[]>, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+        // Only users without an issue: a broken entry is reported by the input check, never hashed.
         const input = pulumi.all([secretSpec, issues]).apply(([spec, found]) => ({
             users: (spec.users ?? []).filter((_, i) => !found.some((f) => f.field.startsWith(`users[${i}].`))),
         }));
-        return new DerivedValue(`${name}-htpasswd`, { derivation: "htpasswd", input, secret: true }, { parent: this }).value;
+        return new DerivedValue(`${name}-htpasswd`, { derivation: "htpasswd", input, secret: true }, opts).value;
     }
 
     /** The generated CA and server certificate, kept until the names change or expiry nears. */
-    private certificates(name: string, spec: pulumi.Output<DockerRegistrySpec>, issues: pulumi.Output<{ field: string }[]>, validityDays?: pulumi.Input<number>) {
+    private certificates(name: string, spec: pulumi.Output<DockerRegistrySpec>, issues: pulumi.Output<Issue[]>, validityDays: pulumi.Input<number> | undefined, opts: pulumi.CustomResourceOptions) {
         const input = pulumi.all([spec, issues, validityDays]).apply(([s, found, days]) => {
             // With broken input, no names: the derivation then keeps what it had and issues nothing.
             const sans = found.length > 0 ? { dnsNames: [], ipAddresses: [] } : registrySans(s);
             return { caCommonName: `${name} registry CA`, ...sans, validityDays: found.length > 0 || days === undefined ? DEFAULT_REGISTRY_CERT_VALIDITY_DAYS : days };
         });
-        return new DerivedValue(`${name}-tls`, { derivation: "registryTls", input, secret: true }, { parent: this }).value;
+        return new DerivedValue(`${name}-tls`, { derivation: "registryTls", input, secret: true }, opts).value;
+    }
+
+    /**
+     * The container's config digest (see `configDigest`): an HMAC under a key made once and kept as a
+     * secret, so the digest may be shown. Only a registry that may run as a container gets the key; the
+     * native runtime needs no digest.
+     */
+    private containerDigest(
+        name: string,
+        runtime: pulumi.Input<RegistryRuntime> | undefined,
+        resolved: pulumi.Output<Resolved | undefined>,
+        secrets: pulumi.Output<Record<string, string>>,
+        opts: pulumi.CustomResourceOptions,
+    ): pulumi.Output<string> {
+        if (runtime === undefined || runtime === "native") return pulumi.output("");
+        const key = new DerivedValue(`${name}-config-key`, { derivation: "registryConfigKey", input: {}, secret: true }, opts).value;
+        return pulumi.unsecret(
+            pulumi.all([resolved, secrets, key]).apply(([r, s, k]) => (r && r.spec.runtime === "container" ? configDigest(registryFiles(r.spec, r.material), s, k) : "")),
+        );
     }
 }
 

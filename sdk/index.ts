@@ -7,8 +7,8 @@ export {
 export { HostFile, HostFileArgs } from "./hostFile";
 export {
     DockerRegistry, DockerRegistryArgs, DockerRegistryClientArgs, DockerRegistryProxyArgs, DockerRegistryTlsArgs, DockerRegistryUserArgs,
+    RegistryClientDockerConfig, RegistryRuntime,
 } from "./dockerRegistry";
-export type { RegistryClientDockerConfig, RegistryRuntime } from "../provider/plan/registryModel";
 export type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";
 export { KeepalivedCluster, KeepalivedClusterArgs, KeepalivedNodeArgs, VrrpAuthArgs, VrrpInstanceArgs } from "./keepalivedCluster";
 export type {

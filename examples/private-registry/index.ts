@@ -41,4 +41,4 @@ const registry = new DockerRegistry("registry", {
 
 export const url = registry.url;
 export const caCertificate = registry.caCertificate;
-export const registryConfig = registry.config;
+export const files = registry.files;

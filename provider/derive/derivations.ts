@@ -3,11 +3,12 @@
  * Each returns the previous value (or as much of it as still fits) so state, files and hosts stay put.
  */
 import { assignSlots, SlotRequest } from "../plan/subnets";
-import { htpasswdFile, HtpasswdUser } from "../render/htpasswd";
-import { RegistryTlsInput, RegistryTlsState, registryTls } from "../render/tls";
+import { digestKey } from "./digestKey";
+import { htpasswdFile, HtpasswdUser } from "./htpasswd";
+import { RegistryTlsInput, RegistryTlsState, registryTls } from "./tls";
 
-export type { HtpasswdUser } from "../render/htpasswd";
-export type { RegistryTlsInput, RegistryTlsState } from "../render/tls";
+export type { HtpasswdUser } from "./htpasswd";
+export type { RegistryTlsInput, RegistryTlsState } from "./tls";
 export type { SlotRequest } from "../plan/subnets";
 
 /** Input of `meshSlots`. */
@@ -44,6 +45,8 @@ export interface Derivations {
     htpasswd: Derivation<HtpasswdInput, string>;
     /** A registry's CA and server certificate: kept until the names change or expiry nears; the CA outlives server reissues. */
     registryTls: Derivation<RegistryTlsInput, RegistryTlsState>;
+    /** A registry's HMAC key for the container's config digest (a secret): random once, then kept; its input is empty. */
+    registryConfigKey: Derivation<Record<string, never>, string>;
 }
 
 /** The names of the derivations `DerivedValue` can compute. */
@@ -56,4 +59,5 @@ export const DERIVATIONS: { [N in DerivationName]: Derive<N> } = {
         Number.isInteger(input.maxSlot) && input.maxSlot >= 1 ? Object.fromEntries(assignSlots(input.hosts, input.maxSlot, previous ?? {}).slots) : (previous ?? {}),
     htpasswd: (input, previous) => htpasswdFile(input.users, { previous }),
     registryTls: (input, previous) => registryTls(input, previous),
+    registryConfigKey: (_input, previous) => digestKey(previous),
 };

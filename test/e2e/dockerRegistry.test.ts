@@ -59,6 +59,10 @@ test("DockerRegistry through the real CLI: TLS and users, push and pull with sko
     assert.equal(ca, JSON.parse(run(["stack", "output", "caCertificate", "--json"]).out), "the client holds the CA the stack outputs");
     assert.equal(onHost(client, `cat ${DAEMON_JSON}`), CLIENT_DAEMON_JSON, "with TLS the client's own daemon.json is left as it was");
     assert.equal(run(["stack", "output", "url"]).out.trim(), `https://${hostPort}`);
+    const files = JSON.parse(run(["stack", "output", "files", "--json"]).out) as Record<string, Record<string, string>>;
+    assert.match(files.registry["/etc/docker/registry/config.yml"], /rootdirectory: \/opt\/data\/registry/, "`files` shows the registry's config.yml");
+    assert.equal(files.registry["/etc/docker/registry/registry.key"], "{{secret:registry_tls_key}}", "secrets as placeholders in `files`");
+    assert.equal(files[`client-${client.name}`][caOnClient], ca, "`files` shows the client's CA file");
 
     // skopeo on this machine, to the lab address, trusting only the CA copied from the client host.
     const certDir = path.join(work, "certs");

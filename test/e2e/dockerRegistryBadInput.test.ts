@@ -25,6 +25,7 @@ const cases: BadInputCase<Args>[] = [
     ["address not an IP", (a) => (a.address = "10.0.0.300"), /`address`: "10\.0\.0\.300" is not a bare IP address/],
     ["no name for the certificate", (a) => { delete a.address; delete a.clients; }, /`hostnames`: is empty and `address` is unset/],
     ["provided key not PEM", (a) => (a.tls = { mode: "provided", certificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key: BAD_KEY }), /`tls\.key`: is not one PEM private key/],
+    ["two clients with one name", (a) => { a.clients = [{ name: "c1", connection }, { name: "c1", connection }]; }, /`clients\[1\]\.name`: "c1" is already clients\[0\]/],
     ["certs-only client without TLS", (a) => { a.tls = { mode: "off", insecure: true }; delete a.users; a.clients = [{ name: "c1", connection, dockerConfig: "certs-only" }]; }, /`clients\[0\]\.dockerConfig`: is "certs-only" but TLS is off/],
 ];
 

@@ -2,21 +2,20 @@
  * Certificates for the registry: a CA and a server certificate signed by it (ECDSA P-256, SHA-256),
  * and reading a certificate back for outputs and renewal decisions.
  *
- * Not pure: key generation and serial numbers are random. The SDK calls `generateCa` and
- * `issueServerCert` once, keeps the result in state as a secret, and passes the stored PEMs to the
- * pure renderers on every later run; it issues again only when `renewalReason` says so, and keeps the
- * CA, so clients' ca.crt files stay valid across reissues.
+ * Not pure: key generation and serial numbers are random. The `registryTls` derivation calls
+ * `generateCa` and `issueServerCert` once and keeps the result in state as a secret, whose PEMs the
+ * pure renderers get on every later run; it issues again only when `renewalReason` says so, and keeps
+ * the CA, so clients' ca.crt files stay valid across reissues.
  */
 import { createHash, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { OnpremError } from "../contract/errors";
-import { parseBareAddress } from "../plan/keepalivedValidate";
+import { parseIp } from "../model/address";
 import {
     DEFAULT_REGISTRY_CA_VALIDITY_DAYS,
     DEFAULT_REGISTRY_CERT_VALIDITY_DAYS,
-    DockerRegistrySpec,
     REGISTRY_CERT_RENEW_DAYS,
-} from "../plan/registryModel";
+} from "../plan/registry/model";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Certificates start an hour in the past: hosts whose clocks lag the controller's still accept them. */
@@ -75,9 +74,9 @@ export async function issueServerCert(ca: CertificateAndKey, options: ServerCert
     const validityDays = options.validityDays ?? DEFAULT_REGISTRY_CERT_VALIDITY_DAYS;
     checkDays(validityDays);
     const ipAddresses = options.ipAddresses.map((ip) => {
-        const parsed = parseBareAddress(ip);
+        const parsed = parseIp(ip);
         if (!parsed) throw new OnpremError("InvalidArgument", `certificate IP SAN ${JSON.stringify(ip)} is not an IP address`);
-        return parsed.bare;
+        return parsed.address;
     });
     const commonName = options.commonName ?? options.dnsNames[0] ?? ipAddresses[0];
     if (commonName === undefined) throw new OnpremError("InvalidArgument", "a server certificate needs at least one DNS name or IP address");
@@ -157,23 +156,6 @@ export function certificateInfo(pem: string): CertificateInfo {
     };
 }
 
-/** The SANs a registry's generated certificate carries: its hostnames (names and IPs) and a specific listen address. */
-export function registrySans(spec: DockerRegistrySpec): { dnsNames: string[]; ipAddresses: string[] } {
-    const dnsNames: string[] = [];
-    const ipAddresses: string[] = [];
-    const addIp = (text: string) => {
-        const parsed = parseBareAddress(text);
-        if (!parsed) return false;
-        if (parsed.ip.value !== BigInt(0) && !ipAddresses.some((ip) => sameIp(ip, parsed.bare))) ipAddresses.push(parsed.bare);
-        return true;
-    };
-    for (const name of spec.hostnames ?? []) {
-        if (!addIp(name) && !dnsNames.includes(name.toLowerCase())) dnsNames.push(name.toLowerCase());
-    }
-    if (spec.address !== undefined) addIp(spec.address);
-    return { dnsNames, ipAddresses };
-}
-
 export interface RenewalCheck {
     dnsNames: readonly string[];
     ipAddresses: readonly string[];
@@ -245,9 +227,9 @@ export async function registryTls(input: RegistryTlsInput, previous?: RegistryTl
 // ---------------------------------------------------------------------------------------------
 
 function sameIp(a: string, b: string): boolean {
-    const pa = parseBareAddress(a);
-    const pb = parseBareAddress(b);
-    return pa !== undefined && pb !== undefined && pa.family === pb.family && pa.ip.value === pb.ip.value;
+    const pa = parseIp(a);
+    const pb = parseIp(b);
+    return pa !== undefined && pb !== undefined && pa.address === pb.address;
 }
 
 /** 16 random bytes with the top bit clear: a positive serial, as RFC 5280 asks. */

@@ -1,18 +1,17 @@
 /**
  * DockerRegistry's host work: what the registry host and each client get (files, services, states,
- * checks), the only-if-running service rule, and the derivations that keep certificates and htpasswd
- * lines stable across runs.
+ * checks), the container's config digest, and the only-if-running service rule.
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
-import { DERIVATIONS } from "../../provider/derive/derivations";
 import { ServiceWork } from "../../provider/host/changes";
 import { renderRestoreScript } from "../../provider/host/restore";
 import { renderActivateScript } from "../../provider/host/steps/activate";
-import { DAEMON_JSON_PATH, registryClientWork, registryConfigDigest, registryHostWork, STORAGE_CREATED_MARKER } from "../../provider/plan/registryHosts";
-import { DockerRegistrySpec } from "../../provider/plan/registryModel";
-import { certificateInfo } from "../../provider/render/tls";
+import { DAEMON_JSON_PATH } from "../../provider/plan/ovsModel";
+import { DockerRegistrySpec } from "../../provider/plan/registry/model";
+import { configDigest, registryClientWork, registryHostWork } from "../../provider/work/dockerRegistry";
 
 const tls: DockerRegistrySpec = {
     runtime: "native",
@@ -44,7 +43,7 @@ describe("registry host", () => {
 
     test("retainDataOnDelete false removes only a directory this resource created", () => {
         const [storage] = registryHostWork({ ...tls, retainDataOnDelete: false, storagePath: "/srv/images" }, material, "d").states;
-        assert.equal(storage.remove, `if [ -e /srv/images/${STORAGE_CREATED_MARKER} ]; then rm -rf /srv/images; fi`);
+        assert.equal(storage.remove, "if [ -e /srv/images/.pulumi-onprem-created ]; then rm -rf /srv/images; fi");
     });
 
     test("container: the seed's docker run, storage as a volume, run again when the config digest changes", () => {
@@ -57,11 +56,17 @@ describe("registry host", () => {
         assert.equal(sh(container.read), 0);
     });
 
-    test("the config digest changes with a secret, and says nothing about it", () => {
+    test("the config digest changes with a secret, and without the key says nothing about it", () => {
         const files = registryHostWork(tls, material, "").files;
-        const a = registryConfigDigest(files, { registry_htpasswd: "alice:$2y$10$x" });
-        assert.notEqual(a, registryConfigDigest(files, { registry_htpasswd: "alice:$2y$10$y" }));
+        const key = "k".repeat(64);
+        const a = configDigest(files, { registry_proxy_password: "hunter2" }, key);
         assert.match(a, /^[0-9a-f]{32}$/);
+        assert.equal(configDigest(files, { registry_proxy_password: "hunter2" }, key), a, "stable while nothing changes");
+        assert.notEqual(configDigest(files, { registry_proxy_password: "hunter3" }, key), a, "a new password runs the container again");
+        // The old digest was an unkeyed SHA-256 of this text: a guessed password could be checked against it.
+        const text = JSON.stringify({ files: files.map((f) => [f.path, f.content]), secrets: [["registry_proxy_password", "hunter2"]] });
+        assert.notEqual(createHash("sha256").update(text).digest("hex").slice(0, 32), a);
+        assert.notEqual(configDigest(files, { registry_proxy_password: "hunter2" }, "j".repeat(64)), a, "another key, another digest");
     });
 });
 
@@ -95,28 +100,4 @@ test("onlyIfRunning: reloads a running daemon, never starts, stops or disables i
     assert.match(restore, /systemctl reload docker/);
     assert.equal(sh(activate), 0);
     assert.equal(sh(restore), 0);
-});
-
-describe("derivations", () => {
-    const input = { caCommonName: "r registry CA", dnsNames: ["registry.lab"], ipAddresses: ["10.0.0.13"], validityDays: 365 };
-
-    test("registryTls: kept while it fits; new names reissue the server certificate by the same CA", async () => {
-        const first = await DERIVATIONS.registryTls(input, undefined);
-        assert.ok(certificateInfo(first.caCertificate).isCa);
-        assert.deepEqual(await DERIVATIONS.registryTls(input, first), first, "nothing changed: the same certificates");
-        const renamed = await DERIVATIONS.registryTls({ ...input, dnsNames: ["registry.lab", "mirror.lab"] }, first);
-        assert.equal(renamed.caCertificate, first.caCertificate, "clients keep their CA");
-        assert.notEqual(renamed.certificate, first.certificate);
-        assert.deepEqual(certificateInfo(renamed.certificate).dnsNames, ["registry.lab", "mirror.lab"]);
-        assert.deepEqual(await DERIVATIONS.registryTls({ ...input, dnsNames: [], ipAddresses: [] }, first), first, "without names (broken input) nothing is issued");
-    });
-
-    test("htpasswd: existing lines kept, a new user added", async () => {
-        const users = [{ name: "alice", password: "a-pw" }];
-        const first = await DERIVATIONS.htpasswd({ users }, undefined);
-        assert.equal(await DERIVATIONS.htpasswd({ users }, first), first);
-        const more = await DERIVATIONS.htpasswd({ users: [...users, { name: "bob", password: "b-pw" }] }, first);
-        assert.ok(more.includes(first.split("\n")[1]));
-        assert.match(more, /^bob:\$2y\$/m);
-    });
 });

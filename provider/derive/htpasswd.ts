@@ -1,5 +1,6 @@
 /**
- * htpasswd for distribution's `auth.htpasswd`: bcrypt only (the registry refuses every other scheme).
+ * The password hashes of a registry's htpasswd file: bcrypt only (the registry refuses every other
+ * scheme). Not pure: every new hash has a random salt, so the file is made once and kept in state.
  *
  * bcrypt is salted, so hashing the same password twice gives two different lines. To keep an unchanged
  * user list from rewriting the file (and showing a secret change) on every `pulumi up`, `htpasswdFile`
@@ -8,16 +9,16 @@
  * need a stable secret seed kept somewhere) and leaves every hash with a random salt.
  */
 import bcrypt from "bcryptjs";
-import { MANAGED_HEADER } from "./managedHeader";
 import { OnpremError } from "../contract/errors";
-import { MAX_BCRYPT_PASSWORD_BYTES } from "../plan/registryValidate";
+import { MAX_BCRYPT_PASSWORD_BYTES } from "../plan/registry/model";
+import { parseHtpasswd, parseHtpasswdLine, renderHtpasswd } from "../render/registry/htpasswd";
 
 /** Apache's `htpasswd -B` writes `$2y$`; Go's bcrypt (the registry's) accepts 2a, 2b and 2y alike. */
-export const HTPASSWD_BCRYPT_PREFIX = "$2y$";
-export const DEFAULT_BCRYPT_COST = 10;
+const HTPASSWD_BCRYPT_PREFIX = "$2y$";
+const DEFAULT_BCRYPT_COST = 10;
 /** bcrypt's own bounds for the cost (log2 of the rounds). */
-export const MIN_BCRYPT_COST = 4;
-export const MAX_BCRYPT_COST = 31;
+const MIN_BCRYPT_COST = 4;
+const MAX_BCRYPT_COST = 31;
 
 const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 
@@ -31,30 +32,24 @@ export interface HtpasswdUser {
 
 /** One `name:hash` line (no newline) with a fresh random salt. */
 export function htpasswdLine(user: string, password: string, saltRounds: number = DEFAULT_BCRYPT_COST): string {
+    return `${user}:${bcryptHash(user, password, saltRounds)}`;
+}
+
+function bcryptHash(user: string, password: string, saltRounds: number): string {
     checkUser(user);
     checkPassword(user, password);
     if (!Number.isInteger(saltRounds) || saltRounds < MIN_BCRYPT_COST || saltRounds > MAX_BCRYPT_COST) {
         throw new OnpremError("InvalidArgument", `htpasswd cost ${saltRounds} is outside ${MIN_BCRYPT_COST}-${MAX_BCRYPT_COST}`);
     }
     const salt = HTPASSWD_BCRYPT_PREFIX + bcrypt.genSaltSync(saltRounds).slice(HTPASSWD_BCRYPT_PREFIX.length);
-    return `${user}:${bcrypt.hashSync(password, salt)}`;
+    return bcrypt.hashSync(password, salt);
 }
 
 /** Whether an existing `name:hash` line holds a bcrypt hash of `password`. Other schemes never verify. */
 export function htpasswdVerify(existingLine: string, password: string): boolean {
-    const entry = parseLine(existingLine);
+    const entry = parseHtpasswdLine(existingLine);
     if (!entry || !BCRYPT_HASH.test(entry.hash)) return false;
     return bcrypt.compareSync(password, entry.hash);
-}
-
-/** name -> hash for every entry line of an htpasswd file (comments and blank lines skipped, as the registry does). */
-export function parseHtpasswd(text: string): Map<string, string> {
-    const entries = new Map<string, string>();
-    for (const raw of text.split("\n")) {
-        const entry = parseLine(raw);
-        if (entry) entries.set(entry.name, entry.hash);
-    }
-    return entries;
 }
 
 export interface HtpasswdFileOptions {
@@ -72,28 +67,19 @@ export function htpasswdFile(users: readonly HtpasswdUser[], options: HtpasswdFi
     const cost = options.saltRounds ?? DEFAULT_BCRYPT_COST;
     const previous = options.previous === undefined ? new Map<string, string>() : parseHtpasswd(options.previous);
     const sorted = [...users].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const lines = sorted.map((user, i) => {
+    const entries = sorted.map((user, i) => {
         if (i > 0 && sorted[i - 1].name === user.name) {
             throw new OnpremError("InvalidArgument", `htpasswd user ${JSON.stringify(user.name)} is listed twice`);
         }
         const old = previous.get(user.name);
-        const line = old === undefined ? undefined : `${user.name}:${old}`;
-        if (line !== undefined && costOf(old!) === cost && htpasswdVerify(line, user.password)) {
+        if (old !== undefined && costOf(old) === cost && htpasswdVerify(`${user.name}:${old}`, user.password)) {
             checkUser(user.name);
             checkPassword(user.name, user.password);
-            return line;
+            return { name: user.name, hash: old };
         }
-        return htpasswdLine(user.name, user.password, cost);
+        return { name: user.name, hash: bcryptHash(user.name, user.password, cost) };
     });
-    return [MANAGED_HEADER, ...lines, ""].join("\n");
-}
-
-function parseLine(raw: string): { name: string; hash: string } | undefined {
-    const t = raw.trim();
-    if (t === "" || t.startsWith("#")) return undefined;
-    const colon = t.indexOf(":");
-    if (colon <= 0) return undefined;
-    return { name: t.slice(0, colon), hash: t.slice(colon + 1) };
+    return renderHtpasswd(entries);
 }
 
 function costOf(hash: string): number | undefined {

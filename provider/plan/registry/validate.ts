@@ -1,20 +1,22 @@
-import { parseBareAddress } from "./keepalivedValidate";
+import type { Issue } from "../../contract/issue";
+import { parseIp } from "../../model/address";
+import { isPort } from "../../model/port";
+import { isWildcard } from "./plan";
 import {
     DockerRegistrySpec,
+    MAX_BCRYPT_PASSWORD_BYTES,
     MAX_REGISTRY_CERT_VALIDITY_DAYS,
     RegistryClientSpec,
     RegistryProxySpec,
     RegistryTlsSpec,
     RegistryUserSpec,
-} from "./registryModel";
-import type { Issue } from "../contract/issue";
+} from "./model";
 
-/**
+/*
  * Checks a resolved registry spec before anything connects. Each issue names its field; the message
  * starts with that field in backticks and never holds a secret (passwords and keys are only ever
  * described, not quoted). Rules follow distribution 2.8 (Debian's docker-registry 2.8.2).
  */
-export type RegistryIssue = Issue;
 
 type Add = (field: string, rule: string) => void;
 
@@ -22,14 +24,11 @@ const q = (s: unknown) => JSON.stringify(s);
 const isInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
-/** bcrypt reads at most 72 bytes of a password; Go's bcrypt refuses longer ones outright. */
-export const MAX_BCRYPT_PASSWORD_BYTES = 72;
-
 // ---------------------------------------------------------------------------------------------
 // Token rules
 
 /** A DNS host name: dot-separated labels of letters, digits and inner hyphens; the last label not all digits (so "10.0.0.300" is not taken for a name). */
-export function isDnsName(text: unknown): boolean {
+function isDnsName(text: unknown): boolean {
     if (typeof text !== "string" || text.length === 0 || text.length > 253) return false;
     const labels = text.split(".");
     if (!labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l))) return false;
@@ -37,8 +36,8 @@ export function isDnsName(text: unknown): boolean {
 }
 
 /** A name the registry is reached by: a DNS name or a bare IP address. */
-export function isHostName(text: unknown): boolean {
-    return isDnsName(text) || (typeof text === "string" && parseBareAddress(text) !== undefined);
+function isHostName(text: unknown): boolean {
+    return isDnsName(text) || (typeof text === "string" && parseIp(text) !== undefined);
 }
 
 // The reference grammar of distribution (docker/reference), written out piece by piece.
@@ -76,8 +75,8 @@ function pemBlocks(text: string): { labels: string[]; leftover: boolean; badBody
 // ---------------------------------------------------------------------------------------------
 
 /** Every rule violation in a registry spec; empty when it can be rendered and applied. */
-export function validateRegistry(spec: DockerRegistrySpec): RegistryIssue[] {
-    const issues: RegistryIssue[] = [];
+export function validateRegistry(spec: DockerRegistrySpec): Issue[] {
+    const issues: Issue[] = [];
     const add: Add = (field, rule) => issues.push({ field, message: `\`${field}\`: ${rule}` });
 
     validateRuntime(spec, add);
@@ -116,10 +115,10 @@ function validateRuntime(spec: DockerRegistrySpec, add: Add): void {
 }
 
 function validateListener(spec: DockerRegistrySpec, add: Add): void {
-    if (spec.port !== undefined && !(isInt(spec.port) && spec.port >= 1 && spec.port <= 65535)) {
+    if (spec.port !== undefined && !isPort(spec.port)) {
         add("port", `${q(spec.port)} is outside 1-65535`);
     }
-    if (spec.address !== undefined && !parseBareAddress(spec.address)) {
+    if (spec.address !== undefined && !parseIp(spec.address)) {
         add("address", `${q(spec.address)} is not a bare IP address (no prefix); leave it unset to listen on all addresses`);
     }
 }
@@ -131,7 +130,7 @@ function validateHostnames(spec: DockerRegistrySpec, add: Add): void {
             add(`hostnames[${i}]`, `${q(name)} is neither a DNS name nor an IP address`);
             return;
         }
-        const key = parseBareAddress(name)?.ip.toString() ?? name.toLowerCase();
+        const key = parseIp(name)?.address ?? name.toLowerCase();
         if (seen.has(key)) add(`hostnames[${i}]`, `${q(name)} is already hostnames[${seen.get(key)}]`);
         else seen.set(key, i);
     });
@@ -140,8 +139,8 @@ function validateHostnames(spec: DockerRegistrySpec, add: Add): void {
 /** Whether clients have a name to reach the registry by: a hostname, or an address that is not a wildcard. */
 function hasReachableName(spec: DockerRegistrySpec): boolean {
     if ((spec.hostnames ?? []).length > 0) return true;
-    const address = spec.address === undefined ? undefined : parseBareAddress(spec.address);
-    return address !== undefined && address.ip.value !== BigInt(0);
+    const address = parseIp(spec.address);
+    return address !== undefined && !isWildcard(address);
 }
 
 function validateTls(spec: DockerRegistrySpec, add: Add): void {

@@ -1,0 +1,66 @@
+/**
+ * distribution 2.8's config.yml for a registry spec. Deterministic, no I/O; the proxy password appears
+ * only as a `{{secret:NAME}}` placeholder.
+ */
+import { Document, Scalar, YAMLSeq } from "yaml";
+import { placeholder } from "../../contract/secrets";
+import { DockerRegistrySpec, REGISTRY_SECRET_PROXY_PASSWORD } from "../../plan/registry/model";
+import { RegistryPaths, registryPaths } from "../../plan/registry/plan";
+import { MANAGED_HEADER } from "../managedHeader";
+
+/** The realm basic auth names in its challenge. */
+const HTPASSWD_REALM = "registry";
+
+/**
+ * distribution 2.8's config.yml. Keys in a fixed order, 2-space indent, no line folding, the managed
+ * header first, trailing newline. The proxy password is a double-quoted placeholder, filled in with
+ * `proxyPasswordValue`.
+ */
+export function renderRegistryConfig(spec: DockerRegistrySpec, paths: RegistryPaths = registryPaths(spec)): string {
+    const proxy = spec.proxy;
+    const storage: Record<string, unknown> = {
+        filesystem: { rootdirectory: paths.storage },
+        delete: { enabled: spec.deleteEnabled === true },
+    };
+    // A blob descriptor cache in front of a pull-through cache can keep answering for blobs the cache
+    // has already expired (distribution issue 1356); a plain registry gains from it.
+    if (!proxy) storage.cache = { blobdescriptor: "inmemory" };
+
+    const http: Record<string, unknown> = {
+        addr: paths.addr,
+        headers: { "X-Content-Type-Options": ["nosniff"] },
+    };
+    if (spec.tls.mode !== "off") http.tls = { certificate: paths.certificate, key: paths.key };
+
+    const config: Record<string, unknown> = {
+        version: 0.1,
+        log: { level: "info", fields: { service: "registry" } },
+        storage,
+        http,
+    };
+    if ((spec.users ?? []).length > 0) config.auth = { htpasswd: { realm: HTPASSWD_REALM, path: paths.htpasswd } };
+    if (proxy) {
+        const p: Record<string, unknown> = { remoteurl: proxy.remoteUrl };
+        if (proxy.username !== undefined) p.username = proxy.username;
+        if (proxy.password !== undefined) p.password = placeholder(REGISTRY_SECRET_PROXY_PASSWORD);
+        config.proxy = p;
+    }
+    config.health = { storagedriver: { enabled: true, interval: "10s", threshold: 3 } };
+
+    const doc = new Document(config);
+    const headers = doc.getIn(["http", "headers", "X-Content-Type-Options"], true);
+    if (headers instanceof YAMLSeq) headers.flow = true; // the form the registry's own sample config uses
+    const password = doc.getIn(["proxy", "password"], true);
+    if (password instanceof Scalar) password.type = Scalar.QUOTE_DOUBLE;
+    const body = doc.toString({ indent: 2, indentSeq: true, lineWidth: 0, minContentWidth: 0, flowCollectionPadding: false });
+    return `${MANAGED_HEADER}\n${body}`;
+}
+
+/**
+ * The value that replaces the proxy password's placeholder. It sits inside a double-quoted YAML string,
+ * so it is escaped for one (JSON string escapes are valid YAML escapes): a password with `"`, `\\` or a
+ * newline then still yields a config the registry parses to the exact password.
+ */
+export function proxyPasswordValue(password: string): string {
+    return JSON.stringify(password).slice(1, -1);
+}

@@ -1,0 +1,249 @@
+/**
+ * What each host of a private registry gets, in the terms of a `HostConfig`: the registry host's files,
+ * package, service or container, storage directory and health check; each client's CA files and
+ * daemon.json keys. Pure: the SDK renders these in the program, so previews show them. The only place
+ * that builds the registry's file, service, state and command specs.
+ */
+import { createHmac } from "node:crypto";
+import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../contract/desired";
+import { OnpremError } from "../contract/errors";
+import { placeholder } from "../contract/secrets";
+import { shellQuote as q } from "../contract/shell";
+import { hostPort, parseIp } from "../model/address";
+import {
+    CONTAINER_PORT,
+    CONTAINER_STORAGE_PATH,
+    DEFAULT_REGISTRY_IMAGE,
+    DEFAULT_REGISTRY_STORAGE_PATH,
+    DOCKER_CERTS_DIR,
+    DockerRegistrySpec,
+    REGISTRY_CA_PATH,
+    REGISTRY_CERT_PATH,
+    REGISTRY_CONFIG_DIR,
+    REGISTRY_CONFIG_PATH,
+    REGISTRY_HTPASSWD_PATH,
+    REGISTRY_KEY_PATH,
+    REGISTRY_SECRET_HTPASSWD,
+    REGISTRY_SECRET_PROXY_PASSWORD,
+    REGISTRY_SECRET_TLS_KEY,
+    REGISTRY_SERVICE_USER,
+    RegistryClientSpec,
+} from "../plan/registry/model";
+import { clientDaemonEntries, isWildcard, registryHost, registryHostPorts, registryPort } from "../plan/registry/plan";
+import { DAEMON_JSON_PATH } from "../plan/ovsModel";
+import { DAEMON_JSON_VALIDATOR } from "../render/docker/daemonJson";
+import { renderClientDaemonJson } from "../render/registry/clientDaemonJson";
+import { proxyPasswordValue, renderRegistryConfig } from "../render/registry/configYml";
+
+const REGISTRY_SERVICE = "docker-registry";
+/** The container's name under the "container" runtime. */
+const REGISTRY_CONTAINER = "pulumi-onprem-registry";
+/** Left in a storage directory the resource created: only such a directory is ever deleted. */
+const STORAGE_CREATED_MARKER = ".pulumi-onprem-created";
+/** The registry needs a moment to listen after a (re)start: 40 x 250 ms. */
+const HEALTH_ATTEMPTS = 40;
+const HEALTH_INTERVAL_MS = 250;
+
+/** The certificate side of TLS, all public; the key travels as the secret `registry_tls_key`. */
+export interface RegistryTlsMaterial {
+    /** The certificate the registry serves, PEM, with its intermediates after it if any. */
+    certificate: string;
+    /** The CA clients must trust (written to certs.d); undefined when hosts already trust the issuer. */
+    caCertificate?: string;
+}
+
+/** One host's share, as `HostConfig` takes it. */
+export interface RegistryHostWork {
+    files: FileSpec[];
+    packages: PackageSpec[];
+    services: ServiceSpec[];
+    states: StateSpec[];
+    validators: CommandSpec[];
+    verifiers: CommandSpec[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry host
+
+/**
+ * The registry host's files: config.yml, plus htpasswd with users, plus certificate and key (and the
+ * CA when there is one) with TLS. Secret files are one placeholder each. For the native runtime the
+ * service user must read them, so they belong to it; in a container the registry runs as root.
+ */
+export function registryFiles(spec: DockerRegistrySpec, tlsMaterial?: RegistryTlsMaterial): FileSpec[] {
+    const native = spec.runtime === "native";
+    const readable = native ? { owner: "root", group: REGISTRY_SERVICE_USER, mode: "0640" } : { owner: "root", group: "root", mode: "0600" };
+    const secret = native ? { owner: REGISTRY_SERVICE_USER, group: REGISTRY_SERVICE_USER, mode: "0600" } : { owner: "root", group: "root", mode: "0600" };
+    const pub = { mode: "0644", owner: "root", group: "root" };
+
+    // Readable by the service only: once filled in it may hold the proxy password.
+    const files: FileSpec[] = [{ path: REGISTRY_CONFIG_PATH, content: renderRegistryConfig(spec), ...readable }];
+    if ((spec.users ?? []).length > 0) files.push({ path: REGISTRY_HTPASSWD_PATH, content: placeholder(REGISTRY_SECRET_HTPASSWD), ...secret });
+    if (spec.tls.mode !== "off") {
+        if (!tlsMaterial) throw new OnpremError("Bug", `registry TLS is "${spec.tls.mode}" but no certificate was given to the renderer`);
+        files.push({ path: REGISTRY_CERT_PATH, content: ensureNewline(tlsMaterial.certificate), ...pub });
+        files.push({ path: REGISTRY_KEY_PATH, content: placeholder(REGISTRY_SECRET_TLS_KEY), ...secret });
+        if (tlsMaterial.caCertificate !== undefined) files.push({ path: REGISTRY_CA_PATH, content: ensureNewline(tlsMaterial.caCertificate), ...pub });
+    }
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Secret values the registry host's files refer to. */
+export interface RegistrySecretInputs {
+    /** The whole htpasswd file (derived), when there are users. */
+    htpasswd?: string;
+    /** The TLS private key in PEM, when TLS is on. */
+    tlsKey?: string;
+}
+
+/** Placeholder name -> value for `registryFiles`. */
+export function registrySecrets(spec: DockerRegistrySpec, inputs: RegistrySecretInputs): Record<string, string> {
+    const secrets: Record<string, string> = {};
+    if ((spec.users ?? []).length > 0) {
+        if (inputs.htpasswd === undefined) throw new OnpremError("Bug", "registry users are set but no htpasswd file was given");
+        secrets[REGISTRY_SECRET_HTPASSWD] = inputs.htpasswd;
+    }
+    if (spec.tls.mode !== "off") {
+        if (inputs.tlsKey === undefined) throw new OnpremError("Bug", `registry TLS is "${spec.tls.mode}" but no key was given`);
+        secrets[REGISTRY_SECRET_TLS_KEY] = ensureNewline(inputs.tlsKey);
+    }
+    if (spec.proxy?.password !== undefined) secrets[REGISTRY_SECRET_PROXY_PASSWORD] = proxyPasswordValue(spec.proxy.password);
+    return secrets;
+}
+
+/**
+ * Names the registry host's files with their secrets filled in, for the container's label: a changed
+ * password or key runs the container again. An HMAC under `key`, a random secret kept in state: the
+ * label and the state show the digest, and without the key no guess at a password can be checked
+ * against it (a plain hash of the text would let anyone try a dictionary on a weak proxy password).
+ */
+export function configDigest(files: readonly FileSpec[], secrets: Readonly<Record<string, string>>, key: string): string {
+    const text = JSON.stringify({ files: files.map((f) => [f.path, f.content]), secrets: Object.entries(secrets).sort() });
+    return createHmac("sha256", key).update(text).digest("hex").slice(0, 32);
+}
+
+/**
+ * The registry host: its files (`registryFiles`), the storage directory owned by the user the registry
+ * runs as, the service (native: restarted on change, as Debian's init script has no reload) or the
+ * container (run again when `configDigest` changes), and `GET /v2/` answering as it should.
+ */
+export function registryHostWork(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | undefined, digest: string): RegistryHostWork {
+    const storage = spec.storagePath ?? DEFAULT_REGISTRY_STORAGE_PATH;
+    const native = spec.runtime === "native";
+    const states = [storageState(storage, native ? REGISTRY_SERVICE_USER : "root", spec.retainDataOnDelete !== false)];
+    if (!native) states.push(containerState(spec, storage, digest));
+    return {
+        files: registryFiles(spec, tls),
+        packages: native ? [{ name: REGISTRY_SERVICE }, { name: "curl" }] : [{ name: "curl" }],
+        services: native ? [{ name: REGISTRY_SERVICE, onChange: "restart", state: "running", enabled: true }] : [],
+        states,
+        validators: native ? [] : [{ description: "docker is installed (container runtime)", command: "command -v docker >/dev/null || { echo 'docker not found: the container runtime needs dockerd on the registry host'; exit 1; }" }],
+        verifiers: [healthCheck(spec, tls)],
+    };
+}
+
+/** The storage directory, created if missing (with a marker saying so) and owned by the registry's user. */
+function storageState(path: string, owner: string, retain: boolean): StateSpec {
+    const marker = `${path}/${STORAGE_CREATED_MARKER}`;
+    return {
+        name: `registry storage ${path}`,
+        read: `stat -c %U ${q(path)} 2>/dev/null || echo absent`,
+        expected: owner,
+        apply: `if [ ! -e ${q(path)} ]; then mkdir -p ${q(path)} && chmod 750 ${q(path)} && : > ${q(marker)}; fi; chown -R ${q(`${owner}:${owner}`)} ${q(path)}`,
+        // Images are user data: kept, unless asked otherwise, and then only in a directory this resource created.
+        remove: retain ? "true" : `if [ -e ${q(marker)} ]; then rm -rf ${q(path)}; fi`,
+    };
+}
+
+/** The registry:2 container with the seed's shape: --restart=always, storage as a volume; the config directory read-only. */
+function containerState(spec: DockerRegistrySpec, storage: string, digest: string): StateSpec {
+    const image = spec.image ?? DEFAULT_REGISTRY_IMAGE;
+    const port = registryPort(spec);
+    const address = parseIp(spec.address)?.address;
+    const publish = address === undefined ? `${port}:${CONTAINER_PORT}` : `${hostPort(address, port)}:${CONTAINER_PORT}`;
+    const name = REGISTRY_CONTAINER;
+    const run = [
+        "docker run -d",
+        `--name ${name}`,
+        "--restart=always",
+        `--label pulumi-onprem.config=${digest}`,
+        `-p ${q(publish)}`,
+        `-v ${q(`${storage}:${CONTAINER_STORAGE_PATH}`)}`,
+        `-v ${q(`${REGISTRY_CONFIG_DIR}:${REGISTRY_CONFIG_DIR}:ro`)}`,
+        q(image),
+    ].join(" ");
+    return {
+        name: `registry container ${name}`,
+        read: `docker inspect -f '{{.Config.Image}} {{.HostConfig.RestartPolicy.Name}} {{index .Config.Labels "pulumi-onprem.config"}} {{.State.Running}}' ${name} 2>/dev/null || echo absent`,
+        expected: `${image} always ${digest} true`,
+        apply: `docker rm -f ${name} >/dev/null 2>&1; ${run} >/dev/null`,
+        remove: `docker rm -f ${name} >/dev/null 2>&1 || true`,
+    };
+}
+
+/**
+ * `GET /v2/` on the registry host, by the registry's own name (so the certificate is checked against it)
+ * but connected to the listen address: 401 with users, 200 without. A generated certificate is verified
+ * with its CA; a provided one is not (its issuer may be trusted only by clients).
+ */
+function healthCheck(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | undefined): CommandSpec {
+    const port = registryPort(spec);
+    const listen = parseIp(spec.address);
+    const target = listen && !isWildcard(listen) ? listen.address : "127.0.0.1";
+    const expected = (spec.users ?? []).length > 0 ? "401" : "200";
+    const url = `${spec.tls.mode === "off" ? "http" : "https"}://${hostPort(registryHost(spec) ?? target, port)}/v2/`;
+    const trust = spec.tls.mode === "off" ? [] : tls?.caCertificate !== undefined ? ["--cacert", REGISTRY_CA_PATH] : ["--insecure"];
+    const curl = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", ...trust, "--connect-to", `::${hostPort(target, port)}`, url].map(q).join(" ");
+    return {
+        description: `the registry answers GET /v2/ with ${expected}`,
+        command: `code=$(${curl}); [ "$code" = ${expected} ] || { echo "GET ${url} answered \${code:-nothing}, expected ${expected}"; exit 1; }`,
+        attempts: HEALTH_ATTEMPTS,
+        intervalMs: HEALTH_INTERVAL_MS,
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client hosts
+
+/**
+ * The CA for each name a client may use, in `/etc/docker/certs.d/<host:port>/ca.crt` (dockerd reads it
+ * on every connection: no reload). Nothing when TLS is off or the issuer is already trusted (no CA).
+ */
+export function clientCaFiles(caPem: string | undefined, hostPorts: readonly string[]): FileSpec[] {
+    if (caPem === undefined) return [];
+    return [...new Set(hostPorts)].sort().map((hp) => {
+        // The name becomes a directory: refuse anything that is not host:port before it reaches a path.
+        if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/.test(hp) || hp.includes("..")) {
+            throw new OnpremError("Bug", `${JSON.stringify(hp)} is not a registry host:port`);
+        }
+        return { path: `${DOCKER_CERTS_DIR}/${hp}/ca.crt`, content: ensureNewline(caPem), mode: "0644", owner: "root", group: "root" };
+    });
+}
+
+/**
+ * A client host: the CA for every name of the registry in certs.d, and, for "daemon-json" clients that
+ * need them, the registry's daemon.json keys merged beside the host's own, validated by dockerd and
+ * applied with a reload (SIGHUP) where dockerd runs.
+ */
+export function registryClientWork(spec: DockerRegistrySpec, client: RegistryClientSpec, caPem: string | undefined): RegistryHostWork {
+    if (registryHost(spec) === undefined) throw new OnpremError("Bug", "registry clients need a registry name; validation should have said so");
+    const files = clientCaFiles(spec.tls.mode === "off" ? undefined : caPem, registryHostPorts(spec));
+    const services: ServiceSpec[] = [];
+    const validators: CommandSpec[] = [];
+    const daemonJson = renderClientDaemonJson(clientDaemonEntries(spec, client));
+    if (daemonJson !== undefined) {
+        files.push({ path: DAEMON_JSON_PATH, content: daemonJson, merge: "json-keys", mode: "0644" });
+        services.push({ name: "docker", onChange: "reload", onlyIfRunning: true, watch: [DAEMON_JSON_PATH] });
+        validators.push(DAEMON_JSON_VALIDATOR);
+    }
+    return { files, packages: [], services, states: [], validators, verifiers: [] };
+}
+
+/** path -> text of a host's files (templates: secrets stay placeholders), for the `files` output. */
+export function filesByPath(files: readonly FileSpec[]): Record<string, string> {
+    return Object.fromEntries(files.map((f) => [f.path, f.content]));
+}
+
+function ensureNewline(text: string): string {
+    return text.endsWith("\n") ? text : `${text}\n`;
+}
