@@ -15,7 +15,7 @@ export type {
     GlobalDefsSpec, HealthCheckSpec, HttpCheckUrl, HttpGetCheckSpec, LvsScheduler, MiscCheckSpec, SmtpCheckSpec, SorryServerSpec, TcpCheckSpec,
     VipScope, VrrpAuthSpec, VrrpInstanceSpec, ConnectCheckOptions, KeepalivedScriptFile, NotifySpec, RealServerSpec, TrackInterfaceSpec, TrackScriptRef, VipSpec,
     VirtualServerSpec, VrrpScriptSpec,
-} from "../provider/plan/keepalivedModel";
+} from "../provider/plan/keepalived/model";
 export { StaticInterface, StaticInterfaceArgs } from "./staticInterface";
 export type { StaticInterfaceFormat, StaticRouteSpec } from "../provider/plan/staticInterfaceModel";
 export { OvsMesh, OvsMeshArgs, OvsMeshHostArgs, OvsMeshHostOutput } from "./ovsMesh";

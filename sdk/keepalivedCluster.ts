@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { planKeepalived, KeepalivedPlan } from "../provider/plan/keepalived";
+import { planKeepalived, KeepalivedPlan } from "../provider/plan/keepalived/plan";
 import {
     GlobalDefsSpec,
     KEEPALIVED_CONF_MODE,
@@ -10,9 +10,9 @@ import {
     VrrpInstanceSpec,
     VrrpScriptSpec,
     vipOf,
-} from "../provider/plan/keepalivedModel";
-import { validateKeepalived, vridConflicts } from "../provider/plan/keepalivedValidate";
-import { keepalivedScriptFiles, renderKeepalivedConf, secretsForKeepalived } from "../provider/render/keepalived";
+} from "../provider/plan/keepalived/model";
+import { validateKeepalived, vridConflicts } from "../provider/plan/keepalived/validate";
+import { keepalivedScriptFiles, renderKeepalivedConf, secretsForKeepalived } from "../provider/render/keepalived/keepalivedConf";
 import { ConnectionArgs } from "./connection";
 import { HostCheck, HostConfig } from "./hostConfig";
 import { issueLines } from "./issues";

@@ -7,15 +7,15 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { isOnpremError } from "../../provider/contract/errors";
 import { fillSecrets, placeholder, referencedSecrets } from "../../provider/contract/secrets";
-import { derivePriorities, masterDownIntervalSeconds, planKeepalived } from "../../provider/plan/keepalived";
-import { KeepalivedClusterSpec, KeepalivedNodeSpec } from "../../provider/plan/keepalivedModel";
-import { validateKeepalived, vridConflicts } from "../../provider/plan/keepalivedValidate";
+import { derivePriorities, masterDownIntervalSeconds, planKeepalived } from "../../provider/plan/keepalived/plan";
+import { KeepalivedClusterSpec, KeepalivedNodeSpec } from "../../provider/plan/keepalived/model";
+import { validateKeepalived, vridConflicts } from "../../provider/plan/keepalived/validate";
 import {
     KEEPALIVED_HEADER,
     keepalivedFiles,
     renderKeepalivedConf,
     secretsForKeepalived,
-} from "../../provider/render/keepalived";
+} from "../../provider/render/keepalived/keepalivedConf";
 import { expectGolden } from "../support/golden";
 
 const GOLDEN_DIR = path.resolve(__dirname, "../golden/keepalived");

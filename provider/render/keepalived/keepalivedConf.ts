@@ -1,7 +1,7 @@
-import { OnpremError } from "../contract/errors";
-import type { FileSpec } from "../contract/desired";
-import { placeholder } from "../contract/secrets";
-import { InstancePlan, KeepalivedPlan } from "../plan/keepalived";
+import { OnpremError } from "../../contract/errors";
+import type { FileSpec } from "../../contract/desired";
+import { placeholder } from "../../contract/secrets";
+import { InstancePlan, KeepalivedPlan } from "../../plan/keepalived/plan";
 import {
     DEFAULT_LVS_METHOD,
     DEFAULT_LVS_SCHEDULER,
@@ -19,7 +19,7 @@ import {
     VrrpScriptSpec,
     trackScriptOf,
     vipOf,
-} from "../plan/keepalivedModel";
+} from "../../plan/keepalived/model";
 
 /**
  * Renders keepalived.conf for one node from a validated spec and its plan. Deterministic: same input,

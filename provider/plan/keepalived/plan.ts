@@ -1,12 +1,12 @@
-import { OnpremError } from "../contract/errors";
+import { OnpremError } from "../../contract/errors";
 import {
     DEFAULT_ADVERT_INT,
     DEFAULT_SCRIPT_USER,
     KeepalivedClusterSpec,
     VrrpInstanceSpec,
     trackScriptOf,
-} from "./keepalivedModel";
-import { hasScripts, instanceFamily, parseAddress, validateKeepalived } from "./keepalivedValidate";
+} from "./model";
+import { hasScripts, instanceFamily, parseAddress, validateKeepalived } from "./validate";
 
 /**
  * Pure planner for a keepalived cluster: who starts as MASTER, each node's priority, unicast peers,

@@ -9,8 +9,8 @@ import {
     VrrpInstanceSpec,
     trackScriptOf,
     vipOf,
-} from "./keepalivedModel";
-import type { Issue } from "../contract/issue";
+} from "./model";
+import type { Issue } from "../../contract/issue";
 
 /**
  * Checks a resolved cluster spec before anything connects. Each issue names its field; the message
