@@ -22,7 +22,7 @@ const IPVS_CHECK: CommandSpec = {
 };
 
 /** One node's share of the cluster: the keepalived.conf transaction and its checks. */
-export interface KeepalivedHostWork {
+interface KeepalivedHostWork {
     files: FileSpec[];
     packages: PackageSpec[];
     services: ServiceSpec[];

@@ -22,9 +22,9 @@ export interface VipSpec {
     scope?: VipScope;
 }
 
-export type VipScope = "global" | "site" | "link" | "host" | "nowhere";
+type VipScope = "global" | "site" | "link" | "host" | "nowhere";
 
-export interface VrrpAuthSpec {
+interface VrrpAuthSpec {
     type: "PASS" | "AH";
     /** Never rendered: the file carries `{{secret:auth_<instance>}}`. */
     password: string;
@@ -45,12 +45,12 @@ export interface TrackScriptRef {
     weight?: number;
 }
 
-export interface TrackInterfaceSpec {
+interface TrackInterfaceSpec {
     name: string;
     weight?: number;
 }
 
-export interface NotifySpec {
+interface NotifySpec {
     master?: string;
     backup?: string;
     fault?: string;
@@ -93,7 +93,7 @@ export interface GlobalDefsSpec {
     scriptUser?: string;
 }
 
-export interface KeepalivedScriptFile {
+interface KeepalivedScriptFile {
     path: string;
     content: string;
     mode?: string;
@@ -113,7 +113,7 @@ export interface VirtualServerSpec {
     realServers: RealServerSpec[];
 }
 
-export interface SorryServerSpec {
+interface SorryServerSpec {
     address: string;
     port?: number;
 }
@@ -129,7 +129,7 @@ export interface RealServerSpec {
 
 export type HealthCheckSpec = HttpGetCheckSpec | TcpCheckSpec | SmtpCheckSpec | MiscCheckSpec;
 
-export interface ConnectCheckOptions {
+interface ConnectCheckOptions {
     connectIp?: string;
     connectPort?: number;
     bindTo?: string;
@@ -138,27 +138,27 @@ export interface ConnectCheckOptions {
     delayBeforeRetry?: number;
 }
 
-export interface HttpGetCheckSpec extends ConnectCheckOptions {
+interface HttpGetCheckSpec extends ConnectCheckOptions {
     type: "HTTP_GET" | "SSL_GET";
     urls: HttpCheckUrl[];
 }
 
-export interface HttpCheckUrl {
+interface HttpCheckUrl {
     path: string;
     statusCode?: number;
     digest?: string;
 }
 
-export interface TcpCheckSpec extends ConnectCheckOptions {
+interface TcpCheckSpec extends ConnectCheckOptions {
     type: "TCP_CHECK";
 }
 
-export interface SmtpCheckSpec extends ConnectCheckOptions {
+interface SmtpCheckSpec extends ConnectCheckOptions {
     type: "SMTP_CHECK";
     heloName?: string;
 }
 
-export interface MiscCheckSpec {
+interface MiscCheckSpec {
     type: "MISC_CHECK";
     path: string;
     timeout?: number;

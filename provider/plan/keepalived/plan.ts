@@ -10,7 +10,7 @@ import { instancePriorities, masterDownIntervalSeconds, rankNodes } from "./prio
  * shown once at preview.
  */
 
-export type VrrpState = "MASTER" | "BACKUP";
+type VrrpState = "MASTER" | "BACKUP";
 
 /** One instance as one node runs it. */
 export interface InstancePlan {
@@ -30,7 +30,7 @@ export interface InstancePlan {
     unicastPeers?: string[];
 }
 
-export interface NodePlan {
+interface NodePlan {
     name: string;
     /** The resolved `router_id`. */
     routerId: string;

@@ -5,9 +5,9 @@
 import type { VrrpInstanceSpec } from "./model";
 
 /** The priority of an instance's master when priorities are derived. */
-export const MASTER_PRIORITY = 100;
+const MASTER_PRIORITY = 100;
 /** The gap between derived priorities: wider than nothing, narrow enough for a -15 track weight to move the VIPs. */
-export const PRIORITY_STEP = 10;
+const PRIORITY_STEP = 10;
 
 /**
  * Derived priorities: the master gets 100; the other nodes follow in node order starting after the
