@@ -10,12 +10,12 @@ export {
     RegistryClientDockerConfig, RegistryRuntime,
 } from "./dockerRegistry";
 export type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";
-export { KeepalivedCluster, KeepalivedClusterArgs, KeepalivedNodeArgs, VrrpAuthArgs, VrrpInstanceArgs } from "./keepalivedCluster";
+export { KeepalivedCluster } from "./keepalivedCluster";
 export type {
-    GlobalDefsSpec, HealthCheckSpec, HttpCheckUrl, HttpGetCheckSpec, LvsScheduler, MiscCheckSpec, SmtpCheckSpec, SorryServerSpec, TcpCheckSpec,
-    VipScope, VrrpAuthSpec, VrrpInstanceSpec, ConnectCheckOptions, KeepalivedScriptFile, NotifySpec, RealServerSpec, TrackInterfaceSpec, TrackScriptRef, VipSpec,
-    VirtualServerSpec, VrrpScriptSpec,
-} from "../provider/plan/keepalivedModel";
+    ConnectCheckArgs, GlobalDefsArgs, HealthCheckArgs, HttpCheckUrlArgs, HttpGetCheckArgs, KeepalivedClusterArgs, KeepalivedNodeArgs, KeepalivedScriptFileArgs,
+    LvsScheduler, MiscCheckArgs, NotifyArgs, RealServerArgs, SmtpCheckArgs, SorryServerArgs, TcpCheckArgs, TrackInterfaceArgs, TrackScriptRefArgs, VipArgs,
+    VipScope, VirtualServerArgs, VrrpAuthArgs, VrrpInstanceArgs, VrrpScriptArgs,
+} from "./keepalivedClusterTypes";
 export { StaticInterface, StaticInterfaceArgs } from "./staticInterface";
 export type { StaticInterfaceFormat, StaticRouteSpec } from "../provider/plan/staticInterfaceModel";
 export { OvsMesh, OvsMeshArgs, OvsMeshHostArgs, OvsMeshHostOutput } from "./ovsMesh";

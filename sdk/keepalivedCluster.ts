@@ -1,87 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
-import { planKeepalived, KeepalivedPlan } from "../provider/plan/keepalived";
-import {
-    GlobalDefsSpec,
-    KEEPALIVED_CONF_MODE,
-    KEEPALIVED_CONF_PATH,
-    KeepalivedClusterSpec,
-    KeepalivedScriptFile,
-    VirtualServerSpec,
-    VrrpInstanceSpec,
-    VrrpScriptSpec,
-    vipOf,
-} from "../provider/plan/keepalivedModel";
-import { validateKeepalived, vridConflicts } from "../provider/plan/keepalivedValidate";
-import { keepalivedScriptFiles, renderKeepalivedConf, secretsForKeepalived } from "../provider/render/keepalived";
-import { ConnectionArgs } from "./connection";
-import { HostCheck, HostConfig } from "./hostConfig";
-import { issueLines } from "./issues";
-
-/** One keepalived host. */
-export interface KeepalivedNodeArgs {
-    /** The node's name: names its child resources and is what `instances[].master` refers to. */
-    name: string;
-    /** How to reach the host. */
-    connection: pulumi.Input<ConnectionArgs>;
-    /** The node's own address on the VRRP interface (unicast source, peers' target). */
-    address: pulumi.Input<string>;
-    /** The VRRP interface, e.g. "eth0". */
-    interface: pulumi.Input<string>;
-    /** The interface's address with its prefix, e.g. "10.0.0.11/24": VIPs must lie inside it. Defaults to `address` when it has a prefix. */
-    interfaceCidr?: pulumi.Input<string>;
-    /** `router_id` for this node. Defaults to the node's name. */
-    routerId?: pulumi.Input<string>;
-}
-
-/** VRRP authentication; the password is a secret and never appears in a rendered file. */
-export interface VrrpAuthArgs {
-    /** PASS (plain text on the wire) or AH. */
-    type: "PASS" | "AH";
-    /** At most 8 characters: keepalived uses only the first 8. */
-    password: pulumi.Input<string>;
-}
-
-/** A VRRP instance: see the fields of `VrrpInstanceSpec`; only the password may be an Output. */
-export type VrrpInstanceArgs = Omit<VrrpInstanceSpec, "auth"> & {
-    /** Authentication of the instance's adverts. Defaults to none. */
-    auth?: VrrpAuthArgs;
-};
-
-/** Inputs of `KeepalivedCluster`. */
-export interface KeepalivedClusterArgs {
-    /** The hosts, in order: the order breaks ties in derived priorities. */
-    nodes: KeepalivedNodeArgs[];
-    /** The VRRP instances (two with different `master`s make a dual-master pair). */
-    instances: VrrpInstanceArgs[];
-    /** LVS virtual servers, the same on every node. Defaults to none. */
-    virtualServers?: VirtualServerSpec[];
-    /** keepalived's `global_defs`. Defaults to `router_id` only. */
-    globalDefs?: GlobalDefsSpec;
-    /** `vrrp_script` checks by name, used through `instances[].trackScripts`. Defaults to none. */
-    scripts?: Record<string, VrrpScriptSpec>;
-    /** Files shipped to every node with the config (notify or check scripts). Defaults to none. */
-    scriptFiles?: KeepalivedScriptFile[];
-    /** Install keepalived where it is missing. Defaults to true. */
-    ensurePackages?: pulumi.Input<boolean>;
-    /** After apply, check that each preempting instance's VIPs are on the node that should hold them. Defaults to true. */
-    verifyVips?: boolean;
-}
-
-const IPVS_CHECK = {
-    description: "IPVS in the kernel (virtual_server needs it)",
-    command: "test -e /proc/net/ip_vs || { modprobe ip_vs 2>/dev/null && test -e /proc/net/ip_vs; }",
-};
-
-/** Clusters declared in this program, for the VRID-per-segment rule across clusters. */
-const declared: pulumi.Output<{ name: string; spec: KeepalivedClusterSpec }>[] = [];
+import type { Issue } from "../provider/contract/issue";
+import type { KeepalivedClusterSpec } from "../provider/plan/keepalived/model";
+import { planKeepalived } from "../provider/plan/keepalived/plan";
+import { validateKeepalived } from "../provider/plan/keepalived/validate";
+import { vridConflicts } from "../provider/plan/keepalived/vridConflicts";
+import { KeepalivedWork, keepalivedSecrets, keepalivedWork } from "../provider/work/keepalived";
+import { HostCheck, HostConfig, HostConfigArgs } from "./hostConfig";
+import { checkInputs } from "./issues";
+import type { KeepalivedClusterArgs } from "./keepalivedClusterTypes";
+import { intendedMasters, resolveSpec } from "./keepalivedInputs";
 
 /**
  * A keepalived VRRP cluster: one rendered keepalived.conf per node, config-tested on every node before
  * any node changes, then applied to the backups and last to the masters, reloaded (not restarted).
+ * The masters are read from `instances[].master`/`priorities` when the program runs; where those are
+ * Outputs, the first node counts as the master for this order (the result is the same config, only
+ * the order of the reloads may move a VIP once more).
  */
 export class KeepalivedCluster extends pulumi.ComponentResource {
-    /** Each node's keepalived.conf as rendered (passwords as placeholders): what preview diffs show. */
-    readonly configs: pulumi.Output<Record<string, string>>;
+    /** Node name -> path -> text of every file it writes (passwords as placeholders): what preview diffs show. */
+    readonly files: pulumi.Output<Record<string, Record<string, string>>>;
     /** Which node holds each instance's VIPs when every node is up. */
     readonly expectedHolders: pulumi.Output<Record<string, string>>;
     /** Per instance, the longest a backup waits before it takes over from a crashed master, in seconds. */
@@ -91,118 +29,95 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: KeepalivedClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-onprem:index:KeepalivedCluster", name, {}, opts);
-        if (args.nodes.length === 0) throw new pulumi.ResourceError(`KeepalivedCluster ${name}: \`nodes\` must name at least one host`, this);
+        const nodes = args.nodes ?? [];
 
-        const nodes = pulumi.all(
-            args.nodes.map((n) =>
-                pulumi.all([n.address, n.interface, n.interfaceCidr, n.routerId]).apply(([address, iface, interfaceCidr, routerId]) =>
-                    strip({ name: n.name, address, interface: iface, interfaceCidr, routerId }),
-                ),
-            ),
-        );
-        const passwords = pulumi.all(args.instances.map((i) => i.auth?.password ?? ""));
-        const specWith = (pw: string[] | undefined) =>
-            nodes.apply((ns) =>
-                strip({
-                    nodes: ns,
-                    instances: args.instances.map((i, k) => strip({ ...i, auth: i.auth && { type: i.auth.type, password: pw ? pw[k] : "********" } })),
-                    virtualServers: args.virtualServers,
-                    globalDefs: args.globalDefs,
-                    scripts: args.scripts,
-                    scriptFiles: args.scriptFiles,
-                }) as KeepalivedClusterSpec,
-            );
-        // Passwords are checked in a secret output; the rest renders from a copy without them, so
-        // the rendered configs stay readable in previews.
-        const secretSpec = passwords.apply((pw) => specWith(pw));
-        // Issue messages name fields and rules, never values of secrets: safe to unsecret.
-        const issues = pulumi.unsecret(secretSpec.apply((spec) => validateKeepalived(spec)));
-        const publicSpec = specWith(undefined);
+        const { spec, publicSpec } = resolveSpec({ ...args, nodes });
+        // Issue messages name fields and rules, never a password: safe to unsecret.
+        const own = pulumi.unsecret(spec.apply(validateKeepalived));
+        const cross = declareCluster(name, publicSpec);
+        const issues = pulumi.all([own, cross]).apply(([a, b]): Issue[] => [...a, ...b]);
+        const inputs = checkInputs(this, name, `KeepalivedCluster ${name}`, issues);
 
-        const mine = publicSpec.apply((spec) => ({ name, spec }));
-        const others = declared.slice();
-        declared.push(mine);
-        // This cluster last: conflicts are reported on the later of two clusters.
-        const crossIssues = pulumi.all([...others, mine]).apply((all) => vridConflicts(all).filter((c) => c.cluster === name));
-
-        const outcome = pulumi.all([issues, crossIssues, publicSpec]).apply(([own, cross, spec]) =>
-            own.length + cross.length > 0
-                ? { inputErrors: issueLines(`KeepalivedCluster ${name}`, [...own, ...cross]) }
-                : { inputErrors: [] as string[], spec, plan: planKeepalived(spec) },
-        );
-        const plan = outcome.apply((o) => (o.plan ? { spec: o.spec!, plan: o.plan } : undefined));
-        const secrets = secretSpec.apply(secretsForKeepalived);
-
-        const children = args.nodes.map((node) => {
-            const files = plan.apply((r) => (r ? [{ path: KEEPALIVED_CONF_PATH, content: renderKeepalivedConf(r.spec, r.plan, node.name), mode: KEEPALIVED_CONF_MODE }] : []));
-            const hostArgs = {
-                connection: node.connection,
-                inputErrors: outcome.apply((o) => (o.inputErrors.length > 0 ? o.inputErrors : undefined)) as pulumi.Output<string[]>,
-                kind: "keepalived",
-                files,
-                secrets,
-                packages: [{ name: "keepalived" }],
-                ensurePackages: args.ensurePackages,
-                validators: [
-                    { description: "keepalived config test (keepalived -t)", command: `keepalived -t -f {{staged:${KEEPALIVED_CONF_PATH}}}` },
-                    // keepalived exits at start when a virtual_server needs IPVS and the kernel has none.
-                    ...(args.virtualServers?.length ? [IPVS_CHECK] : []),
-                ],
-                services: [{ name: "keepalived", onChange: "reload" as const, state: "running" as const, enabled: true }],
-                verifiers: args.verifyVips === false ? [] : plan.apply((r) => (r ? vipChecks(r.spec, r.plan, node.name) : [])),
-            };
-            return { node, hostArgs };
+        const work = pulumi.all([issues, publicSpec, args.verifyVips]).apply(([found, s, verifyVips]): { work: KeepalivedWork; plan: ReturnType<typeof planKeepalived> } | undefined => {
+            if (found.length > 0) return undefined;
+            const plan = planKeepalived(s);
+            return { plan, work: keepalivedWork(s, plan, { verifyVips: verifyVips !== false }) };
         });
+        const secrets = pulumi.secret(spec.apply(keepalivedSecrets));
 
-        // Phase 0: script files first. `keepalived -t` refuses a config whose track script does not exist
-        // yet, and nothing runs these files until a config that names them is in place.
-        const scripts = args.scriptFiles?.length
-            ? children.map(({ node, hostArgs }) =>
-                  new HostConfig(`${name}-${node.name}-scripts`, {
-                      connection: node.connection,
-                      kind: "keepalived-scripts",
-                      files: plan.apply((r) => (r ? keepalivedScriptFiles(r.spec) : [])),
-                      inputErrors: hostArgs.inputErrors,
-                  }, { parent: this }),
-              )
-            : [];
-        // Phase 1: every node's config passes `keepalived -t` before any node changes.
-        const checks = children.map(({ node, hostArgs }) => new HostCheck(`${name}-${node.name}-check`, hostArgs, { parent: this, dependsOn: scripts }));
-        // Phase 2: nodes that master no instance; phase 3: the masters, so VIPs move once at most.
-        const masters = new Set(args.instances.map((i) => intendedMaster(i, args.nodes.map((n) => n.name))));
-        const apply = (group: typeof children, dependsOn: pulumi.Resource[]) =>
-            group.map(({ node, hostArgs }) => new HostConfig(`${name}-${node.name}`, hostArgs, { parent: this, dependsOn }));
-        const backups = apply(children.filter((c) => !masters.has(c.node.name)), checks);
-        apply(children.filter((c) => masters.has(c.node.name)), [...checks, ...backups]);
+        // No host children for a node list they cannot be named from (the issues say why).
+        const names = nodes.map((n) => n.name);
+        if (names.length > 0 && new Set(names).size === names.length) {
+            const children = nodes.map((node) => {
+                const host = work.apply((r) => r?.work.hosts[node.name]);
+                const hostArgs: HostConfigArgs = {
+                    connection: node.connection,
+                    kind: "keepalived",
+                    files: host.apply((h) => h?.files ?? []),
+                    secrets,
+                    packages: host.apply((h) => h?.packages ?? []),
+                    ensurePackages: args.ensurePackages,
+                    validators: host.apply((h) => h?.validators ?? []),
+                    services: host.apply((h) => h?.services ?? []),
+                    verifiers: host.apply((h) => h?.verifiers ?? []),
+                };
+                return { node, hostArgs };
+            });
+            // Phase 0: script files first (see `KeepalivedWork.scriptFiles`).
+            const scripts = args.scriptFiles?.length
+                ? nodes.map((node) =>
+                      new HostConfig(`${name}-${node.name}-scripts`, {
+                          connection: node.connection,
+                          kind: "keepalived-scripts",
+                          files: work.apply((r) => r?.work.scriptFiles ?? []),
+                      }, { parent: this, dependsOn: [inputs] }),
+                  )
+                : [];
+            // Phase 1: every node's config passes `keepalived -t` before any node changes.
+            const checks = children.map(({ node, hostArgs }) => new HostCheck(`${name}-${node.name}-check`, hostArgs, { parent: this, dependsOn: [inputs, ...scripts] }));
+            // Phase 2: nodes that master no instance; phase 3: the masters, so VIPs move once at most.
+            const masters = intendedMasters({ ...args, nodes });
+            const apply = (group: typeof children, dependsOn: pulumi.Resource[]) =>
+                group.map(({ node, hostArgs }) => new HostConfig(`${name}-${node.name}`, hostArgs, { parent: this, dependsOn }));
+            const backups = apply(children.filter((c) => !masters.has(c.node.name)), [inputs, ...checks]);
+            apply(children.filter((c) => masters.has(c.node.name)), [inputs, ...checks, ...backups]);
+        }
 
-        this.configs = plan.apply((r) => (r ? Object.fromEntries(r.spec.nodes.map((n) => [n.name, renderKeepalivedConf(r.spec, r.plan, n.name)])) : {}));
-        this.expectedHolders = plan.apply((r) => r?.plan.expectedHolder ?? {});
-        this.failoverBoundSeconds = plan.apply((r) => r?.plan.failoverBoundSeconds ?? {});
-        this.notes = plan.apply((r) => r?.plan.notes ?? []);
-        this.registerOutputs({ configs: this.configs, expectedHolders: this.expectedHolders, failoverBoundSeconds: this.failoverBoundSeconds, notes: this.notes });
+        this.files = work.apply((r) => r?.work.files ?? {});
+        this.expectedHolders = work.apply((r) => r?.plan.expectedHolder ?? {});
+        this.failoverBoundSeconds = work.apply((r) => r?.plan.failoverBoundSeconds ?? {});
+        this.notes = work.apply((r) => r?.plan.notes ?? []);
+        this.registerOutputs({ files: this.files, expectedHolders: this.expectedHolders, failoverBoundSeconds: this.failoverBoundSeconds, notes: this.notes });
     }
 }
 
-/** The node an instance's config makes master, known at program time (child order depends on it). */
-function intendedMaster(instance: VrrpInstanceArgs, nodeNames: string[]): string {
-    if (instance.master) return instance.master;
-    if (instance.priorities) return Object.entries(instance.priorities).sort(([, a], [, b]) => b - a)[0]?.[0] ?? nodeNames[0];
-    return nodeNames[0];
+type Declared = pulumi.Output<{ name: string; spec: KeepalivedClusterSpec }>;
+
+/**
+ * The clusters declared so far in this deployment, for the VRID-per-segment rule across clusters. One
+ * list per run, keyed by the run's stack resource: two stacks run from one Automation API process (or
+ * one stack run twice) never see each other's clusters. Without a stack resource (unit tests under
+ * mocks), one list per project and stack.
+ */
+const declaredByRun = new WeakMap<object, Declared[]>();
+const declaredByStack = new Map<string, Declared[]>();
+
+function declaredClusters(): Declared[] {
+    const root = pulumi.runtime.getStackResource();
+    const list = root ? declaredByRun.get(root) : declaredByStack.get(`${pulumi.getProject()}/${pulumi.getStack()}`);
+    if (list) return list;
+    const fresh: Declared[] = [];
+    if (root) declaredByRun.set(root, fresh);
+    else declaredByStack.set(`${pulumi.getProject()}/${pulumi.getStack()}`, fresh);
+    return fresh;
 }
 
-/** On the node that should hold them, each preempting instance's VIPs are present. */
-function vipChecks(spec: KeepalivedClusterSpec, plan: KeepalivedPlan, node: string) {
-    return spec.instances
-        .filter((i) => i.preempt !== false && i.preemptDelay === undefined && plan.expectedHolder[i.name] === node)
-        .flatMap((i) =>
-            i.vips.map((v) => {
-                const address = vipOf(v).address.split("/")[0];
-                return { description: `${i.name} holds VIP ${address}`, command: `[ -n "$(ip -o addr show to ${address})" ]`, attempts: 40, intervalMs: 500 };
-            }),
-        );
+/** Adds this cluster to the run's list; its VRID conflicts with the clusters declared before it. */
+function declareCluster(name: string, spec: pulumi.Output<KeepalivedClusterSpec>): pulumi.Output<Issue[]> {
+    const declared = declaredClusters();
+    const mine = spec.apply((s) => ({ name, spec: s }));
+    const others = declared.slice();
+    declared.push(mine);
+    // This cluster last: a conflict is reported on the later of two clusters.
+    return pulumi.all([...others, mine]).apply((all) => vridConflicts(all).filter((c) => c.cluster === name).map(({ field, message }) => ({ field, message })));
 }
-
-function strip<T extends object>(o: T): T {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-

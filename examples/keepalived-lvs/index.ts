@@ -52,5 +52,5 @@ const cluster = new KeepalivedCluster("lvs", {
     ],
 });
 
-export const configs = cluster.configs;
+export const files = cluster.files;
 export const expectedHolders = cluster.expectedHolders;

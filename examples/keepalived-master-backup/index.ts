@@ -46,6 +46,6 @@ const cluster = new KeepalivedCluster("vrrp", {
     scriptFiles: [{ path: "/etc/keepalived/notify.sh", content: '#!/bin/sh\necho "$3" > "/run/keepalived-$2.state"\n', mode: "0755" }],
 });
 
-export const configs = cluster.configs;
+export const files = cluster.files;
 export const expectedHolders = cluster.expectedHolders;
 export const failoverBoundSeconds = cluster.failoverBoundSeconds;

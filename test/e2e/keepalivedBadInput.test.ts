@@ -32,6 +32,7 @@ const cases: BadInputCase<Args>[] = [
     ["duplicate node names", (a) => (a.nodes[1].name = "n1"), /`nodes\[1\]\.name`/],
     ["node address not an IP", (a) => (a.nodes[1].address = "not-an-ip"), /`nodes\[1\]\.address`/],
     ["track script not absolute", (a) => { a.scripts = { chk: { script: "test -f /x" } }; a.globalDefs = { enableScriptSecurity: true }; a.instances[0].trackScripts = ["chk"]; }, /`scripts\.chk\.script`/],
+    ["no nodes", (a) => (a.nodes = []), /`nodes`: at least one node is needed/],
     ["advert interval zero", (a) => (a.instances[0].advertInt = 0), /`instances\[0\]\.advertInt`/],
 ];
 

@@ -5,17 +5,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { isOnpremError } from "../../provider/contract/errors";
 import { fillSecrets, placeholder, referencedSecrets } from "../../provider/contract/secrets";
-import { derivePriorities, masterDownIntervalSeconds, planKeepalived } from "../../provider/plan/keepalived";
-import { KeepalivedClusterSpec, KeepalivedNodeSpec } from "../../provider/plan/keepalivedModel";
-import { validateKeepalived, vridConflicts } from "../../provider/plan/keepalivedValidate";
-import {
-    KEEPALIVED_HEADER,
-    keepalivedFiles,
-    renderKeepalivedConf,
-    secretsForKeepalived,
-} from "../../provider/render/keepalived";
+import { KeepalivedClusterSpec, KeepalivedNodeSpec } from "../../provider/plan/keepalived/model";
+import { planKeepalived } from "../../provider/plan/keepalived/plan";
+import { derivePriorities, masterDownIntervalSeconds } from "../../provider/plan/keepalived/priorities";
+import { validateKeepalived } from "../../provider/plan/keepalived/validate";
+import { vridConflicts } from "../../provider/plan/keepalived/vridConflicts";
+import { renderKeepalivedConf } from "../../provider/render/keepalived/keepalivedConf";
+import { MANAGED_HEADER } from "../../provider/render/managedHeader";
+import { keepalivedSecrets, keepalivedWork } from "../../provider/work/keepalived";
 import { expectGolden } from "../support/golden";
 
 const GOLDEN_DIR = path.resolve(__dirname, "../golden/keepalived");
@@ -364,9 +362,9 @@ describe("keepalived.conf goldens", () => {
         for (const c of goldenCases) {
             for (const node of c.nodes) {
                 const text = fs.readFileSync(goldenPath(c.name, node), "utf8");
-                assert.ok(text.startsWith(`${KEEPALIVED_HEADER}\n`) && text.endsWith("}\n"));
+                assert.ok(text.startsWith(`${MANAGED_HEADER}\n`) && text.endsWith("}\n"));
                 for (const m of text.matchAll(/auth_pass (\S+)/g)) assert.match(m[1], /^\{\{secret:auth_[A-Za-z0-9_.-]+\}\}$/);
-                for (const password of Object.values(secretsForKeepalived(c.spec))) {
+                for (const password of Object.values(keepalivedSecrets(c.spec))) {
                     assert.ok(!new RegExp(`auth_pass ${password}\\b`).test(text), `${c.name}: a password leaked`);
                 }
             }
@@ -552,16 +550,6 @@ test("a negative track weight too small to move the VIPs is noted", () => {
     );
 });
 
-test("planKeepalived refuses an invalid spec with every issue, as InvalidArgument", () => {
-    const bad = { ...masterBackup, instances: [{ ...masterBackup.instances[0], virtualRouterId: 300, master: "lb9" }] };
-    assert.throws(
-        () => planKeepalived(bad),
-        (e: unknown) =>
-            isOnpremError(e, "InvalidArgument") &&
-            e.message === '`instances[0].virtualRouterId`: 300 is outside 1-255; `instances[0].master`: "lb9" is not in `nodes` (lb1, lb2)',
-    );
-});
-
 // ---------------------------------------------------------------------------------------------
 // Renderer
 
@@ -570,23 +558,31 @@ test("the password travels only in the secrets map", () => {
     const text = renderKeepalivedConf(dualMaster, plan, "node180");
     assert.ok(!text.includes("vi111") && !text.includes("vi222"));
     assert.ok(text.includes(`auth_pass ${placeholder("auth_VI_1")}`));
-    assert.deepEqual(secretsForKeepalived(dualMaster), { auth_VI_1: "vi111", auth_VI_2: "vi222" });
+    assert.deepEqual(keepalivedSecrets(dualMaster), { auth_VI_1: "vi111", auth_VI_2: "vi222" });
     assert.deepEqual(referencedSecrets(text), ["auth_VI_1", "auth_VI_2"]);
 });
 
 test("rendering is deterministic and ships script files with the config", () => {
     const plan = planKeepalived(notifyScripts);
     assert.equal(renderKeepalivedConf(notifyScripts, plan, "node1"), renderKeepalivedConf(notifyScripts, planKeepalived(notifyScripts), "node1"));
-    const files = keepalivedFiles(notifyScripts, plan, "node1");
-    assert.deepEqual(
-        files.map((f) => [f.path, f.mode]),
-        [
-            ["/etc/keepalived/keepalived.conf", "0600"],
-            ["/etc/keepalived/notify.sh", "0755"],
-        ],
-    );
-    assert.equal(files[1].content, NOTIFY_SCRIPT);
+    const work = keepalivedWork(notifyScripts, plan, { verifyVips: true });
+    assert.deepEqual(work.hosts.node1.files.map((f) => [f.path, f.mode]), [["/etc/keepalived/keepalived.conf", "0600"]]);
+    assert.deepEqual(work.scriptFiles, [{ path: "/etc/keepalived/notify.sh", content: NOTIFY_SCRIPT, mode: "0755" }]);
+    assert.deepEqual(Object.keys(work.files.node1), ["/etc/keepalived/keepalived.conf", "/etc/keepalived/notify.sh"]);
+    assert.equal(work.files.node1["/etc/keepalived/keepalived.conf"], renderKeepalivedConf(notifyScripts, plan, "node1"));
     assert.throws(() => renderKeepalivedConf(notifyScripts, plan, "node9"), /node "node9" is not in the keepalived plan/);
+});
+
+test("each host's work: keepalived -t on the staged config, IPVS only with virtual servers, VIP checks on the holder of preempting instances", () => {
+    const work = keepalivedWork(masterBackup, planKeepalived(masterBackup), { verifyVips: true });
+    assert.deepEqual(work.hosts.lb1.validators.map((v) => v.command), ["keepalived -t -f {{staged:/etc/keepalived/keepalived.conf}}"]);
+    assert.deepEqual(work.hosts.lb1.services, [{ name: "keepalived", onChange: "reload", state: "running", enabled: true }]);
+    assert.deepEqual(work.hosts.lb1.verifiers.map((v) => v.description), ["VI_1 holds VIP 192.168.100.41", "VI_1 holds VIP 192.168.200.17", "VI_1 holds VIP 192.168.200.18"]);
+    assert.deepEqual(work.hosts.lb2.verifiers, []);
+    assert.deepEqual(keepalivedWork(masterBackup, planKeepalived(masterBackup), { verifyVips: false }).hosts.lb1.verifiers, []);
+    assert.deepEqual(keepalivedWork(unicastNopreempt, planKeepalived(unicastNopreempt), { verifyVips: true }).hosts.node1.verifiers, [], "nopreempt: the VIPs may rightly be elsewhere");
+    const withLvs = keepalivedWork(lvs, planKeepalived(lvs), { verifyVips: true });
+    assert.deepEqual(withLvs.hosts.lb1.validators.map((v) => v.description), ["keepalived config test (keepalived -t)", "IPVS in the kernel (virtual_server needs it)"]);
 });
 
 test("quotes and backslashes in commands are escaped for keepalived", () => {

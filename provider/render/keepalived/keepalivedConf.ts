@@ -1,73 +1,45 @@
-import { OnpremError } from "../contract/errors";
-import type { FileSpec } from "../contract/desired";
-import { placeholder } from "../contract/secrets";
-import { InstancePlan, KeepalivedPlan } from "../plan/keepalived";
+/**
+ * keepalived.conf for one node, from a validated spec and its plan. Deterministic: same input, same
+ * bytes (scripts sorted by name, everything else in the order given), 2-space indent, trailing newline.
+ * Secrets appear only as placeholders.
+ */
+import { OnpremError } from "../../contract/errors";
+import { placeholder } from "../../contract/secrets";
 import {
-    DEFAULT_LVS_METHOD,
-    DEFAULT_LVS_SCHEDULER,
-    DEFAULT_REAL_SERVER_WEIGHT,
-    DEFAULT_SCRIPT_FILE_MODE,
-    DEFAULT_VS_PROTOCOL,
     GlobalDefsSpec,
     HealthCheckSpec,
-    KEEPALIVED_CONF_MODE,
-    KEEPALIVED_CONF_PATH,
     KeepalivedClusterSpec,
+    LvsScheduler,
     RealServerSpec,
     VirtualServerSpec,
     VrrpInstanceSpec,
     VrrpScriptSpec,
     trackScriptOf,
     vipOf,
-} from "../plan/keepalivedModel";
+} from "../../plan/keepalived/model";
+import { InstancePlan, KeepalivedPlan } from "../../plan/keepalived/plan";
+import { MANAGED_HEADER } from "../managedHeader";
 
-/**
- * Renders keepalived.conf for one node from a validated spec and its plan. Deterministic: same input,
- * same bytes (scripts sorted by name, everything else in the order given), 2-space indent, trailing
- * newline. Secrets appear only as placeholders.
- */
-
-export const KEEPALIVED_HEADER = "# Managed by pulumi-onprem: changes made here are reverted by the next `pulumi up`.";
+const DEFAULT_LVS_SCHEDULER: LvsScheduler = "rr";
+const DEFAULT_LVS_METHOD = "NAT";
+const DEFAULT_VS_PROTOCOL = "TCP";
+const DEFAULT_REAL_SERVER_WEIGHT = 1;
 
 /** The secret name of an instance's auth password, as in `{{secret:auth_VI_1}}`. */
 export function authSecretName(instanceName: string): string {
     return `auth_${instanceName}`;
 }
 
-/** Placeholder name → password, for every instance with authentication. */
-export function secretsForKeepalived(spec: KeepalivedClusterSpec): Record<string, string> {
-    const secrets: Record<string, string> = {};
-    for (const instance of spec.instances) {
-        if (instance.auth) secrets[authSecretName(instance.name)] = instance.auth.password;
-    }
-    return secrets;
-}
-
-/** The script files shipped with the config (notify or check scripts), sorted by path. */
-export function keepalivedScriptFiles(spec: KeepalivedClusterSpec): FileSpec[] {
-    return (spec.scriptFiles ?? [])
-        .map((file) => ({ path: file.path, content: file.content, mode: file.mode ?? DEFAULT_SCRIPT_FILE_MODE }))
-        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-/** Every file one node needs: keepalived.conf (0600: it holds the password once filled) and the script files. */
-export function keepalivedFiles(spec: KeepalivedClusterSpec, plan: KeepalivedPlan, nodeName: string): FileSpec[] {
-    return [
-        { path: KEEPALIVED_CONF_PATH, content: renderKeepalivedConf(spec, plan, nodeName), mode: KEEPALIVED_CONF_MODE },
-        ...keepalivedScriptFiles(spec),
-    ];
-}
-
 export function renderKeepalivedConf(spec: KeepalivedClusterSpec, plan: KeepalivedPlan, nodeName: string): string {
     const nodePlan = plan.nodes[nodeName];
-    if (!nodePlan) throw new OnpremError("InvalidArgument", `node ${JSON.stringify(nodeName)} is not in the keepalived plan`);
+    if (!nodePlan) throw new OnpremError("Bug", `node ${JSON.stringify(nodeName)} is not in the keepalived plan`);
 
     const blocks: Block[] = [globalDefsBlock(spec.globalDefs ?? {}, nodePlan.routerId, plan.scriptUser)];
     for (const name of Object.keys(spec.scripts ?? {}).sort()) blocks.push(vrrpScriptBlock(name, spec.scripts![name]));
     spec.instances.forEach((instance, i) => blocks.push(vrrpInstanceBlock(instance, nodePlan.instances[i])));
     for (const vs of spec.virtualServers ?? []) blocks.push(virtualServerBlock(vs));
 
-    const out = [KEEPALIVED_HEADER];
+    const out = [MANAGED_HEADER];
     for (const b of blocks) out.push("", ...emit(b, 0));
     return `${out.join("\n")}\n`;
 }

@@ -1,20 +1,16 @@
-import { OnpremError } from "../contract/errors";
-import {
-    DEFAULT_ADVERT_INT,
-    DEFAULT_SCRIPT_USER,
-    KeepalivedClusterSpec,
-    VrrpInstanceSpec,
-    trackScriptOf,
-} from "./keepalivedModel";
-import { hasScripts, instanceFamily, parseAddress, validateKeepalived } from "./keepalivedValidate";
+import { parseAddress } from "../../model/address";
+import { instanceFamily } from "./addresses";
+import { DEFAULT_ADVERT_INT, DEFAULT_SCRIPT_USER, KeepalivedClusterSpec, VrrpInstanceSpec, hasScripts, trackScriptOf } from "./model";
+import { instancePriorities, masterDownIntervalSeconds, rankNodes } from "./priorities";
 
 /**
  * Pure planner for a keepalived cluster: who starts as MASTER, each node's priority, unicast peers,
- * who should hold each instance's VIPs, and how long a crash takes to fail over. Rules it applies on
- * the user's behalf are reported in `notes`, to be shown once at preview.
+ * who should hold each instance's VIPs, and how long a crash takes to fail over. It takes a spec that
+ * `validateKeepalived` accepted. Rules it applies on the user's behalf are reported in `notes`, to be
+ * shown once at preview.
  */
 
-export type VrrpState = "MASTER" | "BACKUP";
+type VrrpState = "MASTER" | "BACKUP";
 
 /** One instance as one node runs it. */
 export interface InstancePlan {
@@ -34,7 +30,7 @@ export interface InstancePlan {
     unicastPeers?: string[];
 }
 
-export interface NodePlan {
+interface NodePlan {
     name: string;
     /** The resolved `router_id`. */
     routerId: string;
@@ -58,53 +54,8 @@ export interface KeepalivedPlan {
     notes: string[];
 }
 
-/** The priority of an instance's master when priorities are derived. */
-export const MASTER_PRIORITY = 100;
-/** The gap between derived priorities: wider than nothing, narrow enough for a -15 track weight to move the VIPs. */
-export const PRIORITY_STEP = 10;
-
-/**
- * Derived priorities: the master gets 100; the other nodes follow in node order starting after the
- * master and wrapping around, each 10 lower (90, 80, ...). With more than 10 nodes the step shrinks to
- * fit 1-100. Two instances with different masters on two nodes thus get mirrored priorities (100/90 and
- * 90/100, the dual-master pair of the seeds); with more nodes each master's fallback is the next node,
- * which spreads the fallbacks instead of piling them on one node.
- */
-export function derivePriorities(nodeNames: string[], master: string): Record<string, number> {
-    const count = nodeNames.length;
-    const step = count <= 1 ? PRIORITY_STEP : Math.max(1, Math.min(PRIORITY_STEP, Math.floor((MASTER_PRIORITY - 1) / (count - 1))));
-    const start = Math.max(0, nodeNames.indexOf(master));
-    const priorities: Record<string, number> = {};
-    for (let k = 0; k < count; k++) priorities[nodeNames[(start + k) % count]] = MASTER_PRIORITY - k * step;
-    return priorities;
-}
-
-/**
- * keepalived's master-down interval for a backup: 3 × advert_int + skew. The skew is the RFC's:
- * VRRPv2 (RFC 3768, keepalived's default for IPv4): skew = (256 − priority) / 256 seconds;
- * VRRPv3 (RFC 5798, always used for IPv6):            skew = (256 − priority) × advert_int / 256.
- * Both agree at advert_int 1. A backup that hears no advert for this long takes over, so a crashed
- * master's VIPs move after at most this many seconds (plus adding the addresses and sending gratuitous
- * ARPs). A graceful stop sends priority 0 and moves them after the skew alone. keepalived computes
- * the skew from the effective priority, so a track weight applied to the backup shifts it slightly.
- */
-export function masterDownIntervalSeconds(advertInt: number, backupPriority: number, vrrpVersion: 2 | 3 = 2): number {
-    const skew = vrrpVersion === 3 ? ((256 - backupPriority) * advertInt) / 256 : (256 - backupPriority) / 256;
-    return 3 * advertInt + skew;
-}
-
-/** The priority of each node for one instance: explicit, or derived from its master (default: the first node). */
-export function instancePriorities(spec: KeepalivedClusterSpec, instance: VrrpInstanceSpec): Record<string, number> {
-    const names = spec.nodes.map((n) => n.name);
-    if (instance.priorities) return Object.fromEntries(names.map((name) => [name, instance.priorities![name]]));
-    return derivePriorities(names, instance.master ?? names[0]);
-}
-
-/** Plans the cluster; throws `InvalidArgument` listing every issue when the spec does not validate. */
+/** Plans a cluster whose spec validated. */
 export function planKeepalived(spec: KeepalivedClusterSpec): KeepalivedPlan {
-    const issues = validateKeepalived(spec);
-    if (issues.length > 0) throw new OnpremError("InvalidArgument", issues.map((i) => i.message).join("; "));
-
     const notes: string[] = [];
     const strict = spec.globalDefs?.vrrpStrict === true;
     const nodes: Record<string, NodePlan> = {};
@@ -117,8 +68,9 @@ export function planKeepalived(spec: KeepalivedClusterSpec): KeepalivedPlan {
     spec.instances.forEach((instance, i) => {
         const label = `\`instances[${i}]\` (${instance.name})`;
         const advertInt = instance.advertInt ?? DEFAULT_ADVERT_INT;
-        const priorities = instancePriorities(spec, instance);
-        const ranked = spec.nodes.map((n) => n.name).sort((a, b) => priorities[b] - priorities[a]);
+        const names = spec.nodes.map((n) => n.name);
+        const priorities = instancePriorities(names, instance);
+        const ranked = rankNodes(names, priorities);
         const holder = ranked[0];
         expectedHolder[instance.name] = holder;
 
@@ -134,7 +86,7 @@ export function planKeepalived(spec: KeepalivedClusterSpec): KeepalivedPlan {
         }
 
         if (ranked.length >= 2) {
-            const vrrpVersion = instanceFamily(instance) === "IPv6" ? 3 : 2;
+            const vrrpVersion = instanceFamily(instance) === 6 ? 3 : 2;
             failoverBoundSeconds[instance.name] = masterDownIntervalSeconds(advertInt, priorities[ranked[1]], vrrpVersion);
             notes.push(...weakWeightNotes(spec, instance, label, holder, priorities[holder], ranked[1], priorities[ranked[1]]));
         } else {
@@ -200,8 +152,7 @@ function weakWeightNotes(
         );
 }
 
+/** The address without its prefix, canonical (the spec validated, so it parses). */
 function bareAddress(address: string): string {
-    const parsed = parseAddress(address);
-    if (!parsed) throw new OnpremError("Bug", `address ${JSON.stringify(address)} passed validation but does not parse`);
-    return parsed.bare;
+    return parseAddress(address)?.address ?? address.split("/")[0];
 }

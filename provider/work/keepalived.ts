@@ -1,0 +1,98 @@
+/**
+ * The one place that turns a keepalived plan into what each host's transaction does: the files it
+ * writes, the package and service, the checks on the staged files (`keepalived -t`, IPVS) and the VIP
+ * checks after the reload.
+ */
+import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec } from "../contract/desired";
+import { parseAddress } from "../model/address";
+import { KEEPALIVED_CONF_PATH, KeepalivedClusterSpec, vipOf } from "../plan/keepalived/model";
+import type { KeepalivedPlan } from "../plan/keepalived/plan";
+import { authSecretName, renderKeepalivedConf } from "../render/keepalived/keepalivedConf";
+
+/** The config holds the auth password once filled in, so only root may read it. */
+const KEEPALIVED_CONF_MODE = "0600";
+const DEFAULT_SCRIPT_FILE_MODE = "0755";
+/** A preempting master takes its VIPs within a few adverts of the reload: 40 × 500 ms covers it. */
+const VIP_CHECK_ATTEMPTS = 40;
+const VIP_CHECK_INTERVAL_MS = 500;
+
+const IPVS_CHECK: CommandSpec = {
+    description: "IPVS in the kernel (virtual_server needs it)",
+    command: "test -e /proc/net/ip_vs || { modprobe ip_vs 2>/dev/null && test -e /proc/net/ip_vs; }",
+};
+
+/** One node's share of the cluster: the keepalived.conf transaction and its checks. */
+interface KeepalivedHostWork {
+    files: FileSpec[];
+    packages: PackageSpec[];
+    services: ServiceSpec[];
+    validators: CommandSpec[];
+    verifiers: CommandSpec[];
+}
+
+export interface KeepalivedWork {
+    /** Per node name. */
+    hosts: Record<string, KeepalivedHostWork>;
+    /**
+     * The script files, the same on every node, applied before any config: `keepalived -t` refuses a
+     * config whose track script does not exist yet, and nothing runs them until a config names them.
+     */
+    scriptFiles: FileSpec[];
+    /** Node name -> path -> text, secrets as placeholders: what lands where. */
+    files: Record<string, Record<string, string>>;
+}
+
+export interface KeepalivedWorkOptions {
+    /** Check after apply that each preempting instance's VIPs are on the node that should hold them. */
+    verifyVips: boolean;
+}
+
+export function keepalivedWork(spec: KeepalivedClusterSpec, plan: KeepalivedPlan, options: KeepalivedWorkOptions): KeepalivedWork {
+    const scriptFiles = (spec.scriptFiles ?? [])
+        .map((file) => ({ path: file.path, content: file.content, mode: file.mode ?? DEFAULT_SCRIPT_FILE_MODE }))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const validators: CommandSpec[] = [
+        { description: "keepalived config test (keepalived -t)", command: `keepalived -t -f {{staged:${KEEPALIVED_CONF_PATH}}}` },
+        // keepalived exits at start when a virtual_server needs IPVS and the kernel has none.
+        ...((spec.virtualServers ?? []).length > 0 ? [IPVS_CHECK] : []),
+    ];
+    const hosts: Record<string, KeepalivedHostWork> = {};
+    const files: Record<string, Record<string, string>> = {};
+    for (const node of spec.nodes) {
+        const conf: FileSpec = { path: KEEPALIVED_CONF_PATH, content: renderKeepalivedConf(spec, plan, node.name), mode: KEEPALIVED_CONF_MODE };
+        hosts[node.name] = {
+            files: [conf],
+            packages: [{ name: "keepalived" }],
+            services: [{ name: "keepalived", onChange: "reload", state: "running", enabled: true }],
+            validators,
+            verifiers: options.verifyVips ? vipChecks(spec, plan, node.name) : [],
+        };
+        files[node.name] = Object.fromEntries([conf, ...scriptFiles].map((f) => [f.path, f.content]));
+    }
+    return { hosts, scriptFiles, files };
+}
+
+/** Placeholder name -> password, for every instance with authentication. */
+export function keepalivedSecrets(spec: Pick<KeepalivedClusterSpec, "instances">): Record<string, string> {
+    const secrets: Record<string, string> = {};
+    for (const instance of spec.instances) {
+        if (instance.auth) secrets[authSecretName(instance.name)] = instance.auth.password;
+    }
+    return secrets;
+}
+
+/**
+ * On the node that should hold them, each preempting instance's VIPs are present. Without preemption
+ * (nopreempt, preempt_delay) the VIPs may rightly stay elsewhere, so those are not checked.
+ */
+function vipChecks(spec: KeepalivedClusterSpec, plan: KeepalivedPlan, node: string): CommandSpec[] {
+    return spec.instances
+        .filter((i) => i.preempt !== false && i.preemptDelay === undefined && plan.expectedHolder[i.name] === node)
+        .flatMap((i) =>
+            i.vips.map((v) => {
+                const text = vipOf(v).address;
+                const address = parseAddress(text)?.address ?? text.split("/")[0];
+                return { description: `${i.name} holds VIP ${address}`, command: `[ -n "$(ip -o addr show to ${address})" ]`, attempts: VIP_CHECK_ATTEMPTS, intervalMs: VIP_CHECK_INTERVAL_MS };
+            }),
+        );
+}
