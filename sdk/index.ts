@@ -16,8 +16,7 @@ export type {
     VipScope, VrrpAuthSpec, VrrpInstanceSpec, ConnectCheckOptions, KeepalivedScriptFile, NotifySpec, RealServerSpec, TrackInterfaceSpec, TrackScriptRef, VipSpec,
     VirtualServerSpec, VrrpScriptSpec,
 } from "../provider/plan/keepalivedModel";
-export { StaticInterface, StaticInterfaceArgs } from "./staticInterface";
-export type { StaticInterfaceFormat, StaticRouteSpec } from "../provider/plan/staticInterfaceModel";
+export { StaticInterface, StaticInterfaceArgs, StaticInterfaceFormat, StaticRouteSpec } from "./staticInterface";
 export { OvsMesh, OvsMeshArgs, OvsMeshHostArgs, OvsMeshHostOutput } from "./ovsMesh";
 export type {
     DatapathType, DockerConfigMode, DockerSpec, DockerTlsSpec, FlowSpec, MeshTopology, OsConfigFormat, OsConfigSpec, OvsTunnelSpec, TunnelType, UnderlayBridgeSpec,

@@ -1,14 +1,18 @@
 /**
  * The values `derived.ts` may compute: pure functions of an input and the value kept from last time.
  * Each returns the previous value (or as much of it as still fits) so state, files and hosts stay put.
+ * All are pure but `staticInterfaceFormat`, which reads a host once when it has nothing kept.
  */
 import { assignSlots, SlotRequest } from "../plan/subnets";
 import { htpasswdFile, HtpasswdUser } from "../render/htpasswd";
 import { RegistryTlsInput, RegistryTlsState, registryTls } from "../render/tls";
+import type { ConnectionSpec } from "../ssh/connection";
+import { staticInterfaceFormat, StaticInterfaceFormatInput, StaticInterfaceFormatValue } from "./staticInterfaceFormat";
 
 export type { HtpasswdUser } from "../render/htpasswd";
 export type { RegistryTlsInput, RegistryTlsState } from "../render/tls";
 export type { SlotRequest } from "../plan/subnets";
+export type { StaticInterfaceFormatInput, StaticInterfaceFormatValue } from "./staticInterfaceFormat";
 
 /** Input of `meshSlots`. */
 export interface MeshSlotsInput {
@@ -44,16 +48,27 @@ export interface Derivations {
     htpasswd: Derivation<HtpasswdInput, string>;
     /** A registry's CA and server certificate: kept until the names change or expiry nears; the CA outlives server reissues. */
     registryTls: Derivation<RegistryTlsInput, RegistryTlsState>;
+    /** A StaticInterface's host facts for `format: "auto"`: read once over `connection` (read-only) and kept; an explicit format reads nothing. */
+    staticInterfaceFormat: Derivation<StaticInterfaceFormatInput, StaticInterfaceFormatValue>;
 }
 
 /** The names of the derivations `DerivedValue` can compute. */
 export type DerivationName = keyof Derivations;
 
-type Derive<N extends DerivationName> = (input: Derivations[N]["input"], previous: Derivations[N]["value"] | undefined) => Derivations[N]["value"] | Promise<Derivations[N]["value"]>;
+/**
+ * A derivation. `connection` is the host the value may be read from (DerivedValue's `connection`, when
+ * given and known); a derivation that needs it while it is not known yet returns undefined: not known yet.
+ */
+type Derive<N extends DerivationName> = (
+    input: Derivations[N]["input"],
+    previous: Derivations[N]["value"] | undefined,
+    connection: ConnectionSpec | undefined,
+) => Derivations[N]["value"] | undefined | Promise<Derivations[N]["value"] | undefined>;
 
 export const DERIVATIONS: { [N in DerivationName]: Derive<N> } = {
     meshSlots: (input, previous) =>
         Number.isInteger(input.maxSlot) && input.maxSlot >= 1 ? Object.fromEntries(assignSlots(input.hosts, input.maxSlot, previous ?? {}).slots) : (previous ?? {}),
     htpasswd: (input, previous) => htpasswdFile(input.users, { previous }),
     registryTls: (input, previous) => registryTls(input, previous),
+    staticInterfaceFormat: (input, previous, connection) => staticInterfaceFormat(input, previous, connection),
 };

@@ -1,9 +1,9 @@
 /**
- * The resolved (plain, non-Input) shape of a static interface configuration, as the validator, the
- * renderers and the live-change planner see it, and the choice of file format from a host's facts.
- * Each field says its default.
+ * The resolved (plain, non-Input) shape of a static interface, as the validator, the renderers and the
+ * live state see it, and the canonical form the renderers format (every address parsed once).
  */
-import { OnpremError } from "../contract/errors";
+import { OnpremError } from "../../contract/errors";
+import { IpFamily, ParsedCidr, parseCidr, parseIp } from "../../model/address";
 
 /** Where the configuration is written, and so which OS tool reads it. */
 export type StaticInterfaceFormat = "ifcfg" | "interfaces" | "netplan" | "networkmanager";
@@ -11,135 +11,113 @@ export type StaticInterfaceFormat = "ifcfg" | "interfaces" | "netplan" | "networ
 /** Every format, in a fixed order (messages list them in it). */
 export const STATIC_INTERFACE_FORMATS: readonly StaticInterfaceFormat[] = ["ifcfg", "interfaces", "netplan", "networkmanager"];
 
-/** A static route through the interface. */
-export interface StaticRouteSpec {
-    /** The destination network as a CIDR with no host bits set ("10.20.0.0/16", "2001:db8:5::/48"); for the default route use `gateway`/`gateway6`. No default. */
+/** A static route through the interface (the SDK's `StaticRouteSpec`, resolved). */
+export interface StaticRoute {
     destination: string;
-    /** The next hop, an address of the destination's family inside one of the interface's subnets (an IPv6 link-local next hop is always accepted). Default: none (the destination is on the link). */
     via?: string;
-    /** The route metric, 0-4294967295; lower wins. Default: none (the kernel's: 0 for IPv4, 1024 for IPv6). */
     metric?: number;
-    /** The routing table, 1-4294967295 (254 is `main`). Default: none (the main table). */
     table?: number;
 }
 
-/** One interface with static addresses on one host. */
+/** One interface with static addresses on one host; the SDK's Args document each field and its default. */
 export interface StaticInterfaceSpec {
-    /** The kernel's name of the interface, e.g. "enp0s3": 1-15 characters, letters, digits, `_ . -`, starting with a letter or digit. No default. */
     device: string;
-    /** The addresses with their prefix lengths, IPv4 and IPv6 ("192.168.0.193/24", "2001:db8::10/64"); the first of each family is the primary. No default (at least one). */
     addresses: string[];
-    /** The IPv4 default gateway, inside the subnet of one of the IPv4 addresses. Default: none (no IPv4 default route through this interface). */
     gateway?: string;
-    /** The IPv6 default gateway, inside the subnet of one of the IPv6 addresses or link-local (fe80::/10). Default: none. */
     gateway6?: string;
-    /** DNS servers, IPv4 or IPv6, at most 3 (the resolver reads no more). Default: none (the resolver configuration is left alone). */
     dns?: string[];
-    /** DNS search domains, at most 6 and 256 characters in all (older glibc ignores the rest). Default: none. */
     searchDomains?: string[];
-    /** Static routes through this interface. Default: none. */
-    routes?: StaticRouteSpec[];
-    /** The link MTU, 68-65535, 1280 or more when there is an IPv6 address. Default: none (left as the driver set it, usually 1500). */
+    routes?: StaticRoute[];
     mtu?: number;
-    /** Bring the interface up at boot. Default: true. */
     onBoot?: boolean;
-    /** The file format; a resource's `auto` is resolved with `formatFor` before this spec is built. No default. */
+    /** Resolved: `auto` is decided (plan/staticInterface/format.ts) before this spec is built. */
     format: StaticInterfaceFormat;
-    /** ifcfg only: let NetworkManager manage the interface (`NM_CONTROLLED=yes`) instead of the legacy network scripts. Default: false. */
     nmControlled?: boolean;
-    /** The NIC's hardware address ("52:54:00:12:34:56"): the configuration applies only to a NIC with this address (ifcfg HWADDR, netplan match, NetworkManager mac-address, an ifupdown pre-up check). Default: none (the name alone decides). */
     macAddress?: string;
 }
 
 export const DEFAULT_ON_BOOT = true;
 export const DEFAULT_NM_CONTROLLED = false;
 
-// ---------------------------------------------------------------------------------------------
-// `auto`: the format a host's own tools read
-
-/** The host facts the format choice needs (a subset of the provider's HostFacts). */
-export interface FormatFacts {
-    osFamily: "debian" | "rhel" | "other";
-    /** `ID` from /etc/os-release: "centos", "rhel", "rocky", "ubuntu", "debian", ... */
-    osId: string;
-    /** `VERSION_ID` from /etc/os-release: "7", "8.9", "22.04", ... */
-    osVersion: string;
-    /** Tools found on PATH, by name. */
-    tools: Record<string, boolean>;
+/** A route in canonical form; a gateway is a route to "default". */
+export interface ResolvedRoute {
+    family: IpFamily;
+    /** The network ("10.20.0.0/16"), or "default" for a gateway. */
+    destination: string;
+    via?: string;
+    metric?: number;
+    table?: number;
+    /** Family, destination, metric and table: what the kernel tells routes apart by. */
+    key: string;
 }
 
-/** The tool that reads (or applies) each format; its absence makes the format useless on the host. */
-export const FORMAT_TOOL: Readonly<Record<StaticInterfaceFormat, string>> = {
-    ifcfg: "ifup",
-    interfaces: "ifup",
-    netplan: "netplan",
-    networkmanager: "nmcli",
-};
+/** The spec in canonical form, defaults applied: what every renderer formats. */
+export interface ResolvedStaticInterface {
+    device: string;
+    format: StaticInterfaceFormat;
+    ipv4: ParsedCidr[];
+    ipv6: ParsedCidr[];
+    /** The gateways as default routes (IPv4 first), then `routes`, in the order given. */
+    routes: ResolvedRoute[];
+    dns: string[];
+    searchDomains: string[];
+    mtu?: number;
+    onBoot: boolean;
+    nmControlled: boolean;
+    /** Lower case, as sysfs prints it. */
+    macAddress?: string;
+}
 
-export type FormatChoice =
-    | { ok: true; format: StaticInterfaceFormat; why: string }
-    | { ok: false; natural?: StaticInterfaceFormat; message: string };
+/** What makes two routes the same kernel route: family, destination, metric and table. */
+export function routeKey(destination: ParsedCidr, route: Pick<StaticRoute, "metric" | "table">): string {
+    return `${destination.family}|${destination.network}|${route.metric ?? ""}|${route.table ?? ""}`;
+}
 
-/**
- * The format a host's distribution uses for static addresses, checked against the tools present:
- * RHEL and its rebuilds 7-8 read ifcfg files; 9 and later (and Fedora) NetworkManager keyfiles (ifcfg
- * support is deprecated there); Ubuntu 18.04 and later netplan; Debian and older Ubuntu ifupdown's
- * interfaces.d. Never throws; `formatFor` is the throwing form.
- */
-export function chooseFormat(facts: FormatFacts): FormatChoice {
-    const natural = naturalFormat(facts);
-    if (!natural.ok) return natural;
-    const tool = FORMAT_TOOL[natural.format];
-    if (facts.tools[tool]) return natural;
-    const present = STATIC_INTERFACE_FORMATS.filter((f) => f !== natural.format && facts.tools[FORMAT_TOOL[f]]);
-    const hint = present.length > 0 ? `; the host has ${present.map((f) => `${FORMAT_TOOL[f]} (format ${JSON.stringify(f)})`).join(", ")}` : "";
+/** Puts a validated spec in canonical form; input that does not parse is a caller's bug (validate first). */
+export function resolveStaticInterface(spec: StaticInterfaceSpec): ResolvedStaticInterface {
+    const cidr = (text: string) => parseCidr(text) ?? unvalidated(text);
+    const ip = (text: string) => parseIp(text)?.address ?? unvalidated(text);
+    const addresses = spec.addresses.map(cidr);
+    const routes: ResolvedRoute[] = [];
+    if (spec.gateway !== undefined) routes.push({ family: 4, destination: "default", via: ip(spec.gateway), key: "4|default||" });
+    if (spec.gateway6 !== undefined) routes.push({ family: 6, destination: "default", via: ip(spec.gateway6), key: "6|default||" });
+    for (const route of spec.routes ?? []) {
+        const destination = cidr(route.destination);
+        routes.push({
+            family: destination.family,
+            destination: destination.network,
+            via: route.via === undefined ? undefined : ip(route.via),
+            metric: route.metric,
+            table: route.table,
+            key: routeKey(destination, route),
+        });
+    }
     return {
-        ok: false,
-        natural: natural.format,
-        message: `\`format\`: auto picks ${JSON.stringify(natural.format)} for ${facts.osId} ${facts.osVersion}, but \`${tool}\` is not installed${hint}; install it or set \`format\``,
+        device: spec.device,
+        format: spec.format,
+        ipv4: addresses.filter((a) => a.family === 4),
+        ipv6: addresses.filter((a) => a.family === 6),
+        routes,
+        dns: (spec.dns ?? []).map(ip),
+        searchDomains: [...(spec.searchDomains ?? [])],
+        mtu: spec.mtu,
+        onBoot: spec.onBoot ?? DEFAULT_ON_BOOT,
+        nmControlled: spec.nmControlled ?? DEFAULT_NM_CONTROLLED,
+        macAddress: spec.macAddress?.toLowerCase(),
     };
 }
 
-/** `chooseFormat` for callers that stop on failure: the format, or an InvalidArgument error naming the missing tool. */
-export function formatFor(facts: FormatFacts): StaticInterfaceFormat {
-    const choice = chooseFormat(facts);
-    if (!choice.ok) throw new OnpremError("InvalidArgument", choice.message);
-    return choice.format;
+function unvalidated(text: string): never {
+    throw new OnpremError("Bug", `static interface: ${JSON.stringify(text)} reached the renderer without validation`);
 }
 
-const RHEL_REBUILDS = ["rhel", "centos", "rocky", "almalinux", "ol", "scientific", "eurolinux", "virtuozzo"];
-
-function naturalFormat(facts: FormatFacts): FormatChoice {
-    const id = facts.osId.toLowerCase();
-    const major = majorVersion(facts.osVersion);
-    const unknownVersion: FormatChoice = {
-        ok: false,
-        message: `\`format\`: auto cannot read the version of ${id || "this OS"} (${JSON.stringify(facts.osVersion)}); set \`format\``,
-    };
-    if (id === "fedora") return { ok: true, format: "networkmanager", why: "Fedora keeps connections as NetworkManager keyfiles" };
-    if (id === "amzn") {
-        // Amazon Linux 2 uses network-scripts; 2023 uses systemd-networkd, which no format here writes.
-        if (major === 2) return { ok: true, format: "ifcfg", why: "Amazon Linux 2 reads network-scripts ifcfg files" };
-        return { ok: false, message: `\`format\`: auto knows no format for amzn ${facts.osVersion} (it uses systemd-networkd); set \`format\`` };
-    }
-    if (facts.osFamily === "rhel" || RHEL_REBUILDS.includes(id)) {
-        if (major === undefined) return unknownVersion;
-        return major <= 8
-            ? { ok: true, format: "ifcfg", why: `${id} ${major} reads network-scripts ifcfg files` }
-            : { ok: true, format: "networkmanager", why: `${id} ${major} deprecates ifcfg files for NetworkManager keyfiles` };
-    }
-    if (id === "ubuntu") {
-        if (major === undefined) return unknownVersion;
-        return major >= 18
-            ? { ok: true, format: "netplan", why: `Ubuntu ${major} configures networks with netplan` }
-            : { ok: true, format: "interfaces", why: `Ubuntu ${major} uses ifupdown` };
-    }
-    if (facts.osFamily === "debian") return { ok: true, format: "interfaces", why: `${id || "Debian"} uses ifupdown` };
-    return { ok: false, message: `\`format\`: auto knows no format for ${JSON.stringify(id)} (family ${facts.osFamily}); set \`format\`` };
+/** The live change's commit-confirm settings, as given (validated with the spec). */
+export interface ConfirmSettings {
+    timeoutSeconds?: number;
+    address?: string;
 }
 
-/** "7.9" → 7, "22.04" → 22, "" → undefined. */
-function majorVersion(version: string): number | undefined {
-    const match = /^(\d+)/.exec(version.trim());
-    return match ? Number(match[1]) : undefined;
-}
+/** How long the host waits for the controller to confirm a change before it reverts it by itself. */
+export const DEFAULT_CONFIRM_TIMEOUT_SECONDS = 60;
+/** A reconnect after a live change needs a few seconds; less would revert changes that worked. */
+export const MIN_CONFIRM_TIMEOUT_SECONDS = 10;
