@@ -5,7 +5,6 @@ import { providerShim } from "./providerShim";
 
 export type {
     Derivation, DerivationName, Derivations, HtpasswdInput, HtpasswdUser, MeshSlotsInput, RegistryTlsInput, RegistryTlsState, SlotRequest,
-    StaticInterfaceFormatInput, StaticInterfaceFormatValue,
 } from "../provider/derive/derivations";
 
 /** Inputs of `DerivedValue`. */

@@ -22,7 +22,7 @@ import { nmConnectionPath, renderNmKeyfile } from "../render/staticInterface/nmK
  * not import; a unit test checks they agree): the live state keeps its owned lines in the resource's
  * directory there, which the engine removes on delete.
  */
-export const ENGINE_STATE_ROOT = "/var/lib/pulumi-onprem";
+const ENGINE_STATE_ROOT = "/var/lib/pulumi-onprem";
 /** netplan warns about, and NetworkManager ignores, connection files that others can read. */
 const PRIVATE_FILE_MODE = "0600";
 const PUBLIC_FILE_MODE = "0644";
@@ -61,10 +61,13 @@ export function staticInterfaceWork({ spec, host, stateKey, apply, confirm }: St
     };
 }
 
+/** A whole file of this resource: its mode is always set. */
+type StaticInterfaceFile = Required<Pick<FileSpec, "path" | "content" | "mode">>;
+
 /** Every file the format needs, sorted by path. */
-export function staticInterfaceFiles(r: ResolvedStaticInterface): FileSpec[] {
-    const file = (path: string, content: string, mode = PUBLIC_FILE_MODE): FileSpec => ({ path, content, mode });
-    const files = ((): FileSpec[] => {
+export function staticInterfaceFiles(r: ResolvedStaticInterface): StaticInterfaceFile[] {
+    const file = (path: string, content: string, mode = PUBLIC_FILE_MODE): StaticInterfaceFile => ({ path, content, mode });
+    const files = ((): StaticInterfaceFile[] => {
         switch (r.format) {
             case "ifcfg":
                 return [

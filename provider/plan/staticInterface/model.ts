@@ -36,8 +36,8 @@ export interface StaticInterfaceSpec {
     macAddress?: string;
 }
 
-export const DEFAULT_ON_BOOT = true;
-export const DEFAULT_NM_CONTROLLED = false;
+const DEFAULT_ON_BOOT = true;
+const DEFAULT_NM_CONTROLLED = false;
 
 /** A route in canonical form; a gateway is a route to "default". */
 export interface ResolvedRoute {
