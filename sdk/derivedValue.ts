@@ -5,6 +5,7 @@ import { providerShim } from "./providerShim";
 
 export type {
     Derivation, DerivationName, Derivations, HtpasswdInput, HtpasswdUser, MeshSlotsInput, RegistryTlsInput, RegistryTlsState, SlotRequest,
+    StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue,
 } from "../provider/derive/derivations";
 
 /** Inputs of `DerivedValue`. */

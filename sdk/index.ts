@@ -2,7 +2,7 @@ export { ConnectionArgs, ProxyConnectionArgs } from "./connection";
 export { HostConfig, HostConfigArgs } from "./hostConfig";
 export {
     Derivation, DerivationName, Derivations, DerivedValue, DerivedValueArgs, HtpasswdInput, HtpasswdUser, MeshSlotsInput, RegistryTlsInput, RegistryTlsState,
-    SlotRequest,
+    SlotRequest, StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue,
 } from "./derivedValue";
 export { HostFile, HostFileArgs } from "./hostFile";
 export {

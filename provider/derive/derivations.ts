@@ -12,7 +12,7 @@ import { staticInterfaceFormat, StaticInterfaceFormatInput, StaticInterfaceForma
 export type { HtpasswdUser } from "../render/htpasswd";
 export type { RegistryTlsInput, RegistryTlsState } from "../render/tls";
 export type { SlotRequest } from "../plan/subnets";
-export type { StaticInterfaceFormatValue } from "./staticInterfaceFormat";
+export type { StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue } from "./staticInterfaceFormat";
 
 /** Input of `meshSlots`. */
 export interface MeshSlotsInput {

@@ -6,26 +6,39 @@
  */
 import { isOnpremError, OnpremError } from "../contract/errors";
 import { lookupHostFacts } from "../host/lookupFacts";
-import { chooseFormat, FORMAT_TOOL, FormatFacts } from "../plan/staticInterface/format";
-import type { StaticInterfaceFormat } from "../plan/staticInterface/model";
+import { chooseFormat, FORMAT_TOOL } from "../plan/staticInterface/format";
 import type { ConnectionSpec } from "../ssh/connection";
+
+/** What `auto` chooses from, as kept in state (plan/staticInterface/format.ts `FormatFacts`, which takes it). */
+export interface StaticInterfaceFacts {
+    /** The OS family from /etc/os-release `ID` and `ID_LIKE`. */
+    osFamily: "debian" | "rhel" | "other";
+    /** `ID` from /etc/os-release: "centos", "ubuntu", "debian", ... */
+    osId: string;
+    /** `VERSION_ID` from /etc/os-release: "7", "22.04", ... */
+    osVersion: string;
+    /** Which of the formats' tools (ifup, netplan, nmcli) the host has. */
+    tools: Record<string, boolean>;
+}
 
 /** Input of `staticInterfaceFormat`. */
 export interface StaticInterfaceFormatInput {
-    /** The format asked for; only "auto" reads the host. */
-    format: StaticInterfaceFormat | "auto";
+    /** The format asked for ("ifcfg", "interfaces", "netplan", "networkmanager" or "auto"); only "auto" reads the host. */
+    format: string;
     /** `user@host:port`: whose facts are kept (another host reads again). */
     target: string;
 }
 
 /** Value of `staticInterfaceFormat`: the host's facts for `auto`, none for an explicit format. */
 export interface StaticInterfaceFormatValue {
+    /** `user@host:port` the facts were read from. */
     target: string;
-    facts?: FormatFacts;
+    /** The facts, for "auto"; none for an explicit format. */
+    facts?: StaticInterfaceFacts;
 }
 
 /** One read per host per provider process, however many interfaces the host has. */
-const reads = new Map<string, Promise<FormatFacts>>();
+const reads = new Map<string, Promise<StaticInterfaceFacts>>();
 
 /** The kept facts, fresh ones, or undefined when they are needed but the connection is not known yet (preview). */
 export async function staticInterfaceFormat(
@@ -38,7 +51,7 @@ export async function staticInterfaceFormat(
     if (!connection) return undefined;
     let read = reads.get(input.target);
     if (!read) {
-        read = lookupHostFacts(connection).then(({ osFamily, osId, osVersion, tools }) => ({
+        read = lookupHostFacts(connection).then(({ osFamily, osId, osVersion, tools }): StaticInterfaceFacts => ({
             osFamily, osId, osVersion,
             // Only the tools the choice looks at: state stays small and changes only when they do.
             tools: Object.fromEntries(Object.values(FORMAT_TOOL).map((t) => [t, tools[t] === true])),
