@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DerivationName, Derivations } from "../provider/derive/derivations";
+import type { ConnectionArgs } from "./connection";
 import { providerShim } from "./providerShim";
 
 export type {
     Derivation, DerivationName, Derivations, HtpasswdInput, HtpasswdUser, MeshSlotsInput, RegistryTlsInput, RegistryTlsState, SlotRequest,
+    StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue,
 } from "../provider/derive/derivations";
 
 /** Inputs of `DerivedValue`. */
@@ -14,6 +16,8 @@ export interface DerivedValueArgs<N extends DerivationName> {
     input: pulumi.Input<Derivations[N]["input"]>;
     /** Store the input and the value as secrets (keys, password hashes). Defaults to false. */
     secret?: boolean;
+    /** A host the derivation may read (read-only) when it keeps no value for it yet; passed as a secret, never kept in state. Defaults to none: nothing connects. */
+    connection?: pulumi.Input<ConnectionArgs>;
 }
 
 /**
@@ -32,8 +36,11 @@ export class DerivedValue<N extends DerivationName> extends pulumi.dynamic.Resou
             name,
             // A secret value starts as a secret placeholder: the engine keeps the secret mark of an input key
             // that `check` fills in only if the key was secret already (dynamic providers get plain values).
-            { derivation: args.derivation, input, value: args.secret ? pulumi.secret("") : undefined },
-            args.secret ? pulumi.mergeOptions(opts, { additionalSecretOutputs: ["input", "value"] }) : opts,
+            {
+                derivation: args.derivation, input, value: args.secret ? pulumi.secret("") : undefined,
+                connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
+            },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: [...(args.secret ? ["input", "value"] : []), ...(args.connection === undefined ? [] : ["connection"])] }),
             "pulumi-onprem",
             "DerivedValue",
         );

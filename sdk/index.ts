@@ -2,7 +2,7 @@ export { ConnectionArgs, ProxyConnectionArgs } from "./connection";
 export { HostConfig, HostConfigArgs } from "./hostConfig";
 export {
     Derivation, DerivationName, Derivations, DerivedValue, DerivedValueArgs, HtpasswdInput, HtpasswdUser, MeshSlotsInput, RegistryTlsInput, RegistryTlsState,
-    SlotRequest,
+    SlotRequest, StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue,
 } from "./derivedValue";
 export { HostFile, HostFileArgs } from "./hostFile";
 export {
@@ -16,8 +16,7 @@ export type {
     LvsScheduler, MiscCheckArgs, NotifyArgs, RealServerArgs, SmtpCheckArgs, SorryServerArgs, TcpCheckArgs, TrackInterfaceArgs, TrackScriptRefArgs, VipArgs,
     VipScope, VirtualServerArgs, VrrpAuthArgs, VrrpInstanceArgs, VrrpScriptArgs,
 } from "./keepalivedClusterTypes";
-export { StaticInterface, StaticInterfaceArgs } from "./staticInterface";
-export type { StaticInterfaceFormat, StaticRouteSpec } from "../provider/plan/staticInterfaceModel";
+export { StaticInterface, StaticInterfaceArgs, StaticInterfaceFormat, StaticRouteSpec } from "./staticInterface";
 export { OvsMesh, OvsMeshArgs, OvsMeshHostArgs, OvsMeshHostOutput } from "./ovsMesh";
 export type {
     DatapathType, DockerConfigMode, DockerSpec, DockerTlsSpec, FlowSpec, MeshTopology, OsConfigFormat, OsConfigSpec, OvsTunnelSpec, TunnelType, UnderlayBridgeSpec,

@@ -1,28 +1,41 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ConnectionSpec } from "../provider/ssh/connection";
-import { stateDir } from "../provider/host/layout";
+import type { ConfirmSpec } from "../provider/contract/desired";
 import type { Issue } from "../provider/contract/issue";
-import { chooseFormat, FormatChoice, StaticInterfaceFormat, StaticInterfaceSpec, StaticRouteSpec } from "../provider/plan/staticInterfaceModel";
-import { parseCidr, parseIp, subnetContains, validateStaticInterface } from "../provider/plan/staticInterfaceValidate";
-import { renderStaticInterface } from "../provider/render/staticInterface";
-import { staticInterfaceValidators } from "../provider/render/staticInterfaceChecks";
-import { addressesOfLiveState, staticInterfaceLiveState } from "../provider/render/staticInterfaceLive";
+import type { StaticInterfaceFormatValue } from "../provider/derive/derivations";
+import { chooseFormat, FormatChoice } from "../provider/plan/staticInterface/format";
+import type { StaticInterfaceSpec } from "../provider/plan/staticInterface/model";
+import { validateStaticInterface } from "../provider/plan/staticInterface/validate";
+import { addressesOfLiveState } from "../provider/render/staticInterface/live";
+import { StaticInterfaceWork, staticInterfaceWork } from "../provider/work/staticInterface";
 import { ConnectionArgs } from "./connection";
+import { DerivedValue } from "./derivedValue";
 import { HostConfig, hostStateKey } from "./hostConfig";
-import { issueLines } from "./issues";
+import { checkInputs } from "./issues";
 
-/** How long the host waits for the controller to confirm a change before it reverts it by itself. */
-export const DEFAULT_CONFIRM_TIMEOUT_SECONDS = 60;
-const MIN_CONFIRM_TIMEOUT_SECONDS = 10;
 const KIND = "static-interface";
+
+/** Where the configuration is written, and so which OS tool reads it. */
+export type StaticInterfaceFormat = "ifcfg" | "interfaces" | "netplan" | "networkmanager";
+
+/** A static route through the interface. */
+export interface StaticRouteSpec {
+    /** The destination network as a CIDR with no host bits set ("10.20.0.0/16", "2001:db8:5::/48"); for the default route use `gateway`/`gateway6`. No default. */
+    destination: pulumi.Input<string>;
+    /** The next hop, an address of the destination's family inside one of the interface's subnets (an IPv6 link-local next hop is always accepted). Defaults to none: the destination is on the link. */
+    via?: pulumi.Input<string>;
+    /** The route metric, 0-4294967295; lower wins. Defaults to the kernel's: 0 for IPv4, 1024 for IPv6. */
+    metric?: pulumi.Input<number>;
+    /** The routing table, 1-4294967295 (254 is `main`). Defaults to the main table. */
+    table?: pulumi.Input<number>;
+}
 
 /** Inputs of `StaticInterface`. */
 export interface StaticInterfaceArgs {
     /** How to reach the host: its address now (before the change). */
     connection: pulumi.Input<ConnectionArgs>;
-    /** The interface, e.g. "eth1" or "enp0s3". */
+    /** The kernel's name of the interface, e.g. "eth1" or "enp0s3": 1-15 characters, letters, digits, `_ . -`. No default. */
     device: pulumi.Input<string>;
-    /** The addresses with prefix lengths, IPv4 and IPv6 ("192.168.0.193/24"); the first of each family is the primary. */
+    /** The addresses with prefix lengths, IPv4 and IPv6 ("192.168.0.193/24"); the first of each family is the primary. No default (at least one). */
     addresses: pulumi.Input<pulumi.Input<string>[]>;
     /** The IPv4 default gateway, inside one of the IPv4 subnets. Defaults to none. */
     gateway?: pulumi.Input<string>;
@@ -30,7 +43,7 @@ export interface StaticInterfaceArgs {
     gateway6?: pulumi.Input<string>;
     /** DNS servers, at most 3, written to the file for the OS's resolver hooks (not applied live). Defaults to none. */
     dns?: pulumi.Input<pulumi.Input<string>[]>;
-    /** DNS search domains, written to the file like `dns`. Defaults to none. */
+    /** DNS search domains, at most 6 and 256 characters in all, written to the file like `dns`. Defaults to none. */
     searchDomains?: pulumi.Input<pulumi.Input<string>[]>;
     /** Static routes through the interface (destination, via, metric, table). Defaults to none. */
     routes?: pulumi.Input<pulumi.Input<StaticRouteSpec>[]>;
@@ -38,9 +51,14 @@ export interface StaticInterfaceArgs {
     mtu?: pulumi.Input<number>;
     /** Bring the interface up at boot. Defaults to true. */
     onBoot?: pulumi.Input<boolean>;
-    /** Apply the file only to the NIC with this hardware address. Defaults to none. */
+    /** Apply the file only to the NIC with this hardware address ("52:54:00:12:34:56"). Defaults to none: the name alone decides. */
     macAddress?: pulumi.Input<string>;
-    /** The file format, or "auto" to pick it from the host's /etc/os-release and tools (read over SSH by the program, at preview too). Defaults to "auto". */
+    /**
+     * The file format, or "auto" to pick it from the host's /etc/os-release and tools. "auto" reads the
+     * host once, read-only, over SSH, in the provider, and keeps what it read in state: the first preview
+     * (before the first deploy) connects to the host, later previews do not. An explicit format never
+     * connects at preview. Defaults to "auto".
+     */
     format?: pulumi.Input<StaticInterfaceFormat | "auto">;
     /** ifcfg only: `NM_CONTROLLED=yes`. Ignored for other formats when false. Defaults to false. */
     nmControlled?: pulumi.Input<boolean>;
@@ -52,20 +70,12 @@ export interface StaticInterfaceArgs {
     confirmAddress?: pulumi.Input<string>;
 }
 
-/** What the component decided, or why it refuses the input. */
-type Outcome =
-    | { inputErrors: string[] }
-    | {
-          inputErrors: [];
-          spec: StaticInterfaceSpec;
-          files: { path: string; content: string; mode: string }[];
-          confirmHosts: string[];
-          apply: boolean;
-          timeout: number;
-      };
-
-/** Host facts looked up by this program, by host: one connection per host, whatever the number of interfaces. */
-const factsCache = new Map<string, Promise<FormatChoice>>();
+/** What the component decided: the host's work, or why it refuses the input. */
+interface Outcome {
+    issues: Issue[];
+    format?: StaticInterfaceFormat;
+    work?: StaticInterfaceWork;
+}
 
 /**
  * A static interface configuration on one host: the file its OS reads at boot (ifcfg, interfaces.d,
@@ -75,8 +85,8 @@ const factsCache = new Map<string, Promise<FormatChoice>>();
  * `confirmTimeoutSeconds`.
  */
 export class StaticInterface extends pulumi.ComponentResource {
-    /** The rendered files by path: what preview diffs show. */
-    readonly files: pulumi.Output<Record<string, string>>;
+    /** Host (the connection's host) -> path -> rendered text: what preview diffs show. */
+    readonly files: pulumi.Output<Record<string, Record<string, string>>>;
     /** The format written ("auto" resolved). */
     readonly format: pulumi.Output<StaticInterfaceFormat>;
     /** The addresses on the device as last verified or refreshed (an address removed by hand is missing here after `refresh`). */
@@ -85,110 +95,84 @@ export class StaticInterface extends pulumi.ComponentResource {
     constructor(name: string, args: StaticInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-onprem:index:StaticInterface", name, {}, opts);
         const childName = `${name}-config`;
-        const dir = stateDir(hostStateKey(KIND, childName));
-
-        const spec = pulumi
-            .output({
-                device: args.device, addresses: args.addresses, gateway: args.gateway, gateway6: args.gateway6, dns: args.dns,
-                searchDomains: args.searchDomains, routes: args.routes, mtu: args.mtu, onBoot: args.onBoot, macAddress: args.macAddress,
-                nmControlled: args.nmControlled,
-            })
-            .apply((s) => strip(s) as Omit<StaticInterfaceSpec, "format">);
-        const connection = pulumi.output(args.connection) as pulumi.Output<ConnectionSpec>;
-        // Only "auto" connects, and only to read facts; facts hold no secret, so they may be shown.
-        const choice = pulumi.unsecret(
-            pulumi.all([args.format, connection]).apply(([format, conn]): FormatChoice | Promise<FormatChoice> =>
-                format === undefined || format === "auto" ? autoFormat(conn) : { ok: true, format, why: "set explicitly" },
-            ),
-        );
+        const connection = pulumi.output(args.connection);
+        // The address is not the secret part of a connection; keys are.
         const host = pulumi.unsecret(connection.apply((c) => c.host));
+        const target = pulumi.unsecret(connection.apply((c) => `${c.user ?? "root"}@${c.host}:${c.port ?? 22}`));
+        const wanted = pulumi.output(args.format).apply((f) => f ?? "auto");
 
+        // "auto": the host's facts, read by the provider once and kept in state (see `format`).
+        const facts = new DerivedValue(
+            `${name}-format`,
+            { derivation: "staticInterfaceFormat", input: pulumi.output({ format: wanted, target }), connection: args.connection },
+            { parent: this },
+        );
+        const spec = pulumi.output({
+            device: args.device, addresses: args.addresses, gateway: args.gateway, gateway6: args.gateway6, dns: args.dns,
+            searchDomains: args.searchDomains, routes: args.routes, mtu: args.mtu, onBoot: args.onBoot, macAddress: args.macAddress,
+            nmControlled: args.nmControlled,
+        });
         const outcome: pulumi.Output<Outcome> = pulumi
-            .all([spec, choice, host, args.apply, args.confirmTimeoutSeconds, args.confirmAddress])
-            .apply(([s, c, h, apply, timeout, confirmAddress]) => decide(name, s, c, h, apply, timeout, confirmAddress));
-        const ok = outcome.apply((o) => ("spec" in o ? o : undefined));
+            .all([spec, wanted, facts.value, host, args.apply, args.confirmTimeoutSeconds, args.confirmAddress])
+            .apply(([s, format, kept, h, apply, timeoutSeconds, address]) =>
+                decide({
+                    raw: strip(s) as Omit<StaticInterfaceSpec, "format">,
+                    choice: formatChoice(format, kept),
+                    host: h,
+                    stateKey: hostStateKey(KIND, childName),
+                    apply: apply ?? true,
+                    confirm: strip({ timeoutSeconds, address }),
+                }),
+            );
 
+        const inputs = checkInputs(this, name, `StaticInterface ${name}`, outcome.apply((o) => o.issues));
+        const work = outcome.apply((o) => o.work);
         const child = new HostConfig(
             childName,
             {
                 connection: args.connection,
                 kind: KIND,
-                inputErrors: outcome.apply((o) => (o.inputErrors.length > 0 ? o.inputErrors : undefined)) as pulumi.Output<string[]>,
-                files: ok.apply((o) => o?.files ?? []),
-                validators: ok.apply((o) => (o ? staticInterfaceValidators(o.spec) : [])),
-                states: ok.apply((o) => (o?.apply ? [staticInterfaceLiveState(o.spec, dir)] : [])),
-                rollbackTimeoutSeconds: ok.apply((o) => o?.timeout ?? DEFAULT_CONFIRM_TIMEOUT_SECONDS),
-                confirm: ok.apply((o) => (o?.apply ? { hosts: o.confirmHosts } : undefined)) as pulumi.Output<{ hosts: string[] }>,
+                files: work.apply((w) => w?.files ?? []),
+                validators: work.apply((w) => w?.validators ?? []),
+                states: work.apply((w) => w?.states ?? []),
+                // Unset while the input is refused: the InputCheck stops the preview before this child is touched.
+                rollbackTimeoutSeconds: work.apply((w) => w?.rollbackTimeoutSeconds) as pulumi.Output<number>,
+                confirm: work.apply((w) => w?.confirm) as pulumi.Output<ConfirmSpec>,
             },
-            { parent: this },
+            { parent: this, dependsOn: [inputs] },
         );
 
-        this.files = ok.apply((o) => Object.fromEntries((o?.files ?? []).map((f) => [f.path, f.content])));
-        this.format = ok.apply((o) => o?.spec.format as StaticInterfaceFormat);
+        this.files = pulumi.all([host, work]).apply(([h, w]) => ({ [h]: Object.fromEntries((w?.files ?? []).map((f) => [f.path, f.content])) }));
+        this.format = outcome.apply((o) => o.format as StaticInterfaceFormat);
         this.liveAddresses = child.states.apply((states) => addressesOfLiveState(states?.[0]?.expected ?? ""));
         this.registerOutputs({ files: this.files, format: this.format, liveAddresses: this.liveAddresses });
     }
 }
 
-/** Pure: validates the resolved input and renders the files, or lists what is wrong. */
-function decide(
-    name: string,
-    raw: Omit<StaticInterfaceSpec, "format">,
-    choice: FormatChoice,
-    host: string,
-    apply: boolean | undefined,
-    timeout: number | undefined,
-    confirmAddress: string | undefined,
-): Outcome {
-    const what = `StaticInterface ${name}`;
-    if (!choice.ok) return { inputErrors: issueLines(what, [{ field: "format", message: choice.message }]) };
+/** Pure: the format asked for, or the one the kept host facts give. */
+function formatChoice(format: string, kept: StaticInterfaceFormatValue): FormatChoice {
+    if (format !== "auto") return { ok: true, format: format as StaticInterfaceFormat, why: "set explicitly" };
+    // Facts are missing only if the provider could not read them; it says why itself.
+    return kept.facts ? chooseFormat(kept.facts) : { ok: false, message: '`format`: "auto" has no facts of the host; set `format`' };
+}
+
+/** Pure: validates the resolved input and, when it is sound, plans the host's work. */
+function decide(input: {
+    raw: Omit<StaticInterfaceSpec, "format">;
+    choice: FormatChoice;
+    host: string;
+    stateKey: string;
+    apply: boolean;
+    confirm: { timeoutSeconds?: number; address?: string };
+}): Outcome {
+    const { raw, choice } = input;
+    if (!choice.ok) return { issues: [{ field: "format", message: choice.message }] };
     // nmControlled=false is the default everywhere; only a true on a format other than ifcfg is an error.
     const nmControlled = choice.format === "ifcfg" || raw.nmControlled === true ? raw.nmControlled : undefined;
     const spec: StaticInterfaceSpec = strip({ ...raw, nmControlled, format: choice.format });
-    const issues: Issue[] = validateStaticInterface(spec);
-    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= MIN_CONFIRM_TIMEOUT_SECONDS)) {
-        issues.push({ field: "confirmTimeoutSeconds", message: `\`confirmTimeoutSeconds\`: ${String(timeout)} is not a whole number of seconds of at least ${MIN_CONFIRM_TIMEOUT_SECONDS}` });
-    }
-    if (confirmAddress !== undefined && !parseIp(confirmAddress)) {
-        issues.push({ field: "confirmAddress", message: `\`confirmAddress\`: ${JSON.stringify(confirmAddress)} is not an IP address` });
-    }
-    if (issues.length > 0) return { inputErrors: issueLines(what, issues) };
-    return {
-        inputErrors: [],
-        spec,
-        files: renderStaticInterface(spec),
-        confirmHosts: confirmHosts(host, spec.addresses, confirmAddress),
-        apply: apply ?? true,
-        timeout: timeout ?? DEFAULT_CONFIRM_TIMEOUT_SECONDS,
-    };
-}
-
-/**
- * Pure: where to reconnect after a change. The connection's host, then (if it is an address) the new
- * addresses in its subnet: a management address that moves within its subnet is found again there.
- * Addresses in other subnets are not tried unless named, since the controller may have no route to them.
- */
-export function confirmHosts(host: string, addresses: readonly string[], confirmAddress?: string): string[] {
-    const ip = parseIp(host);
-    const moved = ip
-        ? addresses
-              .map((a) => parseCidr(a))
-              .filter((a) => a !== undefined && a.family === ip.family && subnetContains(a.subnet, ip.ip))
-              .map((a) => a!.address)
-        : [];
-    return [...new Set([host, ...(confirmAddress ? [confirmAddress] : []), ...moved])];
-}
-
-/** `format: "auto"`: the host's facts, read once per host by this program. */
-function autoFormat(connection: ConnectionSpec): Promise<FormatChoice> {
-    const key = `${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`;
-    let choice = factsCache.get(key);
-    if (!choice) {
-        // Loaded here, not at the top: a program that never uses "auto" never loads the SSH client.
-        choice = import("../provider/host/lookupFacts").then(({ lookupHostFacts }) => lookupHostFacts(connection)).then((facts) => chooseFormat(facts));
-        factsCache.set(key, choice);
-    }
-    return choice;
+    const issues = validateStaticInterface(spec, input.confirm);
+    if (issues.length > 0) return { issues };
+    return { issues: [], format: spec.format, work: staticInterfaceWork({ ...input, spec }) };
 }
 
 function strip<T extends object>(o: T): T {

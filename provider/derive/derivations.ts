@@ -1,15 +1,19 @@
 /**
  * The values `derived.ts` may compute: pure functions of an input and the value kept from last time.
  * Each returns the previous value (or as much of it as still fits) so state, files and hosts stay put.
+ * All are pure but `staticInterfaceFormat`, which reads a host once when it has nothing kept.
  */
 import { assignSlots, SlotRequest } from "../plan/subnets";
+import type { ConnectionSpec } from "../ssh/connection";
 import { digestKey } from "./digestKey";
 import { htpasswdFile, HtpasswdUser } from "./htpasswd";
+import { staticInterfaceFormat, StaticInterfaceFormatInput, StaticInterfaceFormatValue } from "./staticInterfaceFormat";
 import { RegistryTlsInput, RegistryTlsState, registryTls } from "./tls";
 
 export type { HtpasswdUser } from "./htpasswd";
 export type { RegistryTlsInput, RegistryTlsState } from "./tls";
 export type { SlotRequest } from "../plan/subnets";
+export type { StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue } from "./staticInterfaceFormat";
 
 /** Input of `meshSlots`. */
 export interface MeshSlotsInput {
@@ -47,12 +51,22 @@ export interface Derivations {
     registryTls: Derivation<RegistryTlsInput, RegistryTlsState>;
     /** A registry's HMAC key for the container's config digest (a secret): random once, then kept; its input is empty. */
     registryConfigKey: Derivation<Record<string, never>, string>;
+    /** A StaticInterface's host facts for `format: "auto"`: read once over `connection` (read-only) and kept; an explicit format reads nothing. */
+    staticInterfaceFormat: Derivation<StaticInterfaceFormatInput, StaticInterfaceFormatValue>;
 }
 
 /** The names of the derivations `DerivedValue` can compute. */
 export type DerivationName = keyof Derivations;
 
-type Derive<N extends DerivationName> = (input: Derivations[N]["input"], previous: Derivations[N]["value"] | undefined) => Derivations[N]["value"] | Promise<Derivations[N]["value"]>;
+/**
+ * A derivation. `connection` is the host the value may be read from (DerivedValue's `connection`, when
+ * given and known); a derivation that needs it while it is not known yet returns undefined: not known yet.
+ */
+type Derive<N extends DerivationName> = (
+    input: Derivations[N]["input"],
+    previous: Derivations[N]["value"] | undefined,
+    connection?: ConnectionSpec,
+) => Derivations[N]["value"] | undefined | Promise<Derivations[N]["value"] | undefined>;
 
 export const DERIVATIONS: { [N in DerivationName]: Derive<N> } = {
     meshSlots: (input, previous) =>
@@ -60,4 +74,5 @@ export const DERIVATIONS: { [N in DerivationName]: Derive<N> } = {
     htpasswd: (input, previous) => htpasswdFile(input.users, { previous }),
     registryTls: (input, previous) => registryTls(input, previous),
     registryConfigKey: (_input, previous) => digestKey(previous),
+    staticInterfaceFormat: (input, previous, connection) => staticInterfaceFormat(input, previous, connection),
 };

@@ -2,6 +2,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { randomUUID } from "crypto";
 import { isDeepStrictEqual } from "util";
 import { DERIVATIONS, DerivationName } from "../derive/derivations";
+import type { ConnectionSpec } from "../ssh/connection";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
 
 /** Inputs of a derived value: which derivation, its input, and (filled in by `check`) the value. */
@@ -9,20 +10,27 @@ export interface DerivedInputs {
     derivation: DerivationName;
     input: unknown;
     value?: unknown;
+    /** A host the derivation may read (secret); used in `check` only, never kept in state. */
+    connection?: ConnectionSpec;
 }
 
 /**
  * A value computed once and then kept in state (host slots, certificates, bcrypt hashes): `check` derives
  * it from the new input and the value in state, so a preview already knows it and the next run keeps
- * it as long as the derivation says it still fits. Nothing connects anywhere.
+ * it as long as the derivation says it still fits. Nothing connects anywhere, except a derivation given a
+ * `connection` that has no kept value for it yet (staticInterfaceFormat).
  */
 export async function check(olds: Partial<DerivedInputs> | undefined, news: DerivedInputs): Promise<dynamic.CheckResult<DerivedInputs>> {
     const derive = DERIVATIONS[news.derivation];
     if (!derive) return { failures: [{ property: "derivation", reason: `\`derivation\`: "${news.derivation}" is not one of ${Object.keys(DERIVATIONS).join(", ")}` }] };
     // An input not known yet (preview of a dependency's change) gives a value not known yet.
-    if (containsUnknown(news.input)) return { inputs: { ...news, value: UNKNOWN } };
+    // The connection is dropped from what is kept: only `check` uses it, and state needs no credentials.
+    const { connection, ...kept } = news;
+    if (containsUnknown(news.input)) return { inputs: { ...kept, value: UNKNOWN } };
     const previous = olds?.derivation === news.derivation && !containsUnknown(olds.value) ? olds.value : undefined;
-    return { inputs: plain({ ...news, value: await derive(news.input as never, previous as never) }) };
+    const known = connection === undefined || containsUnknown(connection) ? undefined : connection;
+    const value = await derive(news.input as never, previous as never, known);
+    return { inputs: plain({ ...kept, value: value === undefined ? UNKNOWN : value }) };
 }
 
 export async function diff(_id: string, olds: DerivedInputs, news: DerivedInputs): Promise<dynamic.DiffResult> {

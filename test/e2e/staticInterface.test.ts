@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { test } from "node:test";
 import { eventually, inventory, LabHost, onHost } from "../support/lab";
 import { exampleProject, setObjectConfig } from "../support/pulumi";
@@ -61,9 +63,18 @@ test("StaticInterface through the real CLI on eth1: two addresses and a route, c
     onHost(h1, `rm -rf /var/lib/pulumi-onprem/static-interface-*; ip addr flush dev eth1 scope global; ip addr add ${original}/24 dev eth1; mkdir -p /etc/network/interfaces.d; printf '%s' '${operatorFile}' > ${FILE}`);
     onHost(h2, `ip addr flush dev eth1 scope global; ip addr add ${peer}/24 dev eth1`);
 
-    const project = exampleProject("static-ip");
+    const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
+    /** SSH handshakes made by provider processes since the last call (each writes its figures to statsDir). */
+    const handshakes = () => {
+        const files = fs.existsSync(statsDir) ? fs.readdirSync(statsDir) : [];
+        const n = files.reduce((sum, f) => sum + (JSON.parse(fs.readFileSync(path.join(statsDir, f), "utf8")) as { handshakes: number }).handshakes, 0);
+        fs.rmSync(statsDir, { recursive: true, force: true });
+        return { processes: files.length, handshakes: n };
+    };
+    const project = exampleProject("static-ip", { PULUMI_ONPREM_STATS_DIR: statsDir });
     const session = tcpSession(h1, h2, kept, 7007);
     t.after(() => {
+        fs.rmSync(statsDir, { recursive: true, force: true });
         session.stop();
         onHost(h2, "ip addr flush dev eth1 scope global", { allowFail: true });
         fs.rmSync(project.dir, { recursive: true, force: true });
@@ -71,9 +82,10 @@ test("StaticInterface through the real CLI on eth1: two addresses and a route, c
     const eth1 = (addrs: string[]) => ({ host: h1.name, device: "eth1", addresses: addrs.map((a) => `${a}/24`), routes: [{ destination: "10.90.0.0/16", via: gw, metric: 100 }] });
     setObjectConfig(project, { hosts: [h1], interfaces: [eth1([kept, changed])], confirmTimeoutSeconds: 30 });
 
-    // format "auto": the program reads the host's facts (Debian: ifupdown's interfaces.d) at preview.
+    // format "auto": before the first deploy, the provider reads the host's facts (Debian: ifupdown's interfaces.d) at preview.
     const preview = project.pulumi(["preview", "--diff"]).out;
     assert.match(preview, /path\s*: "\/etc\/network\/interfaces\.d\/eth1"/);
+    assert.equal(handshakes().handshakes, 1, "the first preview read the host's facts: one connection");
     project.pulumi(["up", "--yes", "--skip-preview"]);
     assert.deepEqual(addresses(h1, "eth1"), [`${kept}/24`, `${changed}/24`].sort(), "both addresses live; the original one was taken over");
     assert.match(onHost(h1, "ip route show dev eth1"), /10\.90\.0\.0\/16 via [\d.]+ metric 100/);
@@ -93,7 +105,9 @@ test("StaticInterface through the real CLI on eth1: two addresses and a route, c
     let watched = "";
     watcher.stdout.on("data", (d: Buffer) => (watched += d.toString()));
     setObjectConfig(project, { interfaces: [eth1([kept, replacement])] });
+    handshakes();
     const diff = project.pulumi(["preview", "--diff"]).out;
+    assert.deepEqual(handshakes(), { processes: 0, handshakes: 0 }, "a preview after the first deploy connects nowhere: the facts come from state");
     assert.match(diff, new RegExp(`-\\s+address ${changed.replace(/\./g, "\\.")}/24\\n\\s+\\+\\s+address ${replacement.replace(/\./g, "\\.")}/24`), "preview shows the changed stanza line");
     const before = session.echoes();
     project.pulumi(["up", "--yes", "--skip-preview"]);

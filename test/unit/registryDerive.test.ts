@@ -162,29 +162,29 @@ describe("derivations", () => {
     const input = { caCommonName: "r registry CA", dnsNames: ["registry.lab"], ipAddresses: ["10.0.0.13"], validityDays: 365 };
 
     test("registryTls: kept while it fits; new names reissue the server certificate by the same CA", async () => {
-        const first = await DERIVATIONS.registryTls(input, undefined);
+        const first = (await DERIVATIONS.registryTls(input, undefined))!;
         assert.ok(certificateInfo(first.caCertificate).isCa);
-        assert.deepEqual(await DERIVATIONS.registryTls(input, first), first, "nothing changed: the same certificates");
-        const renamed = await DERIVATIONS.registryTls({ ...input, dnsNames: ["registry.lab", "mirror.lab"] }, first);
+        assert.deepEqual((await DERIVATIONS.registryTls(input, first))!, first, "nothing changed: the same certificates");
+        const renamed = (await DERIVATIONS.registryTls({ ...input, dnsNames: ["registry.lab", "mirror.lab"] }, first))!;
         assert.equal(renamed.caCertificate, first.caCertificate, "clients keep their CA");
         assert.notEqual(renamed.certificate, first.certificate);
         assert.deepEqual(certificateInfo(renamed.certificate).dnsNames, ["registry.lab", "mirror.lab"]);
-        assert.deepEqual(await DERIVATIONS.registryTls({ ...input, dnsNames: [], ipAddresses: [] }, first), first, "without names (broken input) nothing is issued");
+        assert.deepEqual((await DERIVATIONS.registryTls({ ...input, dnsNames: [], ipAddresses: [] }, first))!, first, "without names (broken input) nothing is issued");
     });
 
     test("htpasswd: existing lines kept, a new user added", async () => {
         const users = [{ name: "alice", password: "a-pw" }];
-        const first = await DERIVATIONS.htpasswd({ users }, undefined);
-        assert.equal(await DERIVATIONS.htpasswd({ users }, first), first);
-        const more = await DERIVATIONS.htpasswd({ users: [...users, { name: "bob", password: "b-pw" }] }, first);
+        const first = (await DERIVATIONS.htpasswd({ users }, undefined))!;
+        assert.equal((await DERIVATIONS.htpasswd({ users }, first))!, first);
+        const more = (await DERIVATIONS.htpasswd({ users: [...users, { name: "bob", password: "b-pw" }] }, first))!;
         assert.ok(more.includes(first.split("\n")[1]));
         assert.match(more, /^bob:\$2y\$/m);
     });
 
     test("registryConfigKey: 32 random bytes once, then kept", async () => {
-        const key = await DERIVATIONS.registryConfigKey({}, undefined);
+        const key = (await DERIVATIONS.registryConfigKey({}, undefined))!;
         assert.match(key, /^[0-9a-f]{64}$/);
-        assert.equal(await DERIVATIONS.registryConfigKey({}, key), key);
-        assert.notEqual(await DERIVATIONS.registryConfigKey({}, undefined), key);
+        assert.equal((await DERIVATIONS.registryConfigKey({}, key))!, key);
+        assert.notEqual((await DERIVATIONS.registryConfigKey({}, undefined))!, key);
     });
 });

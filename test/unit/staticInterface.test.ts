@@ -4,8 +4,7 @@
  * format where it is installed: `sh` (ifcfg is sourced) and `ip` in a throw-away network namespace
  * (route lines, run as network-scripts runs them), `ifup --no-act` and `ifquery` (interfaces.d),
  * `netplan generate --root-dir` (netplan), libnm's keyfile reader (NetworkManager). Each check is also
- * shown a broken file and must fail. Then the bad-input table, the `auto` format choice, and live
- * command plans, which also run against a veth in a network namespace.
+ * shown a broken file and must fail. Then the bad-input table and the `auto` format choice.
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
@@ -15,16 +14,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { isOnpremError } from "../../provider/contract/errors";
-import { FormatFacts, StaticInterfaceFormat, StaticInterfaceSpec, chooseFormat, formatFor } from "../../provider/plan/staticInterfaceModel";
-import { validateStaticInterface } from "../../provider/plan/staticInterfaceValidate";
+import { FormatFacts, chooseFormat } from "../../provider/plan/staticInterface/format";
+import { StaticInterfaceFormat, StaticInterfaceSpec, resolveStaticInterface } from "../../provider/plan/staticInterface/model";
+import { validateStaticInterface } from "../../provider/plan/staticInterface/validate";
 import { MANAGED_HEADER } from "../../provider/render/managedHeader";
-import {
-    LivePlan,
-    liveCommands,
-    nmConnectionUuid,
-    renderStaticInterface,
-    staticInterfacePaths,
-} from "../../provider/render/staticInterface";
+import { nmConnectionUuid } from "../../provider/render/staticInterface/nmKeyfile";
+import { staticInterfaceFiles } from "../../provider/work/staticInterface";
 import { expectGolden, joinFiles } from "../support/golden";
 import { has } from "../support/tools";
 
@@ -69,6 +64,9 @@ const CASES: [string, Omit<StaticInterfaceSpec, "format">][] = [["seed000", seed
 
 const goldenName = (caseName: string, format: StaticInterfaceFormat) => `${caseName}.${SUFFIX[format]}`;
 
+/** The files of a (valid) spec, as the component renders them. */
+const renderStaticInterface = (spec: StaticInterfaceSpec) => staticInterfaceFiles(resolveStaticInterface(spec));
+
 
 
 /** The golden's text of one file, as written on the host (read from the golden, so the tools check what was reviewed). */
@@ -108,16 +106,14 @@ describe("static interface goldens", () => {
         assert.deepEqual(readdirSync(GOLDEN_DIR).sort(), expected);
     });
 
-    test("paths and modes: netplan and keyfiles 0600, route files only when routes exist, all listed by staticInterfacePaths", () => {
+    test("paths and modes: netplan and keyfiles 0600, route files only when routes exist", () => {
         const seedIfcfg = renderStaticInterface({ ...seed000, format: "ifcfg" });
         assert.deepEqual(seedIfcfg.map((f) => [f.path, f.mode]), [["/etc/sysconfig/network-scripts/ifcfg-enp0s3", "0644"]]);
         const dual = renderStaticInterface({ ...dualStack, format: "ifcfg" }).map((f) => f.path);
         assert.deepEqual(dual, ["/etc/sysconfig/network-scripts/ifcfg-eth1", "/etc/sysconfig/network-scripts/route-eth1", "/etc/sysconfig/network-scripts/route6-eth1"]);
-        assert.deepEqual(staticInterfacePaths({ device: "eth1", format: "ifcfg" }), dual);
         for (const format of ["netplan", "networkmanager"] as const) {
-            const [f] = renderStaticInterface({ ...seed000, format });
-            assert.equal(f.mode, "0600");
-            assert.deepEqual(staticInterfacePaths({ device: "enp0s3", format }), [f.path]);
+            const files = renderStaticInterface({ ...seed000, format });
+            assert.deepEqual(files.map((f) => f.mode), ["0600"]);
         }
         assert.equal(renderStaticInterface({ ...seed000, format: "netplan" })[0].path, "/etc/netplan/60-pulumi-onprem-enp0s3.yaml");
         assert.equal(renderStaticInterface({ ...seed000, format: "networkmanager" })[0].path, "/etc/NetworkManager/system-connections/pulumi-onprem-enp0s3.nmconnection");
@@ -149,10 +145,10 @@ describe("static interface goldens", () => {
         assert.doesNotMatch(f.content, /^IPADDR/m);
     });
 
-    test("rendering an invalid spec throws InvalidArgument naming the field", () => {
+    test("an address that does not parse never reaches a renderer: the component validates first, so it is a bug", () => {
         assert.throws(
-            () => renderStaticInterface({ ...seed000, gateway: "10.0.0.1", format: "ifcfg" }),
-            (e: unknown) => isOnpremError(e, "InvalidArgument") && /`gateway`: 10\.0\.0\.1 is outside/.test((e as Error).message),
+            () => renderStaticInterface({ ...seed000, gateway: "10.0.0.300", format: "ifcfg" }),
+            (e: unknown) => isOnpremError(e, "Bug") && /"10\.0\.0\.300" reached the renderer without validation/.test((e as Error).message),
         );
     });
 });
@@ -523,7 +519,7 @@ describe("validateStaticInterface", () => {
 // ---------------------------------------------------------------------------------------------
 // `auto`
 
-describe("formatFor", () => {
+describe("chooseFormat", () => {
     const facts = (osFamily: FormatFacts["osFamily"], osId: string, osVersion: string, tools: string[]): FormatFacts => ({
         osFamily, osId, osVersion, tools: Object.fromEntries(tools.map((t) => [t, true])),
     });
@@ -540,7 +536,7 @@ describe("formatFor", () => {
         [facts("debian", "ubuntu", "24.04", ["netplan", "nmcli"]), "netplan"],
     ];
     for (const [f, expected] of table) {
-        test(`${f.osId} ${f.osVersion} → ${expected}`, () => assert.equal(formatFor(f), expected));
+        test(`${f.osId} ${f.osVersion} → ${expected}`, () => assert.deepEqual({ ...chooseFormat(f), why: "" }, { ok: true, format: expected, why: "" }));
     }
 
     test("the natural format's tool is missing: the error names it and the tools that are there", () => {
@@ -550,188 +546,17 @@ describe("formatFor", () => {
             natural: "netplan",
             message: '`format`: auto picks "netplan" for ubuntu 22.04, but `netplan` is not installed; the host has nmcli (format "networkmanager"); install it or set `format`',
         });
-        assert.throws(() => formatFor(facts("debian", "debian", "12", [])), (e: unknown) => isOnpremError(e, "InvalidArgument") && /`ifup` is not installed; install it/.test((e as Error).message));
+        const none = chooseFormat(facts("debian", "debian", "12", []));
+        assert.ok(!none.ok && /`ifup` is not installed; install it/.test(none.message), JSON.stringify(none));
     });
 
     test("an unknown OS or version is refused, not guessed", () => {
-        assert.throws(() => formatFor(facts("other", "arch", "", ["ip"])), /auto knows no format for "arch"/);
-        assert.throws(() => formatFor(facts("rhel", "centos", "", ["ifup"])), /cannot read the version of centos/);
-        assert.throws(() => formatFor(facts("rhel", "amzn", "2023", ["ip"])), /amzn 2023 \(it uses systemd-networkd\)/);
-    });
-});
-
-// ---------------------------------------------------------------------------------------------
-// Live changes
-
-const text = (plan: LivePlan) => plan.commands.map((c) => `${c.mayFail ? "? " : ""}${c.argv.join(" ")}`);
-
-describe("liveCommands", () => {
-    const a: StaticInterfaceSpec = {
-        device: "eth1",
-        addresses: ["10.77.0.21/24", "10.77.0.31/24", "2001:db8:77::21/64"],
-        gateway: "10.77.0.1",
-        routes: [
-            { destination: "10.90.0.0/16", via: "10.77.0.254", metric: 100 },
-            { destination: "2001:db8:90::/48", via: "2001:db8:77::fe", table: 100 },
-        ],
-        format: "interfaces",
-    };
-
-    test("first apply (live state unknown): link up, every address and route asserted, nothing removed", () => {
-        const plan = liveCommands(undefined, { ...a, mtu: 1500, dns: ["10.77.0.1"] });
-        assert.deepEqual(text(plan), [
-            "ip link set dev eth1 up",
-            "ip link set dev eth1 mtu 1500",
-            "ip -4 addr replace 10.77.0.21/24 dev eth1",
-            "ip -4 addr replace 10.77.0.31/24 dev eth1",
-            "ip -6 addr replace 2001:db8:77::21/64 dev eth1",
-            "ip -4 route replace default via 10.77.0.1 dev eth1",
-            "ip -4 route replace 10.90.0.0/16 via 10.77.0.254 dev eth1 metric 100",
-            "ip -6 route replace 2001:db8:90::/48 via 2001:db8:77::fe dev eth1 table 100",
-        ]);
-        assert.equal(plan.bounce, false);
-        assert.equal(plan.resolverChanged, true);
-    });
-
-    const table: [string, StaticInterfaceSpec, string[], Partial<LivePlan>?][] = [
-        ["nothing changed", { ...a }, []],
-        ["only the resolver changed: no ip command", { ...a, dns: ["10.77.0.1"] }, [], { resolverChanged: true }],
-        ["onBoot changed: files only", { ...a, onBoot: false }, []],
-        ["the primary IPv4 address replaced: the new one first, secondaries promoted, then the old one removed", { ...a, addresses: ["10.77.0.31/24", "10.77.0.41/24", "2001:db8:77::21/64"] }, [
-            "ip link set dev eth1 up",
-            "ip -4 addr replace 10.77.0.41/24 dev eth1",
-            "sysctl -w net.ipv4.conf.eth1.promote_secondaries=1",
-            "? ip -4 addr del 10.77.0.21/24 dev eth1",
-        ]],
-        ["an IPv6 prefix change: the kernel keys IPv6 by address, so the old entry goes first", { ...a, addresses: ["10.77.0.21/24", "10.77.0.31/24", "2001:db8:77::21/56"] }, [
-            "ip link set dev eth1 up",
-            "? ip -6 addr del 2001:db8:77::21/64 dev eth1",
-            "ip -6 addr replace 2001:db8:77::21/56 dev eth1",
-        ]],
-        ["a route's next hop changed: replaced in place", { ...a, routes: [{ destination: "10.90.0.0/16", via: "10.77.0.253", metric: 100 }, a.routes![1]] }, [
-            "ip link set dev eth1 up",
-            "ip -4 route replace 10.90.0.0/16 via 10.77.0.253 dev eth1 metric 100",
-        ]],
-        ["a route's metric changed: the new route before the old one goes", { ...a, routes: [{ destination: "10.90.0.0/16", via: "10.77.0.254", metric: 200 }, a.routes![1]] }, [
-            "ip link set dev eth1 up",
-            "ip -4 route replace 10.90.0.0/16 via 10.77.0.254 dev eth1 metric 200",
-            "? ip -4 route del 10.90.0.0/16 via 10.77.0.254 dev eth1 metric 100",
-        ]],
-        ["the gateway and a route removed", { ...a, gateway: undefined, routes: [a.routes![0]] }, [
-            "ip link set dev eth1 up",
-            "? ip -4 route del default via 10.77.0.1 dev eth1",
-            "? ip -6 route del 2001:db8:90::/48 via 2001:db8:77::fe dev eth1 table 100",
-        ]],
-        ["the MTU set", { ...a, mtu: 9000 }, ["ip link set dev eth1 up", "ip link set dev eth1 mtu 9000"]],
-        ["the device renamed: only a bounce", { ...a, device: "eth2" }, [], { bounce: true, bounceReasons: ["the device changes from eth1 to eth2"] }],
-        ["the format changed: another tool takes over", { ...a, format: "netplan" }, [], { bounce: true }],
-        ["the MAC binding changed", { ...a, macAddress: "52:54:00:0a:4d:15" }, [], { bounce: true }],
-    ];
-    for (const [name, after, expected, extra] of table) {
-        test(name, () => {
-            const plan = liveCommands(a, after);
-            assert.deepEqual(text(plan), expected);
-            for (const [key, value] of Object.entries(extra ?? {})) assert.deepEqual(plan[key as keyof LivePlan], value, key);
-            if (!extra?.bounce) assert.equal(plan.bounce, false);
-        });
-    }
-
-    test("an MTU that is no longer managed is left as it is, with a note", () => {
-        const plan = liveCommands({ ...a, mtu: 9000 }, a);
-        assert.deepEqual(text(plan), []);
-        assert.deepEqual(plan.notes, ["mtu is no longer managed: the live MTU stays 9000 until the interface is reset"]);
-    });
-
-    test("a VLAN device: sysctl names it with / for the dot", () => {
-        const vlan = { ...a, device: "eth1.100" };
-        const plan = liveCommands(vlan, { ...vlan, addresses: ["10.77.0.31/24", "2001:db8:77::21/64"] });
-        assert.ok(text(plan).includes("sysctl -w net.ipv4.conf.eth1/100.promote_secondaries=1"), text(plan).join("\n"));
-    });
-
-    test("nmControlled flips on ifcfg: a bounce", () => {
-        const ifcfg = { ...a, format: "ifcfg" as const };
-        const plan = liveCommands(ifcfg, { ...ifcfg, nmControlled: true });
-        assert.equal(plan.bounce, true);
-        assert.match(plan.bounceReasons.join("\n"), /NetworkManager takes the interface over/);
-    });
-});
-
-describe("liveCommands against a real interface (network namespace)", { skip: ipUnavailable() }, () => {
-    const ns = namespace("si-live", ["eth1", "eth9"]);
-    before(() => ns.create());
-    after(() => ns.remove());
-
-    const addresses = (dev: string): string[] =>
-        (JSON.parse(ns.must("-j", "addr", "show", "dev", dev)) as { addr_info: { local: string; prefixlen: number; scope: string }[] }[])[0].addr_info
-            .filter((i) => i.scope === "global")
-            .map((i) => `${i.local}/${i.prefixlen}`)
-            .sort();
-    const routes = (family: "-4" | "-6", ...where: string[]): string[] =>
-        (JSON.parse(ns.must(family, "-j", "route", "show", ...where)) as { dst: string; gateway?: string; metric?: number; protocol?: string }[])
-            .filter((r) => r.protocol !== "kernel" && !(r.dst ?? "").startsWith("fe80"))
-            .map((r) => `${r.dst} via ${r.gateway ?? "-"}${r.metric !== undefined && r.metric !== 1024 && r.metric !== 0 ? ` metric ${r.metric}` : ""}`)
-            .sort();
-    /** Runs the plan one command at a time; after each, every address in `keep` must still be there. */
-    const apply = (plan: LivePlan, keep: string[]) => {
-        for (const c of plan.commands) {
-            const r = ns.exec(c.argv);
-            assert.equal(r.status, 0, `${c.argv.join(" ")}: ${r.stderr}`);
-            const now = addresses("eth1");
-            for (const k of keep) assert.ok(now.includes(k), `${k} vanished after: ${c.argv.join(" ")}`);
-        }
-    };
-
-    const a: StaticInterfaceSpec = {
-        device: "eth1",
-        addresses: ["10.77.0.21/24", "10.77.0.31/24", "2001:db8:77::21/64"],
-        gateway: "10.77.0.1",
-        gateway6: "2001:db8:77::1",
-        routes: [
-            { destination: "10.90.0.0/16", via: "10.77.0.254", metric: 100 },
-            { destination: "2001:db8:90::/48", via: "2001:db8:77::fe", table: 100 },
-        ],
-        mtu: 1500,
-        format: "interfaces",
-    };
-    const b: StaticInterfaceSpec = {
-        ...a,
-        addresses: ["10.77.0.31/24", "10.77.0.41/24", "10.78.0.21/24", "2001:db8:77::21/64"],
-        routes: [{ destination: "10.90.0.0/16", via: "10.78.0.254", metric: 100 }],
-        mtu: 1400,
-    };
-
-    test("from nothing to A: the live state is A", () => {
-        ns.must("link", "set", "eth1", "down");
-        apply(liveCommands(undefined, a), []);
-        assert.deepEqual(addresses("eth1"), ["10.77.0.21/24", "10.77.0.31/24", "2001:db8:77::21/64"]);
-        assert.deepEqual(routes("-4", "dev", "eth1"), ["10.90.0.0/16 via 10.77.0.254 metric 100", "default via 10.77.0.1"]);
-        assert.deepEqual(routes("-6", "dev", "eth1"), ["default via 2001:db8:77::1"]);
-        assert.deepEqual(routes("-6", "table", "100"), ["2001:db8:90::/48 via 2001:db8:77::fe"]);
-        assert.match(ns.must("link", "show", "eth1"), /mtu 1500 /);
-    });
-
-    test("from A to B: the primary goes, the address that stays never vanishes, routes follow", () => {
-        const plan = liveCommands(a, b);
-        assert.equal(plan.bounce, false);
-        apply(plan, ["10.77.0.31/24", "2001:db8:77::21/64"]);
-        assert.deepEqual(addresses("eth1"), ["10.77.0.31/24", "10.77.0.41/24", "10.78.0.21/24", "2001:db8:77::21/64"]);
-        assert.deepEqual(routes("-4", "dev", "eth1"), ["10.90.0.0/16 via 10.78.0.254 metric 100", "default via 10.77.0.1"]);
-        assert.deepEqual(routes("-6", "table", "100"), []);
-        assert.match(ns.must("link", "show", "eth1"), /mtu 1400 /);
-    });
-
-    test("and back from B to A", () => {
-        apply(liveCommands(b, a), ["10.77.0.31/24", "2001:db8:77::21/64"]);
-        assert.deepEqual(addresses("eth1"), ["10.77.0.21/24", "10.77.0.31/24", "2001:db8:77::21/64"]);
-        assert.deepEqual(routes("-6", "table", "100"), ["2001:db8:90::/48 via 2001:db8:77::fe"]);
-    });
-
-    test("the check is real: without promote_secondaries, removing the primary takes the secondary with it", () => {
-        ns.must("link", "set", "eth9", "up");
-        assert.equal(ns.exec(["sysctl", "-w", "net.ipv4.conf.eth9.promote_secondaries=0"]).status, 0);
-        ns.must("addr", "add", "10.66.0.21/24", "dev", "eth9");
-        ns.must("addr", "add", "10.66.0.31/24", "dev", "eth9");
-        ns.must("addr", "del", "10.66.0.21/24", "dev", "eth9");
-        assert.deepEqual(addresses("eth9"), []);
+        const refused = (f: FormatFacts) => {
+            const choice = chooseFormat(f);
+            return choice.ok ? `picked ${choice.format}` : choice.message;
+        };
+        assert.match(refused(facts("other", "arch", "", ["ip"])), /auto knows no format for "arch"/);
+        assert.match(refused(facts("rhel", "centos", "", ["ifup"])), /cannot read the version of centos/);
+        assert.match(refused(facts("rhel", "amzn", "2023", ["ip"])), /amzn 2023 \(it uses systemd-networkd\)/);
     });
 });

@@ -12,10 +12,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { StateSpec } from "../../provider/contract/desired";
-import { StaticInterfaceSpec } from "../../provider/plan/staticInterfaceModel";
-import { addressesOfLiveState, staticInterfaceLiveState } from "../../provider/render/staticInterfaceLive";
+import { StaticInterfaceSpec as Spec, resolveStaticInterface } from "../../provider/plan/staticInterface/model";
+import { addressesOfLiveState, liveScripts } from "../../provider/render/staticInterface/live";
 import { renderDetachedStates } from "../../provider/host/steps/confirm";
-import { confirmHosts } from "../../sdk/staticInterface";
+import { stateDir } from "../../provider/host/layout";
+import { confirmHosts, staticInterfaceWork } from "../../provider/work/staticInterface";
+
+/** The live state of a spec whose state key is `key`, as the component hands it to the engine. */
+function liveState(spec: Spec, key: string): StateSpec {
+    const [state] = staticInterfaceWork({ spec, host: "10.0.0.11", stateKey: key, apply: true, confirm: {} }).states;
+    return state;
+}
 
 describe("confirmHosts: where the controller reconnects after a change", () => {
     test("a second interface: the connection's own address only (its new addresses may be unreachable)", () => {
@@ -34,8 +41,15 @@ describe("confirmHosts: where the controller reconnects after a change", () => {
 });
 
 describe("live state text", () => {
-    const spec: StaticInterfaceSpec = { device: "eth1", format: "interfaces", addresses: ["10.0.1.21/24", "2001:DB8::21/64"], gateway: "10.0.1.1", mtu: 1400 };
-    const state = staticInterfaceLiveState(spec, "/var/lib/pulumi-onprem/x");
+    const spec: Spec = { device: "eth1", format: "interfaces", addresses: ["10.0.1.21/24", "2001:DB8::21/64"], gateway: "10.0.1.1", mtu: 1400 };
+    const state = liveState(spec, "static-interface-x");
+    test("the owned lines live in the resource's state directory, where the engine puts it", () => {
+        assert.ok(state.apply.split("\n").includes(`S=${stateDir("static-interface-x")}`), state.apply);
+    });
+    test("files only (`apply: false`): no live state, no commit-confirm", () => {
+        const work = staticInterfaceWork({ spec, host: "10.0.0.11", stateKey: "k", apply: false, confirm: { timeoutSeconds: 30 } });
+        assert.deepEqual([work.states, work.confirm, work.rollbackTimeoutSeconds], [[], undefined, 30]);
+    });
     test("expected lists the MTU, the canonical addresses and the routes, one per line", () => {
         assert.equal(state.expected, "mtu 1400\naddr -4 10.0.1.21/24\naddr -6 2001:db8::21/64\nroute -4 default via 10.0.1.1 dev eth1");
         assert.deepEqual(addressesOfLiveState(state.expected), ["10.0.1.21/24", "2001:db8::21/64"]);
@@ -65,8 +79,10 @@ describe("live state scripts against a real interface (network namespace)", { sk
     };
     const addrs = () => must("ip -o addr show dev eth1 scope global | awk '{print $4}' | sort").trim().split("\n").filter(Boolean);
     const routes = () => must("ip route show dev eth1 | grep -v 'proto kernel' || true").trim();
-    const spec = (addresses: string[], extra: Partial<StaticInterfaceSpec> = {}): StateSpec =>
-        staticInterfaceLiveState({ device: "eth1", format: "interfaces", addresses, ...extra }, dir);
+    const spec = (addresses: string[], extra: Partial<Spec> = {}): StateSpec => ({
+        name: "eth1",
+        ...liveScripts(resolveStaticInterface({ device: "eth1", format: "interfaces", addresses, ...extra }), dir),
+    });
     before(() => {
         assert.equal(spawnSync("ip", ["netns", "add", ns]).status, 0);
         must("ip link add eth1 type veth peer name eth1p && ip link set eth1p up && ip link set eth1 up && ip addr add 10.0.1.99/24 dev eth1 && ip route add 10.95.0.0/16 via 10.0.1.1 dev eth1");

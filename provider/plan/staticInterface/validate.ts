@@ -1,148 +1,33 @@
-import { IPv4, IPv4CidrRange, IPv6, IPv6CidrRange, Validator, collapseIPv6Number } from "ip-num";
-import { STATIC_INTERFACE_FORMATS, StaticInterfaceSpec, StaticRouteSpec } from "./staticInterfaceModel";
-import type { Issue } from "../contract/issue";
-
 /**
- * Checks a resolved static interface spec before anything connects. Each issue names its field; the
- * message starts with that field in backticks, so it can be shown as is. All address parsing and
- * subnet math goes through ip-num.
+ * Checks a resolved static interface spec before anything connects: the one list of issues. Each issue
+ * names its field; the message starts with that field in backticks, so it can be shown as is. Addresses
+ * go through the one address model (provider/model/address.ts).
  */
-export type StaticInterfaceIssue = Issue;
-
-// ---------------------------------------------------------------------------------------------
-// Addresses (shared with the renderers, so that every file shows the same canonical text)
-
-export type IpFamily = 4 | 6;
-
-/** A bare address. */
-export interface ParsedIp {
-    family: IpFamily;
-    ip: IPv4 | IPv6;
-    /** Canonical text: IPv6 lower case and compressed, as `ip addr` prints it. */
-    address: string;
-}
-
-/** An address with its prefix length, as an interface carries it. */
-export interface ParsedCidr extends ParsedIp {
-    prefix: number;
-    /** `address/prefix`, canonical. */
-    cidr: string;
-    /** The subnet the address lies in. */
-    subnet: IPv4CidrRange | IPv6CidrRange;
-    /** The subnet's network address and prefix, e.g. "192.168.0.0/24". */
-    network: string;
-}
-
-/** "10.0.0.1" or "fd00::1" (no zone id, no surrounding spaces); undefined otherwise. */
-export function parseIp(text: unknown): ParsedIp | undefined {
-    if (typeof text !== "string" || text === "" || text !== text.trim()) return undefined;
-    try {
-        if (Validator.isValidIPv4String(text)[0]) {
-            const ip = IPv4.fromString(text);
-            return { family: 4, ip, address: ip.toString() };
-        }
-        if (!text.includes("%") && Validator.isValidIPv6String(text)[0]) {
-            const ip = IPv6.fromString(text);
-            return { family: 6, ip, address: collapseIPv6Number(ip.toString()) };
-        }
-    } catch {
-        return undefined;
-    }
-    return undefined;
-}
-
-/** Why a CIDR text does not parse, or the parsed value. Prefix 0 is refused: no interface address or route here spans everything. */
-export function parseCidrDetailed(text: unknown): { ok: true; value: ParsedCidr } | { ok: false; reason: string } {
-    if (typeof text !== "string") return { ok: false, reason: `${String(text)} is not a string` };
-    const slash = text.indexOf("/");
-    const bare = slash < 0 ? text : text.slice(0, slash);
-    const parsed = parseIp(bare);
-    if (!parsed) return { ok: false, reason: `${q(text)} is not an IPv4 or IPv6 address with a prefix length, like 192.168.0.10/24 or 2001:db8::10/64` };
-    if (slash < 0) return { ok: false, reason: `${q(text)} has no prefix length (write it as ${bare}/${parsed.family === 4 ? 24 : 64}, with the real prefix)` };
-    const prefixText = text.slice(slash + 1);
-    const max = parsed.family === 4 ? 32 : 128;
-    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) < 1 || Number(prefixText) > max) {
-        return { ok: false, reason: `${q(text)}: prefix length ${q(prefixText)} is outside 1-${max}` };
-    }
-    const prefix = Number(prefixText);
-    const cidr = `${parsed.address}/${prefix}`;
-    const subnet = parsed.family === 4 ? IPv4CidrRange.fromCidr(cidr) : IPv6CidrRange.fromCidr(`${parsed.ip.toString()}/${prefix}`);
-    const first = subnet.getFirst();
-    const network = `${first instanceof IPv6 ? collapseIPv6Number(first.toString()) : first.toString()}/${prefix}`;
-    return { ok: true, value: { ...parsed, prefix, cidr, subnet, network } };
-}
-
-export function parseCidr(text: unknown): ParsedCidr | undefined {
-    const r = parseCidrDetailed(text);
-    return r.ok ? r.value : undefined;
-}
-
-export function subnetContains(subnet: IPv4CidrRange | IPv6CidrRange, ip: IPv4 | IPv6): boolean {
-    if (subnet instanceof IPv4CidrRange) return ip instanceof IPv4 && subnet.contains(ip);
-    return ip instanceof IPv6 && subnet.contains(ip);
-}
-
-/** fe80::/10: on-link by definition, so a next hop there needs no subnet of ours. */
-const IPV6_LINK_LOCAL = IPv6CidrRange.fromCidr("fe80::/10");
-/** 0.0.0.0/8 ("this network") and 240.0.0.0/4 (reserved) cannot be assigned to an interface. */
-const IPV4_UNASSIGNABLE = [IPv4CidrRange.fromCidr("0.0.0.0/8"), IPv4CidrRange.fromCidr("240.0.0.0/4")];
-
-export function isIpv6LinkLocal(ip: IPv4 | IPv6): boolean {
-    return ip instanceof IPv6 && IPV6_LINK_LOCAL.contains(ip);
-}
-
-/** Why an address cannot be a unicast address of a host, or undefined when it can. */
-function notUnicast(p: ParsedIp): string | undefined {
-    if (p.ip instanceof IPv4) {
-        if (p.ip.isMulticast()) return "is a multicast address";
-        if (p.ip.isLoopback()) return "is a loopback address";
-        if (IPV4_UNASSIGNABLE.some((r) => r.contains(p.ip))) return "is in a range that cannot be assigned (0.0.0.0/8 or 240.0.0.0/4)";
-        return undefined;
-    }
-    if (p.ip.isMulticast()) return "is a multicast address";
-    if (p.ip.isLoopback()) return "is the loopback address";
-    if (p.ip.isUnspecified()) return "is the unspecified address";
-    return undefined;
-}
-
-/** Why a host address is not usable in its subnet (IPv4 network or broadcast, IPv6 subnet-router anycast), or undefined. */
-function reservedInSubnet(p: ParsedCidr, ip: IPv4 | IPv6 = p.ip): string | undefined {
-    if (p.family === 4) {
-        if (p.prefix >= 31) return undefined; // RFC 3021 point-to-point and /32 host routes use every address
-        if (ip.isEquals(p.subnet.getFirst())) return `is the network address of ${p.network}`;
-        if (ip.isEquals(p.subnet.getLast())) return `is the broadcast address of ${p.network}`;
-        return undefined;
-    }
-    if (p.prefix >= 127) return undefined; // RFC 6164 point-to-point links use both addresses
-    if (ip.isEquals(p.subnet.getFirst())) return `is the subnet-router anycast address of ${p.network}`;
-    return undefined;
-}
+import type { IPv4, IPv6 } from "ip-num";
+import type { Issue } from "../../contract/issue";
+import { IpFamily, ParsedCidr, isIpv6LinkLocal, notUnicast, parseCidrDetailed, parseIp, reservedInSubnet, subnetContains } from "../../model/address";
+import { DEVICE_NAME_RULE, isValidDeviceName } from "../../model/interfaceName";
+import { ConfirmSettings, MIN_CONFIRM_TIMEOUT_SECONDS, STATIC_INTERFACE_FORMATS, StaticInterfaceSpec, StaticRoute, routeKey } from "./model";
 
 // ---------------------------------------------------------------------------------------------
 // Token rules
 
-/** Kernel names are 1-15 bytes without "/", ":" or whitespace; the name also lands in file names, shell-sourced ifcfg files, YAML and keyfiles, so only these characters are taken. */
-const DEVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 const MAC_ADDRESS = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
 const DNS_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 /** resolv.conf: glibc reads at most 3 nameservers (MAXNS). */
-export const MAX_DNS_SERVERS = 3;
+const MAX_DNS_SERVERS = 3;
 /** glibc before 2.26 (CentOS 7 has 2.17) keeps at most 6 search domains in 256 characters. */
-export const MAX_SEARCH_DOMAINS = 6;
-export const MAX_SEARCH_CHARS = 256;
-export const MIN_MTU = 68;
-export const MIN_MTU_IPV6 = 1280;
-export const MAX_MTU = 65535;
-export const MAX_UINT32 = 4294967295;
+const MAX_SEARCH_DOMAINS = 6;
+const MAX_SEARCH_CHARS = 256;
+const MIN_MTU = 68;
+const MIN_MTU_IPV6 = 1280;
+const MAX_MTU = 65535;
+const MAX_UINT32 = 4294967295;
 
 const q = (s: string) => JSON.stringify(s);
 const isInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
 
-export function isValidDeviceName(name: unknown): name is string {
-    return typeof name === "string" && DEVICE_NAME.test(name) && name !== "." && name !== "..";
-}
-
-export function isValidDnsName(name: unknown): boolean {
+function isValidDnsName(name: unknown): boolean {
     if (typeof name !== "string" || name.length === 0 || name.length > 253) return false;
     return name.split(".").every((label) => DNS_LABEL.test(label));
 }
@@ -151,13 +36,13 @@ export function isValidDnsName(name: unknown): boolean {
 
 type Add = (field: string, rule: string) => void;
 
-/** Every problem with the spec; empty when it can be rendered and applied. */
-export function validateStaticInterface(spec: StaticInterfaceSpec): StaticInterfaceIssue[] {
-    const issues: StaticInterfaceIssue[] = [];
+/** Every problem with the spec and its commit-confirm settings; empty when it can be rendered and applied. */
+export function validateStaticInterface(spec: StaticInterfaceSpec, confirm: ConfirmSettings = {}): Issue[] {
+    const issues: Issue[] = [];
     const add: Add = (field, rule) => issues.push({ field, message: `\`${field}\`: ${rule}` });
 
     if (!isValidDeviceName(spec.device)) {
-        add("device", `${q(String(spec.device))} is not a valid interface name (1-15 characters: letters, digits, _ . -, starting with a letter or digit; no / : or spaces)`);
+        add("device", `${q(String(spec.device))} is not a valid interface name (${DEVICE_NAME_RULE})`);
     }
     if (!STATIC_INTERFACE_FORMATS.includes(spec.format)) {
         add("format", `${q(String(spec.format))} is not one of ${STATIC_INTERFACE_FORMATS.join(", ")}`);
@@ -176,6 +61,7 @@ export function validateStaticInterface(spec: StaticInterfaceSpec): StaticInterf
     validateSearchDomains(spec.searchDomains, add);
     validateRoutes(spec.routes, addresses, add);
     validateMtu(spec.mtu, addresses, add);
+    validateConfirm(confirm, add);
     return issues;
 }
 
@@ -319,11 +205,6 @@ function validateSearchDomains(domains: unknown, add: Add): void {
     });
 }
 
-/** What makes two routes the same kernel route: family, destination, metric and table. */
-export function routeKey(destination: ParsedCidr, route: Pick<StaticRouteSpec, "metric" | "table">): string {
-    return `${destination.family}|${destination.network}|${route.metric ?? ""}|${route.table ?? ""}`;
-}
-
 const DEFAULT_ROUTES = ["default", "0.0.0.0/0", "::/0"];
 
 function validateRoutes(routes: unknown, addresses: ParsedCidr[], add: Add): void {
@@ -333,7 +214,7 @@ function validateRoutes(routes: unknown, addresses: ParsedCidr[], add: Add): voi
         return;
     }
     const seen = new Map<string, number>();
-    (routes as StaticRouteSpec[]).forEach((route, i) => {
+    (routes as StaticRoute[]).forEach((route, i) => {
         const at = `routes[${i}]`;
         if (typeof route !== "object" || route === null) {
             add(at, "must be an object with a `destination`");
@@ -378,4 +259,11 @@ function validateMtu(mtu: unknown, addresses: ParsedCidr[], add: Add): void {
     if (mtu < MIN_MTU_IPV6 && addresses.some((a) => a.family === 6)) {
         add("mtu", `${mtu} is below ${MIN_MTU_IPV6}, the IPv6 minimum; the kernel disables IPv6 on the link and drops its IPv6 addresses`);
     }
+}
+
+function validateConfirm({ timeoutSeconds, address }: ConfirmSettings, add: Add): void {
+    if (timeoutSeconds !== undefined && !(isInt(timeoutSeconds) && timeoutSeconds >= MIN_CONFIRM_TIMEOUT_SECONDS)) {
+        add("confirmTimeoutSeconds", `${String(timeoutSeconds)} is not a whole number of seconds of at least ${MIN_CONFIRM_TIMEOUT_SECONDS}`);
+    }
+    if (address !== undefined && !parseIp(address)) add("confirmAddress", `${q(String(address))} is not an IP address`);
 }

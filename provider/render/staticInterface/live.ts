@@ -1,5 +1,5 @@
 /**
- * The live side of a static interface as an engine `StateSpec`: shell scripts that read, converge and
+ * The live side of a static interface: the shell scripts of its engine state, which read, converge and
  * remove the addresses, routes and MTU on a running device without taking it down (a bounce would cut
  * every connection on it).
  *
@@ -14,10 +14,9 @@
  * New addresses and routes are added before old ones are removed (with promote_secondaries on), so an
  * address that stays keeps its connections.
  */
-import type { StateSpec } from "../contract/desired";
-import { shellQuote as q } from "../contract/shell";
-import type { StaticInterfaceSpec } from "../plan/staticInterfaceModel";
-import { ResolvedRoute, ResolvedStaticInterface, resolveStaticInterface, routeArgs } from "./staticInterface";
+import { shellQuote as q } from "../../contract/shell";
+import type { ResolvedRoute, ResolvedStaticInterface } from "../../plan/staticInterface/model";
+import { routeArgs } from "./ipRoute";
 
 /** One owned thing as its line on the host: what `ip FAMILY KIND del` takes after the family. */
 interface OwnedLine {
@@ -60,14 +59,16 @@ function routePresent(route: ResolvedRoute, device: string): string {
 
 const cmd = (argv: string[]) => argv.map(q).join(" ");
 
-/** The state's name in messages. */
-export function liveStateName(device: string): string {
-    return `addresses, routes and MTU of ${device}`;
+/** A state's scripts (see StateSpec in contract/desired.ts). */
+export interface LiveScripts {
+    read: string;
+    expected: string;
+    apply: string;
+    remove: string;
 }
 
-/** The live state of `spec`'s device; `stateDir` is the resource's directory on the host (where the owned lines are kept). */
-export function staticInterfaceLiveState(spec: StaticInterfaceSpec, stateDir: string): StateSpec {
-    const r = resolveStaticInterface(spec);
+/** The scripts of `r`'s device; `stateDir` is the resource's directory on the host (where the owned lines are kept). */
+export function liveScripts(r: ResolvedStaticInterface, stateDir: string): LiveScripts {
     const owned = [...addressLines(r), ...routeLines(r)];
     const dev = q(r.device);
     const head = ["set -f", `S=${q(stateDir)}`, `D=${dev}`];
@@ -133,7 +134,7 @@ export function staticInterfaceLiveState(spec: StaticInterfaceSpec, stateDir: st
         "exit 0",
     ].join("\n");
 
-    return { name: liveStateName(r.device), read, expected, apply, remove };
+    return { read, expected, apply, remove };
 }
 
 /** Pure: the addresses (CIDR) a state's `expected` (or read-back) text lists. */
