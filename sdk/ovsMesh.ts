@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { FileSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";
-import { flowCookie, planOvsMesh, validateOvsMesh } from "../provider/plan/ovsMesh";
+import { flowCookie, planOvsMesh, validateOvsMesh } from "../provider/plan/ovs/plan";
 import {
     DAEMON_JSON_PATH,
     DatapathType,
@@ -16,14 +16,14 @@ import {
     OvsTunnelSpec,
     UnderlayBridgeSpec,
     VlanSpec,
-} from "../provider/plan/ovsModel";
-import { containerLayout } from "../provider/plan/subnets";
+} from "../provider/plan/ovs/model";
+import { containerLayout } from "../provider/plan/ovs/subnets";
 import { DAEMON_JSON_VALIDATOR } from "../provider/render/docker/daemonJson";
 import { renderDockerOpts } from "../provider/render/docker/dockerOpts";
-import { renderIfcfg } from "../provider/render/ifcfgOvs";
-import { INTERFACES_DIR, renderInterfaces } from "../provider/render/interfaces";
+import { renderIfcfg } from "../provider/render/ovs/ifcfg";
+import { INTERFACES_DIR, renderInterfaces } from "../provider/render/ovs/interfaces";
 import { renderJsonKeys } from "../provider/contract/jsonKeys";
-import { ovsMeshStates, ovsServiceName } from "../provider/render/ovsStates";
+import { ovsMeshStates, ovsServiceName } from "../provider/render/ovs/ovsdb";
 import { ConnectionArgs } from "./connection";
 import { DerivedValue } from "./derivedValue";
 import { HostConfig } from "./hostConfig";

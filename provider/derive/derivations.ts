@@ -2,13 +2,13 @@
  * The values `derived.ts` may compute: pure functions of an input and the value kept from last time.
  * Each returns the previous value (or as much of it as still fits) so state, files and hosts stay put.
  */
-import { assignSlots, SlotRequest } from "../plan/subnets";
+import { assignSlots, SlotRequest } from "../plan/ovs/subnets";
 import { htpasswdFile, HtpasswdUser } from "../render/htpasswd";
 import { RegistryTlsInput, RegistryTlsState, registryTls } from "../render/tls";
 
 export type { HtpasswdUser } from "../render/htpasswd";
 export type { RegistryTlsInput, RegistryTlsState } from "../render/tls";
-export type { SlotRequest } from "../plan/subnets";
+export type { SlotRequest } from "../plan/ovs/subnets";
 
 /** Input of `meshSlots`. */
 export interface MeshSlotsInput {

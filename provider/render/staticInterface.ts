@@ -26,8 +26,8 @@ import type { FileSpec } from "../contract/desired";
 import { DEFAULT_NM_CONTROLLED, DEFAULT_ON_BOOT, StaticInterfaceFormat, StaticInterfaceSpec } from "../plan/staticInterfaceModel";
 import { IpFamily, ParsedCidr, parseCidr, parseIp, routeKey, validateStaticInterface } from "../plan/staticInterfaceValidate";
 import { MANAGED_HEADER } from "./managedHeader";
-import { NETWORK_SCRIPTS_DIR } from "./ifcfgOvs";
-import { INTERFACES_DIR } from "./interfaces";
+import { NETWORK_SCRIPTS_DIR } from "./ovs/ifcfg";
+import { INTERFACES_DIR } from "./ovs/interfaces";
 
 export type StaticInterfaceFile = Required<Pick<FileSpec, "path" | "content" | "mode">>;
 

@@ -7,9 +7,9 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { planOvsMesh } from "../../provider/plan/ovsMesh";
-import { OvsMeshSpec } from "../../provider/plan/ovsModel";
-import { NO_FLOWS, ovsMeshStates, ovsServiceName } from "../../provider/render/ovsStates";
+import { planOvsMesh } from "../../provider/plan/ovs/plan";
+import { OvsMeshSpec } from "../../provider/plan/ovs/model";
+import { NO_FLOWS, ovsMeshStates, ovsServiceName } from "../../provider/render/ovs/ovsdb";
 import { seed003 } from "../fixtures/ovsSeeds";
 import { expectGolden } from "../support/golden";
 

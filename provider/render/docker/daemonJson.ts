@@ -2,7 +2,7 @@
  * /etc/docker/daemon.json: the resource owns keys, not the file; Docker's own check of a staged copy.
  */
 import type { CommandSpec } from "../../contract/desired";
-import { DAEMON_JSON_PATH } from "../../plan/ovsModel";
+import { DAEMON_JSON_PATH } from "../../plan/ovs/model";
 import { mergeJsonKeys, MergeOptions } from "../../contract/jsonKeys";
 
 /** Docker's own check of a staged daemon.json, where dockerd is installed (hosts without it have nothing to break). */

@@ -1,5 +1,5 @@
 import { OnpremError } from "../../contract/errors";
-import type { DockerOptions } from "../../plan/ovsModel";
+import type { DockerOptions } from "../../plan/ovs/model";
 import { MANAGED_HEADER } from "../managedHeader";
 
 /**

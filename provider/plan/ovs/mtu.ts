@@ -11,7 +11,7 @@
  *
  * Frames that cross a tunnel with an 802.1Q tag (VLANs on the mesh) carry 4 more bytes.
  */
-import { TunnelType, ValidationIssue } from "./ovsModel";
+import { TunnelType, ValidationIssue } from "./model";
 
 /** IPv4 hosts must accept datagrams of 576 bytes (RFC 791); below that, fragments are not guaranteed to pass. */
 export const MIN_MTU_IPV4 = 576;

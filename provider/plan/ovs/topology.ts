@@ -13,7 +13,7 @@
  * characters become `<type>-<head><hash>`, the hash taken from the full peer name.
  */
 import { createHash } from "node:crypto";
-import { HostMeshPlan, MeshTopology, OvsTunnelSpec, TunnelPort, TunnelType } from "./ovsModel";
+import { HostMeshPlan, MeshTopology, OvsTunnelSpec, TunnelPort, TunnelType } from "./model";
 
 /** The kernel's limit for an interface name (IFNAMSIZ 16 including the NUL). */
 export const IFNAME_MAX = 15;

@@ -4,7 +4,7 @@
  * input before anything connects. Pure: the SDK runs it in the program, the provider applies its result.
  */
 import { createHash } from "node:crypto";
-import { OnpremError } from "../contract/errors";
+import { OnpremError } from "../../contract/errors";
 import { resolveMtu } from "./mtu";
 import {
     DEFAULT_BRIDGE,
@@ -27,7 +27,7 @@ import {
     OWNER_KEY,
     TunnelPort,
     ValidationIssue,
-} from "./ovsModel";
+} from "./model";
 import { parseAddress, ParsedAddress, planSubnets, SubnetPlan } from "./subnets";
 import { hasLoop, hostTunnelPorts, isValidIfName, topologyLinks, tunnelPortName } from "./topology";
 

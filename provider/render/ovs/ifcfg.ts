@@ -7,8 +7,8 @@
  * is false; the tunnel and port files are not.
  */
 import { IPv4Prefix } from "ip-num";
-import { HostMeshPlan, MeshFile, MeshFileSet, OvsBridgeRecord, OvsPortRecord } from "../plan/ovsModel";
-import { MANAGED_HEADER } from "./managedHeader";
+import { HostMeshPlan, MeshFile, MeshFileSet, OvsBridgeRecord, OvsPortRecord } from "../../plan/ovs/model";
+import { MANAGED_HEADER } from "../managedHeader";
 import { tunnelOptionArgs } from "./interfaces";
 
 export const NETWORK_SCRIPTS_DIR = "/etc/sysconfig/network-scripts";

@@ -11,10 +11,10 @@
  * Pure: the SDK renders these in the program, so previews show them.
  */
 import { createHash } from "node:crypto";
-import { shellQuote as q } from "../contract/shell";
-import type { StateSpec } from "../contract/desired";
-import { flowCookie, ovsVsctlArgs } from "../plan/ovsMesh";
-import { HostMeshPlan, OWNER_KEY } from "../plan/ovsModel";
+import { shellQuote as q } from "../../contract/shell";
+import type { StateSpec } from "../../contract/desired";
+import { flowCookie, ovsVsctlArgs } from "../../plan/ovs/plan";
+import { HostMeshPlan, OWNER_KEY } from "../../plan/ovs/model";
 
 /** external_ids key on the underlay bridge: the interface the underlay address was moved from. */
 export const MOVED_FROM_KEY = `${OWNER_KEY}-moved-from`;

@@ -3,7 +3,7 @@
  * planner, the validator and the renderers see it: the declaration (`OvsMeshSpec`) and what the planner
  * derives from it per host (`HostMeshPlan`). Each declared field says its default.
  */
-import type { Issue } from "../contract/issue";
+import type { Issue } from "../../contract/issue";
 
 /** The encapsulation between hosts. */
 export type TunnelType = "gre" | "vxlan" | "geneve";

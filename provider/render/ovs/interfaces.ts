@@ -7,9 +7,9 @@
  * takes it as a port. With `osConfig.ovs` false only the Docker bridge is written.
  */
 import { IPv4Prefix } from "ip-num";
-import { ovsAtom } from "../plan/ovsMesh";
-import { HostMeshPlan, MeshFileSet, OvsBridgeRecord, OvsPortRecord } from "../plan/ovsModel";
-import { MANAGED_HEADER } from "./managedHeader";
+import { ovsAtom } from "../../plan/ovs/plan";
+import { HostMeshPlan, MeshFileSet, OvsBridgeRecord, OvsPortRecord } from "../../plan/ovs/model";
+import { MANAGED_HEADER } from "../managedHeader";
 
 export const INTERFACES_DIR = "/etc/network/interfaces.d";
 

@@ -21,7 +21,7 @@
  * Lowest-free also reproduces the hand-made numbering of seed 003 (host1 -> 1, host2 -> 2, host3 -> 3).
  */
 import { IPv4, IPv4CidrRange, IPv4Prefix, IPv6, IPv6Prefix, Validator, collapseIPv6Number } from "ip-num";
-import { ValidationIssue } from "./ovsModel";
+import { ValidationIssue } from "./model";
 
 export interface ParsedAddress {
     family: 4 | 6;
