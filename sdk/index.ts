@@ -22,4 +22,4 @@ export { OvsMesh, OvsMeshArgs, OvsMeshHostArgs, OvsMeshHostOutput } from "./ovsM
 export type {
     DatapathType, DockerConfigMode, DockerSpec, DockerTlsSpec, FlowSpec, MeshTopology, OsConfigFormat, OsConfigSpec, OvsTunnelSpec, TunnelType, UnderlayBridgeSpec,
     VlanSpec,
-} from "../provider/plan/ovs/model";
+} from "./ovsMeshTypes";

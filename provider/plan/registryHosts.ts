@@ -32,9 +32,9 @@ import {
     REGISTRY_SERVICE_USER,
     RegistryClientSpec,
 } from "./registryModel";
-import { DAEMON_JSON_PATH } from "./ovs/model";
+import { DAEMON_JSON_PATH } from "../render/docker/daemonJson";
 
-export { DAEMON_JSON_PATH } from "./ovs/model";
+export { DAEMON_JSON_PATH } from "../render/docker/daemonJson";
 
 export const REGISTRY_SERVICE = "docker-registry";
 /** The container's name under the "container" runtime. */

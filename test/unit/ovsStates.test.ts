@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { planOvsMesh } from "../../provider/plan/ovs/plan";
 import { OvsMeshSpec } from "../../provider/plan/ovs/model";
-import { NO_FLOWS, ovsMeshStates, ovsServiceName } from "../../provider/render/ovs/ovsdb";
+import { NO_FLOWS } from "../../provider/render/ovs/flows";
+import { ovsMeshStates, ovsServiceName } from "../../provider/work/ovsMesh";
 import { seed003 } from "../fixtures/ovsSeeds";
 import { expectGolden } from "../support/golden";
 

@@ -1,9 +1,8 @@
 /**
  * The resolved (plain, non-Input) shape of an Open vSwitch mesh for multi-host Docker networking, as the
- * planner, the validator and the renderers see it: the declaration (`OvsMeshSpec`) and what the planner
- * derives from it per host (`HostMeshPlan`). Each declared field says its default.
+ * validator, the planner and the renderers see it: the declaration (`OvsMeshSpec`, mirroring the SDK's
+ * `OvsMeshArgs` once its inputs are known) and what the planner derives from it per host (`HostMeshPlan`).
  */
-import type { Issue } from "../../contract/issue";
 
 /** The encapsulation between hosts. */
 export type TunnelType = "gre" | "vxlan" | "geneve";
@@ -159,20 +158,6 @@ export const DEFAULT_DOCKER_MODE: DockerConfigMode = "daemon-json";
 export const DEFAULT_OS_CONFIG: OsConfigFormat = "interfaces";
 /** The external_ids key that marks OVS records as ours; its value is the mesh name. */
 export const OWNER_KEY = "pulumi-onprem";
-export const DAEMON_JSON_PATH = "/etc/docker/daemon.json";
-export const DOCKER_DEFAULT_FILE_PATH = "/etc/default/docker";
-
-export type ValidationIssue = Issue;
-
-/** A rendered file. */
-export interface MeshFile {
-    /** Absolute path on the host. */
-    path: string;
-    content: string;
-    /** Octal mode. */
-    mode: string;
-}
-export type MeshFileSet = readonly MeshFile[];
 
 /** A tunnel port on one host, leading to one peer. */
 export interface TunnelPort {

@@ -2,8 +2,9 @@
  * /etc/docker/daemon.json: the resource owns keys, not the file; Docker's own check of a staged copy.
  */
 import type { CommandSpec } from "../../contract/desired";
-import { DAEMON_JSON_PATH } from "../../plan/ovs/model";
 import { mergeJsonKeys, MergeOptions } from "../../contract/jsonKeys";
+
+export const DAEMON_JSON_PATH = "/etc/docker/daemon.json";
 
 /** Docker's own check of a staged daemon.json, where dockerd is installed (hosts without it have nothing to break). */
 export const DAEMON_JSON_VALIDATOR: CommandSpec = {
@@ -20,5 +21,5 @@ export function mergeDaemonJson(
     previouslyOwned: readonly string[],
     options: MergeOptions = {},
 ): string {
-    return mergeJsonKeys(current, owned, previouslyOwned, { path: "/etc/docker/daemon.json", ...options });
+    return mergeJsonKeys(current, owned, previouslyOwned, { path: DAEMON_JSON_PATH, ...options });
 }
