@@ -13,11 +13,6 @@ import { HostConfig } from "./hostConfig";
 import { checkInputs } from "./issues";
 import type { DatapathType, DockerSpec, FlowSpec, MeshTopology, OsConfigFormat, OsConfigSpec, OvsTunnelSpec, UnderlayBridgeSpec, VlanSpec } from "./ovsMeshTypes";
 
-export type {
-    DatapathType, DockerConfigMode, DockerSpec, DockerTlsSpec, FlowSpec, MeshTopology, OsConfigFormat, OsConfigSpec, OvsTunnelSpec, TunnelType, UnderlayBridgeSpec,
-    VlanSpec,
-} from "./ovsMeshTypes";
-
 /** One host of the mesh. */
 export interface OvsMeshHostArgs {
     /** The host's name: keys its slot, names the tunnel ports that lead to it and its child resource (so a plain string, known when the program runs). No default. */
@@ -131,13 +126,14 @@ export class OvsMesh extends pulumi.ComponentResource {
         const inputs = checkInputs(this, name, `OvsMesh ${name}`, checked.apply((c): Issue[] => c.issues));
         const plan = checked.apply((c): OvsMeshPlan | undefined => (c.issues.length === 0 ? planOvsMesh(c.s, c.previous) : undefined));
         const hostPlans = plan.apply((p) => Object.values(p?.hosts ?? {}));
+        const works = hostPlans.apply((ps) => new Map(ps.map((p) => [p.name, ovsMeshHostWork(p)])));
 
         // One child per name: a repeated name is refused by the validator, and must not clash as a resource name first.
         const seen = new Set<string>();
         for (const h of args.hosts) {
             if (seen.has(h.name)) continue;
             seen.add(h.name);
-            const work = plan.apply((p) => (p?.hosts[h.name] ? ovsMeshHostWork(p.hosts[h.name]) : undefined));
+            const work = works.apply((w) => w.get(h.name));
             new HostConfig(
                 `${name}-${h.name}`,
                 {
@@ -160,9 +156,7 @@ export class OvsMesh extends pulumi.ComponentResource {
         const crossNotes = pulumi.all([hostPlans, ...others]).apply((all) => parallelTunnelWarnings(all.flat(), name));
 
         this.hosts = hostPlans.apply((ps) => Object.fromEntries(ps.map((p) => [p.name, hostOutput(p)])));
-        this.files = hostPlans.apply((ps) =>
-            Object.fromEntries(ps.map((p) => [p.name, Object.fromEntries(ovsMeshHostWork(p).files.map((f) => [f.path, f.content]))])),
-        );
+        this.files = works.apply((w) => Object.fromEntries([...w].map(([host, work]) => [host, Object.fromEntries(work.files.map((f) => [f.path, f.content]))])));
         this.mtu = hostPlans.apply((ps) => ps[0]?.mtu ?? 0);
         this.flowCookie = plan.apply((p) => (p ? flowCookie(name) : ""));
         this.notes = pulumi.all([plan, crossNotes]).apply(([p, cross]) => [...(p?.notes ?? []), ...cross]);

@@ -46,7 +46,7 @@ export interface OvsTunnelSpec {
 }
 
 /** TLS for a TCP Docker API listener: paths on the host. */
-export interface DockerTlsSpec {
+interface DockerTlsSpec {
     /** `tlscacert`: the CA that signs client certificates (absolute path). No default. */
     caCert: string;
     /** `tlscert`: the daemon's certificate (absolute path). No default. */
@@ -66,7 +66,7 @@ export interface DockerSpec {
 }
 
 /** The OVS bridge that holds the tunnel endpoint address (datapathType "netdev"). */
-export interface UnderlayBridgeSpec {
+interface UnderlayBridgeSpec {
     /** The bridge's name. Default: "br-phy". */
     name?: string;
     /** The physical interface to put on it, e.g. "eth1"; its address moves to the bridge. Default: none (each host's `underlayPort` is then required). */
@@ -74,7 +74,7 @@ export interface UnderlayBridgeSpec {
 }
 
 /** A VLAN tag on a port of the mesh bridge (seed 004). */
-export interface VlanSpec {
+interface VlanSpec {
     /** The port: the mesh bridge's own name tags its local port (the Docker bridge's uplink, so all of that host's containers); any other name is an internal port that the mesh creates with this tag. No default. */
     port: string;
     /** The 802.1Q tag, 1-4094. No default. */
@@ -84,7 +84,7 @@ export interface VlanSpec {
 }
 
 /** An OpenFlow rule on the mesh bridge (seed 004), added with `ovs-ofctl` under the mesh's cookie. */
-export interface FlowSpec {
+interface FlowSpec {
     /** `priority`, 0-65535 (higher matches first). No default. */
     priority: number;
     /** Match fields in ovs-ofctl syntax ("in_port=vxlan-host2,dl_type=0x0800"). Default: none (matches everything). */
@@ -98,7 +98,7 @@ export interface FlowSpec {
 }
 
 /** Where and how the bridges are written into the OS network configuration (so they come back at boot). */
-export interface OsConfigSpec {
+interface OsConfigSpec {
     /** "interfaces": Debian /etc/network/interfaces.d stanzas; "ifcfg": RHEL network-scripts; "none": OVSDB only, no Docker bridge at boot. Default: "interfaces". */
     format?: OsConfigFormat;
     /** Also declare the OVS bridge and its ports there (`allow-ovs`/`ovs_type`, `DEVICETYPE=ovs`) as seed 003 does, so boot brings them up before the Docker bridge; OVSDB persists them either way. Default: true. */
@@ -173,7 +173,7 @@ export interface TunnelPort {
 }
 
 /** An OVS Interface record we own. */
-export interface OvsInterfaceRecord {
+interface OvsInterfaceRecord {
     name: string;
     /** "" is a system interface (a NIC put on the bridge). */
     type: "" | "internal" | TunnelType;

@@ -15,14 +15,14 @@ import type { Issue } from "../../contract/issue";
 import type { TunnelType } from "./model";
 
 /** IPv4 hosts must accept datagrams of 576 bytes (RFC 791); below that, fragments are not guaranteed to pass. */
-export const MIN_MTU_IPV4 = 576;
+const MIN_MTU_IPV4 = 576;
 /** IPv6 links must carry 1280 bytes (RFC 8200). */
-export const MIN_MTU_IPV6 = 1280;
+const MIN_MTU_IPV6 = 1280;
 /** The largest IP datagram. */
-export const MAX_MTU = 65535;
+const MAX_MTU = 65535;
 
-export const INNER_ETHERNET = 14;
-export const VLAN_TAG = 4;
+const INNER_ETHERNET = 14;
+const VLAN_TAG = 4;
 const OUTER_IP = { 4: 20, 6: 40 } as const;
 const UDP = 8;
 const GRE_BASE = 4;

@@ -25,7 +25,7 @@ import type { Issue } from "../../contract/issue";
 import { hasPrefix, parseAddress, parseCidr, subnetText } from "../../model/address";
 
 /** The container network and its slicing, once validated. */
-export interface ContainerLayout {
+interface ContainerLayout {
     network: IPv4CidrRange;
     prefix: number;
     hostPrefixLength: number;
@@ -41,7 +41,7 @@ export interface ContainerLayout {
 const MAX_HOST_PREFIX_LENGTH = 30;
 
 /** Parses and checks `containerNetwork`, `hostPrefixLength` and `bridgeAddressBlock`. */
-export function containerLayout(
+function containerLayout(
     containerNetwork: string,
     hostPrefixLength: number,
     bridgeAddressBlock?: string,

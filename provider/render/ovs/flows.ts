@@ -10,7 +10,7 @@ import { ensureRunning, IF_NOT_RUNNING, StateScripts, withRunning } from "./scri
 /** external_ids key on the mesh bridge: which flows the last apply installed, and how OVS printed them. */
 const FLOWS_KEY = `${OWNER_KEY}-flows`;
 /** What `read` prints for a mesh without flows. */
-export const NO_FLOWS = "(no flows)";
+const NO_FLOWS = "(no flows)";
 
 /**
  * OpenFlow rules. OVS prints rules in its own normal form ("dl_type=0x0806" becomes "arp"), so `read`

@@ -67,7 +67,7 @@ function ovsMap(map: Record<string, string>): string {
 }
 
 /** An OVSDB string atom: bare when plain, else double-quoted (IPv6 addresses contain ':'). */
-export function ovsAtom(value: string): string {
+function ovsAtom(value: string): string {
     return /^[A-Za-z0-9_.-]+$/.test(value) ? value : `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
