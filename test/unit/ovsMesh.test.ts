@@ -337,6 +337,11 @@ describe("topology", () => {
         assert.equal(warnings.length, 1);
         assert.match(warnings[0], /meshes other \(vxlan\) and seed003 \(gre\) both tunnel between 1\.1\.1\.1 and 2\.2\.2\.2 on bridge br0/);
         assert.deepEqual(parallelTunnelWarnings(Object.values(gre.hosts)), []);
+        // Each mesh is told about the loops it is part of, and only those.
+        const third = planOvsMesh({ ...seed003(), name: "third", bridge: "br9" });
+        const all = [...Object.values(gre.hosts), ...Object.values(vx.hosts), ...Object.values(third.hosts)];
+        assert.deepEqual(parallelTunnelWarnings(all, "other"), warnings);
+        assert.deepEqual(parallelTunnelWarnings(all, "third"), []);
     });
 });
 
