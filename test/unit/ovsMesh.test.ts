@@ -13,7 +13,7 @@ import { validateOvsMesh } from "../../provider/plan/ovs/validate";
 import { OvsHostSpec, OvsMeshSpec } from "../../provider/plan/ovs/model";
 import { assignSlots } from "../../provider/plan/ovs/subnets";
 import { hasLoop, parallelTunnelWarnings, topologyLinks, tunnelPortName } from "../../provider/plan/ovs/topology";
-import { DAEMON_JSON_PATH } from "../../provider/render/docker/daemonJson";
+import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../../provider/render/docker/daemonJson";
 import { renderDockerOpts } from "../../provider/render/docker/dockerOpts";
 import { ovsVsctlArgs } from "../../provider/render/ovs/ovsdb";
 import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
@@ -462,6 +462,24 @@ describe("Docker options", () => {
             assert.equal(refused.status, 1);
             assert.match(refused.stderr, /sets "bip", which Docker refuses together with "bridge"/);
             assert.equal(run(merge('{"debug":true}', owned, [])).status, 0);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    test("dockerd checks the staged daemon.json where it can (--validate came with Docker 23; Debian 12 ships 20.10)", () => {
+        const dir = mkdtempSync(join(tmpdir(), "ovs-dockerd-"));
+        try {
+            const run = (help: string) => {
+                // A stand-in dockerd: prints `help` for --help, and fails loudly when asked to validate.
+                writeFileSync(join(dir, "dockerd"), `#!/bin/sh\ncase "$1" in --help) echo '${help}' ;; *) echo "validated $*"; exit 3 ;; esac\n`, { mode: 0o755 });
+                const command = DAEMON_JSON_VALIDATOR.command.replace(`{{staged:${DAEMON_JSON_PATH}}}`, join(dir, "daemon.json"));
+                return spawnSync("sh", ["-c", command], { encoding: "utf8", env: { ...process.env, PATH: `${dir}:/usr/bin:/bin` } });
+            };
+            assert.equal(run("Usage: dockerd [OPTIONS]").status, 0, "an old dockerd is not asked");
+            const asked = run("      --validate   Validate daemon configuration and exit");
+            assert.equal(asked.status, 3);
+            assert.match(asked.stdout, /validated --validate --config-file .*daemon\.json/);
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
