@@ -101,7 +101,7 @@ interface FlowSpec {
 interface OsConfigSpec {
     /** "interfaces": Debian /etc/network/interfaces.d stanzas; "ifcfg": RHEL network-scripts; "none": OVSDB only, no Docker bridge at boot. Default: "interfaces". */
     format?: OsConfigFormat;
-    /** Also declare the OVS bridge and its ports there (`allow-ovs`/`ovs_type`, `DEVICETYPE=ovs`) as seed 003 does, so boot brings them up before the Docker bridge; OVSDB persists them either way. Default: true. */
+    /** Also declare the OVS bridge and its ports there (`allow-ovs`/`ovs_type`, `DEVICETYPE=ovs`) as seed 003 does, so boot brings them up before the Docker bridge; OVSDB persists them either way. Default: true here (seed 003); the SDK passes false unless the user sets it. */
     ovs?: boolean;
 }
 
