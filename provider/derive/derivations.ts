@@ -3,7 +3,7 @@
  * Each returns the previous value (or as much of it as still fits) so state, files and hosts stay put.
  * All are pure but `staticInterfaceFormat`, which reads a host once when it has nothing kept.
  */
-import { assignSlots, SlotRequest } from "../plan/subnets";
+import { assignSlots, SlotRequest } from "../plan/ovs/subnets";
 import type { ConnectionSpec } from "../ssh/connection";
 import { digestKey } from "./digestKey";
 import { htpasswdFile, HtpasswdUser } from "./htpasswd";
@@ -12,7 +12,7 @@ import { RegistryTlsInput, RegistryTlsState, registryTls } from "./tls";
 
 export type { HtpasswdUser } from "./htpasswd";
 export type { RegistryTlsInput, RegistryTlsState } from "./tls";
-export type { SlotRequest } from "../plan/subnets";
+export type { SlotRequest } from "../plan/ovs/subnets";
 export type { StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue } from "./staticInterfaceFormat";
 
 /** Input of `meshSlots`. */

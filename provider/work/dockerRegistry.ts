@@ -30,8 +30,7 @@ import {
     RegistryClientSpec,
 } from "../plan/registry/model";
 import { clientDaemonEntries, isWildcard, registryHost, registryHostPorts, registryPort } from "../plan/registry/plan";
-import { DAEMON_JSON_PATH } from "../plan/ovsModel";
-import { DAEMON_JSON_VALIDATOR } from "../render/docker/daemonJson";
+import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../render/docker/daemonJson";
 import { renderClientDaemonJson } from "../render/registry/clientDaemonJson";
 import { proxyPasswordValue, renderRegistryConfig } from "../render/registry/configYml";
 

@@ -130,7 +130,7 @@ test("OvsMesh over GRE through the real CLI: containers on 3 hosts reach each ot
     }
     assert.equal(onHost(gone, "ovs-vsctl --timeout=2 list-br 2>/dev/null; ip -br link show type bridge; ls /etc/network/interfaces.d; true"), "", `${gone.name} is as before`);
     assert.equal(onHost(gone, "cat /sys/class/net/eth1/operstate").trim(), "up", `${gone.name}: the underlay port is up, as before`);
-    // The departed host may have been the spanning tree's root: the others elect a new one (see render/ovsStates.ts).
+    // The departed host may have been the spanning tree's root: the others elect a new one (see render/ovs/ovsdb.ts).
     await fullMesh(hosts, out, "3 hosts again");
 
     // A tunnel port deleted by hand shows in refresh; up puts it back.

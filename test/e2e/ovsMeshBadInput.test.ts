@@ -31,6 +31,8 @@ const cases: BadInputCase<Args>[] = [
     ["netdev underlay without a prefix", (a) => (a.hosts[1].underlayAddress = "10.0.1.12"), /`hosts\[1\]\.underlayAddress`: needs a prefix length/],
     ["STP off on a looped full mesh", (a) => (a.stp = false), /`stp`: false, but a full-mesh of 3 hosts has loops/],
     ["two hosts on one slot", (a) => ((a.hosts[0] as Record<string, unknown>).slot = 2, (a.hosts[1] as Record<string, unknown>).slot = 2), /`hosts\[1\]\.slot`: slot 2 is also set on hosts\[0\]/],
+    ["no hosts (refused as an issue, not thrown)", (a) => (a.hosts = []), /`hosts`: at least one host is needed/],
+    ["two hosts with one name", (a) => (a.hosts[2].name = "h1"), /`hosts\[2\]\.name`: "h1" is also hosts\[0\]'s name/],
     ["flow that sets the cookie", (a) => (a.flows = [{ priority: 5, match: "cookie=0x1,ip", actions: "drop" }]), /`flows\[0\]\.match`: sets cookie/],
 ];
 

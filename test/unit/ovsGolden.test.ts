@@ -10,12 +10,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { MESH_DAEMON_JSON_KEYS, DAEMON_JSON_CONFLICTS, ovsVsctlArgs, planOvsMesh } from "../../provider/plan/ovsMesh";
-import { HostMeshPlan, OvsMeshSpec } from "../../provider/plan/ovsModel";
-import { DAEMON_JSON_VALIDATOR, mergeDaemonJson } from "../../provider/render/docker/daemonJson";
+import { FILE_MERGERS } from "../../provider/contract/mergers";
+import { planOvsMesh } from "../../provider/plan/ovs/plan";
+import { HostMeshPlan, OvsMeshSpec } from "../../provider/plan/ovs/model";
+import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../../provider/render/docker/daemonJson";
 import { renderDockerOpts } from "../../provider/render/docker/dockerOpts";
-import { renderIfcfg } from "../../provider/render/ifcfgOvs";
-import { renderInterfaces } from "../../provider/render/interfaces";
+import { renderIfcfg } from "../../provider/render/ovs/ifcfg";
+import { renderInterfaces } from "../../provider/render/ovs/interfaces";
+import { ovsVsctlArgs } from "../../provider/render/ovs/ovsdb";
+import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
 import { seed003 as seed003Base } from "../fixtures/ovsSeeds";
 import { expectGolden, joinFiles } from "../support/golden";
 import { has } from "../support/tools";
@@ -91,16 +94,15 @@ const ifcfgCases: [string, HostMeshPlan][] = [
 describe("interfaces.d stanzas", () => {
     for (const [name, host] of interfacesCases) {
         test(name, () => {
-            const files = renderInterfaces(host);
-            assert.equal(files.length, 1);
-            assert.equal(files[0].path, `/etc/network/interfaces.d/${host.bridge}`);
-            assert.ok(files[0].content.startsWith("# Managed by pulumi-onprem: changes made here are reverted by the next `pulumi up`.\n"));
-            expectGolden(GOLDEN_DIR, name, files[0].content);
+            const file = renderInterfaces(host);
+            assert.equal(file.path, `/etc/network/interfaces.d/${host.bridge}`);
+            assert.ok(file.content.startsWith("# Managed by pulumi-onprem: changes made here are reverted by the next `pulumi up`.\n"));
+            expectGolden(GOLDEN_DIR, name, file.content);
         });
         test(`${name}: ifup --no-act parses it`, { skip: has("ifup") ? false : "ifupdown is not installed" }, () => {
             const file = join(scratch, name);
-            writeFileSync(file, renderInterfaces(host)[0].content);
-            const ifaces = [...renderInterfaces(host)[0].content.matchAll(/^iface (\S+)/gm)].map((m) => m[1]);
+            writeFileSync(file, renderInterfaces(host).content);
+            const ifaces = [...renderInterfaces(host).content.matchAll(/^iface (\S+)/gm)].map((m) => m[1]);
             const run = spawnSync("ifup", ["--no-act", "--no-loopback", "-i", file, `--state-dir=${join(scratch, "state")}`, ...ifaces], { encoding: "utf8" });
             assert.equal(run.status, 0, run.stderr);
             const [address, prefix] = host.bridgeAddress.split("/");
@@ -114,7 +116,7 @@ describe("interfaces.d stanzas", () => {
 
     test("with osConfig.ovs false only the Docker bridge is written", () => {
         const plan = planOvsMesh({ ...seed003, osConfig: { ovs: false } });
-        const content = renderInterfaces(plan.hosts.host2)[0].content;
+        const content = renderInterfaces(plan.hosts.host2).content;
         assert.doesNotMatch(content, /ovs_type/);
         assert.match(content, /iface docker0 inet static\n    address 172\.17\.42\.2\n/);
     });
@@ -141,9 +143,12 @@ describe("ifcfg files", () => {
 
 describe("Docker options", () => {
     test("seed003-host1.daemon.json: the mesh's keys merged into a file that has others", () => {
-        const daemon = planOvsMesh({ ...seed003, docker: { mode: "daemon-json" } }).hosts.host1.docker.daemonJson;
+        // The file as the mesh hands it to the engine, merged the way the engine merges it.
+        const host1 = planOvsMesh({ ...seed003, docker: { mode: "daemon-json" } }).hosts.host1;
+        const file = ovsMeshHostWork(host1).files.find((f) => f.path === DAEMON_JSON_PATH);
+        assert.ok(file?.merge, "daemon.json is merged, not replaced");
         const current = JSON.stringify({ "log-driver": "json-file", "log-opts": { "max-size": "10m" }, "insecure-registries": ["registry.lan:5000"] });
-        const merged = mergeDaemonJson(current, daemon, MESH_DAEMON_JSON_KEYS, { conflicts: DAEMON_JSON_CONFLICTS });
+        const merged = FILE_MERGERS[file.merge].merge(current, file.content, [], file.path);
         expectGolden(GOLDEN_DIR, "seed003-host1.daemon.json", merged);
         assert.deepEqual(JSON.parse(merged)["log-opts"], { "max-size": "10m" });
     });

@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import { ServiceWork } from "../../provider/host/changes";
 import { renderRestoreScript } from "../../provider/host/restore";
 import { renderActivateScript } from "../../provider/host/steps/activate";
-import { DAEMON_JSON_PATH } from "../../provider/plan/ovsModel";
+import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../../provider/render/docker/daemonJson";
 import { DockerRegistrySpec } from "../../provider/plan/registry/model";
 import { configDigest, registryClientWork, registryHostWork } from "../../provider/work/dockerRegistry";
 
@@ -81,7 +81,7 @@ describe("registry clients", () => {
         const work = registryClientWork(plain, plain.clients![0], undefined);
         assert.deepEqual(work.files, [{ path: DAEMON_JSON_PATH, content: '{\n  "insecure-registries": [\n    "10.0.0.13:5000"\n  ]\n}\n', merge: "json-keys", mode: "0644" }]);
         assert.deepEqual(work.services, [{ name: "docker", onChange: "reload", onlyIfRunning: true, watch: [DAEMON_JSON_PATH] }]);
-        assert.match(work.validators[0].command, /command -v dockerd .* dockerd --validate --config-file \{\{staged:\/etc\/docker\/daemon.json\}\}/);
+        assert.equal(work.validators[0], DAEMON_JSON_VALIDATOR, "the one daemon.json validator");
     });
 
     test("certs-only: nothing in daemon.json", () => {

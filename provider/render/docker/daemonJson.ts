@@ -2,8 +2,8 @@
  * /etc/docker/daemon.json: the resource owns keys, not the file; Docker's own check of a staged copy.
  */
 import type { CommandSpec } from "../../contract/desired";
-import { DAEMON_JSON_PATH } from "../../plan/ovsModel";
-import { mergeJsonKeys, MergeOptions } from "../../contract/jsonKeys";
+
+export const DAEMON_JSON_PATH = "/etc/docker/daemon.json";
 
 /**
  * Docker's own check of a staged daemon.json, where dockerd is installed (hosts without it have nothing to
@@ -22,15 +22,3 @@ export const DAEMON_JSON_VALIDATOR: CommandSpec = {
         "fi",
     ].join("\n"),
 };
-
-/**
- * The new daemon.json text: the resource's keys merged into what the file holds (see `mergeJsonKeys`).
- */
-export function mergeDaemonJson(
-    current: string | undefined,
-    owned: Readonly<Record<string, unknown>>,
-    previouslyOwned: readonly string[],
-    options: MergeOptions = {},
-): string {
-    return mergeJsonKeys(current, owned, previouslyOwned, { path: "/etc/docker/daemon.json", ...options });
-}

@@ -1,6 +1,9 @@
 import { OnpremError } from "../../contract/errors";
-import type { DockerOptions } from "../../plan/ovsModel";
+import type { DockerOptions } from "../../plan/ovs/model";
 import { MANAGED_HEADER } from "../managedHeader";
+
+/** The legacy Docker options file (Debian's init script and docker.service read it). */
+export const DOCKER_DEFAULT_FILE_PATH = "/etc/default/docker";
 
 /**
  * /etc/default/docker with one DOCKER_OPTS line. One line of plain assignments, because two readers

@@ -11,17 +11,18 @@
  *
  * Frames that cross a tunnel with an 802.1Q tag (VLANs on the mesh) carry 4 more bytes.
  */
-import { TunnelType, ValidationIssue } from "./ovsModel";
+import type { Issue } from "../../contract/issue";
+import type { TunnelType } from "./model";
 
 /** IPv4 hosts must accept datagrams of 576 bytes (RFC 791); below that, fragments are not guaranteed to pass. */
-export const MIN_MTU_IPV4 = 576;
+const MIN_MTU_IPV4 = 576;
 /** IPv6 links must carry 1280 bytes (RFC 8200). */
-export const MIN_MTU_IPV6 = 1280;
+const MIN_MTU_IPV6 = 1280;
 /** The largest IP datagram. */
-export const MAX_MTU = 65535;
+const MAX_MTU = 65535;
 
-export const INNER_ETHERNET = 14;
-export const VLAN_TAG = 4;
+const INNER_ETHERNET = 14;
+const VLAN_TAG = 4;
 const OUTER_IP = { 4: 20, 6: 40 } as const;
 const UDP = 8;
 const GRE_BASE = 4;
@@ -90,12 +91,12 @@ export interface MtuResult {
     mtu: number;
     max: number;
     overhead: Overhead;
-    issues: ValidationIssue[];
+    issues: Issue[];
 }
 
 /** Resolves the mesh MTU: the explicit one if it fits, else the maximum; issues name `underlayMtu` or `mtu`. */
 export function resolveMtu(input: MtuInput): MtuResult {
-    const issues: ValidationIssue[] = [];
+    const issues: Issue[] = [];
     const family = input.underlayFamily ?? 4;
     const underMin = family === 6 ? MIN_MTU_IPV6 : MIN_MTU_IPV4;
     const overhead = tunnelOverhead(input);
@@ -117,7 +118,7 @@ export function resolveMtu(input: MtuInput): MtuResult {
     return { mtu: input.mtu ?? max, max, overhead, issues };
 }
 
-function issue(field: string, text: string): ValidationIssue {
+function issue(field: string, text: string): Issue {
     return { field, message: `\`${field}\`: ${text}` };
 }
 

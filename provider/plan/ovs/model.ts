@@ -1,9 +1,8 @@
 /**
  * The resolved (plain, non-Input) shape of an Open vSwitch mesh for multi-host Docker networking, as the
- * planner, the validator and the renderers see it: the declaration (`OvsMeshSpec`) and what the planner
- * derives from it per host (`HostMeshPlan`). Each declared field says its default.
+ * validator, the planner and the renderers see it: the declaration (`OvsMeshSpec`, mirroring the SDK's
+ * `OvsMeshArgs` once its inputs are known) and what the planner derives from it per host (`HostMeshPlan`).
  */
-import type { Issue } from "../contract/issue";
 
 /** The encapsulation between hosts. */
 export type TunnelType = "gre" | "vxlan" | "geneve";
@@ -47,7 +46,7 @@ export interface OvsTunnelSpec {
 }
 
 /** TLS for a TCP Docker API listener: paths on the host. */
-export interface DockerTlsSpec {
+interface DockerTlsSpec {
     /** `tlscacert`: the CA that signs client certificates (absolute path). No default. */
     caCert: string;
     /** `tlscert`: the daemon's certificate (absolute path). No default. */
@@ -67,7 +66,7 @@ export interface DockerSpec {
 }
 
 /** The OVS bridge that holds the tunnel endpoint address (datapathType "netdev"). */
-export interface UnderlayBridgeSpec {
+interface UnderlayBridgeSpec {
     /** The bridge's name. Default: "br-phy". */
     name?: string;
     /** The physical interface to put on it, e.g. "eth1"; its address moves to the bridge. Default: none (each host's `underlayPort` is then required). */
@@ -75,7 +74,7 @@ export interface UnderlayBridgeSpec {
 }
 
 /** A VLAN tag on a port of the mesh bridge (seed 004). */
-export interface VlanSpec {
+interface VlanSpec {
     /** The port: the mesh bridge's own name tags its local port (the Docker bridge's uplink, so all of that host's containers); any other name is an internal port that the mesh creates with this tag. No default. */
     port: string;
     /** The 802.1Q tag, 1-4094. No default. */
@@ -85,7 +84,7 @@ export interface VlanSpec {
 }
 
 /** An OpenFlow rule on the mesh bridge (seed 004), added with `ovs-ofctl` under the mesh's cookie. */
-export interface FlowSpec {
+interface FlowSpec {
     /** `priority`, 0-65535 (higher matches first). No default. */
     priority: number;
     /** Match fields in ovs-ofctl syntax ("in_port=vxlan-host2,dl_type=0x0800"). Default: none (matches everything). */
@@ -99,10 +98,10 @@ export interface FlowSpec {
 }
 
 /** Where and how the bridges are written into the OS network configuration (so they come back at boot). */
-export interface OsConfigSpec {
+interface OsConfigSpec {
     /** "interfaces": Debian /etc/network/interfaces.d stanzas; "ifcfg": RHEL network-scripts; "none": OVSDB only, no Docker bridge at boot. Default: "interfaces". */
     format?: OsConfigFormat;
-    /** Also declare the OVS bridge and its ports there (`allow-ovs`/`ovs_type`, `DEVICETYPE=ovs`) as seed 003 does, so boot brings them up before the Docker bridge; OVSDB persists them either way. Default: true. */
+    /** Also declare the OVS bridge and its ports there (`allow-ovs`/`ovs_type`, `DEVICETYPE=ovs`) as seed 003 does, so boot brings them up before the Docker bridge; OVSDB persists them either way. Default: true here (seed 003); the SDK passes false unless the user sets it. */
     ovs?: boolean;
 }
 
@@ -159,20 +158,6 @@ export const DEFAULT_DOCKER_MODE: DockerConfigMode = "daemon-json";
 export const DEFAULT_OS_CONFIG: OsConfigFormat = "interfaces";
 /** The external_ids key that marks OVS records as ours; its value is the mesh name. */
 export const OWNER_KEY = "pulumi-onprem";
-export const DAEMON_JSON_PATH = "/etc/docker/daemon.json";
-export const DOCKER_DEFAULT_FILE_PATH = "/etc/default/docker";
-
-export type ValidationIssue = Issue;
-
-/** A rendered file. */
-export interface MeshFile {
-    /** Absolute path on the host. */
-    path: string;
-    content: string;
-    /** Octal mode. */
-    mode: string;
-}
-export type MeshFileSet = readonly MeshFile[];
 
 /** A tunnel port on one host, leading to one peer. */
 export interface TunnelPort {
@@ -188,7 +173,7 @@ export interface TunnelPort {
 }
 
 /** An OVS Interface record we own. */
-export interface OvsInterfaceRecord {
+interface OvsInterfaceRecord {
     name: string;
     /** "" is a system interface (a NIC put on the bridge). */
     type: "" | "internal" | TunnelType;

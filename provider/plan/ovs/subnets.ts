@@ -20,54 +20,12 @@
  * edit of `slot`, `containerNetwork`, `hostPrefixLength` or `bridgeAddressBlock` can move it.
  * Lowest-free also reproduces the hand-made numbering of seed 003 (host1 -> 1, host2 -> 2, host3 -> 3).
  */
-import { IPv4, IPv4CidrRange, IPv4Prefix, IPv6, IPv6Prefix, Validator, collapseIPv6Number } from "ip-num";
-import { ValidationIssue } from "./ovsModel";
-
-export interface ParsedAddress {
-    family: 4 | 6;
-    /** The address alone, in canonical text (IPv6 compressed, lower case). */
-    address: string;
-    /** The prefix length, when the text had one. */
-    prefix?: number;
-    ip: IPv4 | IPv6;
-}
-
-/** Parses "10.0.0.1", "10.0.0.1/24", "fd00::1" or "fd00::1/64"; undefined when it is none of these. */
-export function parseAddress(text: string): ParsedAddress | undefined {
-    if (typeof text !== "string") return undefined;
-    const parts = text.split("/");
-    if (parts.length > 2) return undefined;
-    const [addr, prefixText] = parts;
-    let prefix: number | undefined;
-    if (prefixText !== undefined) {
-        if (!/^\d{1,3}$/.test(prefixText)) return undefined;
-        prefix = Number(prefixText);
-    }
-    if (Validator.isValidIPv4String(addr)[0]) {
-        if (prefix !== undefined && !validPrefix(4, prefix)) return undefined;
-        const ip = IPv4.fromString(addr);
-        return { family: 4, address: ip.toString(), prefix, ip };
-    }
-    // Zone ids ("fe80::1%eth0") name a local link: never a tunnel endpoint.
-    if (!addr.includes("%") && Validator.isValidIPv6String(addr)[0]) {
-        if (prefix !== undefined && !validPrefix(6, prefix)) return undefined;
-        const ip = IPv6.fromString(addr);
-        return { family: 6, address: collapseIPv6Number(ip.toString()), prefix, ip };
-    }
-    return undefined;
-}
-
-function validPrefix(family: 4 | 6, prefix: number): boolean {
-    try {
-        (family === 4 ? IPv4Prefix : IPv6Prefix).fromNumber(BigInt(prefix));
-        return true;
-    } catch {
-        return false;
-    }
-}
+import { IPv4, IPv4CidrRange, IPv4Prefix } from "ip-num";
+import type { Issue } from "../../contract/issue";
+import { hasPrefix, parseAddress, parseCidr, subnetText } from "../../model/address";
 
 /** The container network and its slicing, once validated. */
-export interface ContainerLayout {
+interface ContainerLayout {
     network: IPv4CidrRange;
     prefix: number;
     hostPrefixLength: number;
@@ -80,15 +38,15 @@ export interface ContainerLayout {
 }
 
 /** The longest slice prefix: a /30 still leaves Docker two addresses to hand out. */
-export const MAX_HOST_PREFIX_LENGTH = 30;
+const MAX_HOST_PREFIX_LENGTH = 30;
 
 /** Parses and checks `containerNetwork`, `hostPrefixLength` and `bridgeAddressBlock`. */
-export function containerLayout(
+function containerLayout(
     containerNetwork: string,
     hostPrefixLength: number,
     bridgeAddressBlock?: string,
-): { layout?: ContainerLayout; issues: ValidationIssue[] } {
-    const issues: ValidationIssue[] = [];
+): { layout?: ContainerLayout; issues: Issue[] } {
+    const issues: Issue[] = [];
     const network = parseIpv4Cidr("containerNetwork", containerNetwork, issues);
     if (!network) return { issues };
     const prefix = Number(network.getPrefix().getValue());
@@ -122,29 +80,28 @@ export function containerLayout(
     return { layout: { network, prefix, hostPrefixLength, maxSlot, reserved, bridgeBlock }, issues };
 }
 
-function parseIpv4Cidr(field: string, text: string, issues: ValidationIssue[]): IPv4CidrRange | undefined {
-    if (typeof text !== "string" || !Validator.isValidIPv4CidrNotation(text)[0]) {
+function parseIpv4Cidr(field: string, text: string, issues: Issue[]): IPv4CidrRange | undefined {
+    const parsed = parseCidr(text);
+    if (!parsed || parsed.family !== 4) {
         issues.push(issue(field, `${JSON.stringify(text)} is not an IPv4 CIDR such as "172.17.0.0/16"`));
         return undefined;
     }
-    const range = IPv4CidrRange.fromCidr(text);
-    if (!Validator.isValidIPv4CidrRange(text)[0]) {
-        // fromCidr keeps the address as given; its first address is the network the user likely meant.
-        const meant = `${range.getFirst().toString()}/${range.getPrefix().toString()}`;
-        issues.push(issue(field, `${JSON.stringify(text)} has host bits set: did you mean "${meant}"?`));
+    if (parsed.cidr !== parsed.network) {
+        // The first address of the range is the network the user likely meant.
+        issues.push(issue(field, `${JSON.stringify(text)} has host bits set: did you mean "${parsed.network}"?`));
         return undefined;
     }
-    return range;
+    return parsed.subnet as IPv4CidrRange;
 }
 
 /** Slice `slot` of the network. */
-export function sliceAt(network: IPv4CidrRange, hostPrefixLength: number, slot: number): IPv4CidrRange {
+function sliceAt(network: IPv4CidrRange, hostPrefixLength: number, slot: number): IPv4CidrRange {
     const size = IPv4Prefix.fromNumber(BigInt(hostPrefixLength)).toRangeSize();
     return network.toRangeSet().takeSubRange(BigInt(slot) * size, size).toCidrRange() as IPv4CidrRange;
 }
 
 /** The bridge address a slot gets from the block, or undefined when the block is too small for it. */
-export function derivedBridgeAddress(layout: ContainerLayout, slot: number): IPv4 | undefined {
+function derivedBridgeAddress(layout: ContainerLayout, slot: number): IPv4 | undefined {
     if (BigInt(slot) >= layout.bridgeBlock.getSize()) return undefined;
     return layout.bridgeBlock.toRangeSet().takeSubRange(BigInt(slot), 1n).getFirst() as IPv4;
 }
@@ -160,7 +117,7 @@ export interface SlotRequest {
 export interface SlotAssignment {
     /** Host name -> slot, for every host that got one. */
     slots: Map<string, number>;
-    issues: ValidationIssue[];
+    issues: Issue[];
     notes: string[];
     /** Hosts left without a slot because every slot is taken. */
     unplaced: string[];
@@ -168,7 +125,7 @@ export interface SlotAssignment {
 
 /** Gives every host a slot: explicit, else kept from `previous`, else the lowest free one (see the top of this file). */
 export function assignSlots(hosts: readonly SlotRequest[], maxSlot: number, previous: Readonly<Record<string, number>> = {}): SlotAssignment {
-    const issues: ValidationIssue[] = [];
+    const issues: Issue[] = [];
     const notes: string[] = [];
     const unplaced: string[] = [];
     const slots = new Map<string, number>();
@@ -217,20 +174,23 @@ export function assignSlots(hosts: readonly SlotRequest[], maxSlot: number, prev
         slots.set(h.name, kept);
     });
 
-    // Slots of hosts leaving in this update: reused only as a last resort.
+    // Slots of hosts leaving in this update: reused only as a last resort, lowest first.
     const leaving = new Set<number>();
     for (const [name, slot] of Object.entries(previous)) {
-        if (!names.has(name) && Number.isInteger(slot) && !holder.has(slot)) leaving.add(slot);
+        if (!names.has(name) && Number.isInteger(slot) && slot >= 1 && slot <= maxSlot && !holder.has(slot)) leaving.add(slot);
     }
+    const lastResort = [...leaving].sort((a, b) => a - b);
     let next = 1;
+    let reused = 0;
     hosts.forEach((h, i) => {
         if (slots.has(h.name) || h.slot !== undefined) return;
         while (next <= maxSlot && (holder.has(next) || leaving.has(next))) next++;
         let slot: number | undefined = next <= maxSlot ? next : undefined;
         if (slot === undefined) {
-            slot = [...leaving].filter((s) => !holder.has(s) && s <= maxSlot).sort((a, b) => a - b)[0];
+            while (reused < lastResort.length && holder.has(lastResort[reused])) reused++;
+            slot = lastResort[reused];
             if (slot !== undefined) {
-                leaving.delete(slot);
+                reused++;
                 notes.push(`host ${JSON.stringify(h.name)} reuses slot ${slot} of a host removed in this same update: make sure that host's containers are gone`);
             }
         }
@@ -245,7 +205,7 @@ export function assignSlots(hosts: readonly SlotRequest[], maxSlot: number, prev
 }
 
 /** One host's subnet plan. */
-export interface HostSubnet {
+interface HostSubnet {
     slot: number;
     /** e.g. "172.17.64.0/18". */
     slice: string;
@@ -256,7 +216,7 @@ export interface HostSubnet {
 export interface SubnetPlan {
     hosts: Map<string, HostSubnet>;
     slots: Record<string, number>;
-    issues: ValidationIssue[];
+    issues: Issue[];
     notes: string[];
 }
 
@@ -287,9 +247,12 @@ export function planSubnets(
     }
 
     const slices = new Map<string, IPv4CidrRange>();
+    const slotHolder = new Map<number, string>();
     for (const h of input.hosts) {
         const slot = assigned.slots.get(h.name);
-        if (slot !== undefined) slices.set(h.name, sliceAt(layout.network, layout.hostPrefixLength, slot));
+        if (slot === undefined) continue;
+        slices.set(h.name, sliceAt(layout.network, layout.hostPrefixLength, slot));
+        slotHolder.set(slot, h.name);
     }
 
     // Derived addresses first, so an explicit one that collides with a derived one is the one blamed.
@@ -313,7 +276,7 @@ export function planSubnets(
     });
     input.hosts.forEach((h, i) => {
         if (h.bridgeAddress === undefined) return;
-        const ip = explicitBridgeAddress(`hosts[${i}].bridgeAddress`, h.bridgeAddress, h.name, layout, slices, out.issues);
+        const ip = explicitBridgeAddress(`hosts[${i}].bridgeAddress`, h.bridgeAddress, h.name, layout, slotHolder, out.issues);
         if (!ip) return;
         const owner = addressOwner.get(ip.toString());
         if (owner !== undefined) {
@@ -340,36 +303,45 @@ function explicitBridgeAddress(
     text: string,
     name: string,
     layout: ContainerLayout,
-    slices: Map<string, IPv4CidrRange>,
-    issues: ValidationIssue[],
+    slotHolder: ReadonlyMap<number, string>,
+    issues: Issue[],
 ): IPv4 | undefined {
     const parsed = parseAddress(text);
     if (!parsed || parsed.family !== 4) {
         issues.push(issue(field, `${JSON.stringify(text)} is not an IPv4 address`));
         return undefined;
     }
-    if (parsed.prefix !== undefined && parsed.prefix !== layout.prefix) {
+    if (hasPrefix(parsed) && parsed.prefix !== layout.prefix) {
         issues.push(issue(field, `/${parsed.prefix} differs from the container network's /${layout.prefix}: every bridge is on the one shared segment`));
         return undefined;
     }
     const ip = parsed.ip as IPv4;
+    const network = subnetText(layout.network);
     if (!layout.network.contains(ip)) {
-        issues.push(issue(field, `${parsed.address} is outside the container network ${layout.network.toCidrString()}`));
+        issues.push(issue(field, `${parsed.address} is outside the container network ${network}`));
         return undefined;
     }
     if (ip.isEquals(layout.network.getFirst()) || ip.isEquals(layout.network.getLast())) {
-        issues.push(issue(field, `${parsed.address} is the network or broadcast address of ${layout.network.toCidrString()}`));
+        issues.push(issue(field, `${parsed.address} is the network or broadcast address of ${network}`));
         return undefined;
     }
-    for (const [other, slice] of slices) {
-        if (other !== name && slice.contains(ip)) {
-            issues.push(issue(field, `${parsed.address} lies in host ${JSON.stringify(other)}'s slice ${slice.toCidrString()}, where its Docker hands out container addresses`));
-            return undefined;
-        }
+    // The slice the address falls in, by arithmetic: one look-up, whatever the number of hosts.
+    const sliceSize = IPv4Prefix.fromNumber(BigInt(layout.hostPrefixLength)).toRangeSize();
+    const slot = Number((ip.getValue() - layout.network.getFirst().getValue()) / sliceSize);
+    const other = slotHolder.get(slot);
+    if (other !== undefined && other !== name) {
+        const slice = sliceAt(layout.network, layout.hostPrefixLength, slot).toCidrString();
+        issues.push(issue(field, `${parsed.address} lies in host ${JSON.stringify(other)}'s slice ${slice}, where its Docker hands out container addresses`));
+        return undefined;
     }
     return ip;
 }
 
-function issue(field: string, text: string): ValidationIssue {
+/** The highest slot the container network holds; 0 when it is broken (the validator names the field). */
+export function slotCapacity(containerNetwork: string, hostPrefixLength: number, bridgeAddressBlock?: string): number {
+    return containerLayout(containerNetwork, hostPrefixLength, bridgeAddressBlock).layout?.maxSlot ?? 0;
+}
+
+function issue(field: string, text: string): Issue {
     return { field, message: `\`${field}\`: ${text}` };
 }

@@ -13,10 +13,10 @@
  * characters become `<type>-<head><hash>`, the hash taken from the full peer name.
  */
 import { createHash } from "node:crypto";
-import { HostMeshPlan, MeshTopology, OvsTunnelSpec, TunnelPort, TunnelType } from "./ovsModel";
+import { HostMeshPlan, MeshTopology, OvsTunnelSpec, TunnelPort, TunnelType } from "./model";
 
 /** The kernel's limit for an interface name (IFNAMSIZ 16 including the NUL). */
-export const IFNAME_MAX = 15;
+const IFNAME_MAX = 15;
 
 /** A name usable for an interface, an OVS bridge or port, and in a file name (`ifcfg-<name>`). */
 export function isValidIfName(name: string): boolean {
@@ -82,7 +82,7 @@ export function hasLoop(topology: MeshTopology, hostCount: number): boolean {
 }
 
 /** Interface options for a tunnel to `remoteIp`, as OVS spells them. */
-export function tunnelOptions(tunnel: OvsTunnelSpec, remoteIp: string): Record<string, string> {
+function tunnelOptions(tunnel: OvsTunnelSpec, remoteIp: string): Record<string, string> {
     const options: Record<string, string> = { remote_ip: remoteIp };
     const key = tunnel.key ?? tunnel.vni;
     if (key !== undefined) options.key = String(key);
@@ -90,17 +90,25 @@ export function tunnelOptions(tunnel: OvsTunnelSpec, remoteIp: string): Record<s
     return options;
 }
 
-/** The tunnel ports of one host, sorted by port name. `addresses` maps host names to bare underlay addresses. */
-export function hostTunnelPorts(
-    host: string,
-    links: readonly Link[],
-    tunnel: OvsTunnelSpec,
-    addresses: ReadonlyMap<string, string>,
-): TunnelPort[] {
-    const ports: TunnelPort[] = [];
+/** Each host's peers over `links`: one pass, so a full mesh costs its n(n-1)/2 links and no more. */
+export function peersByHost(links: readonly Link[]): Map<string, string[]> {
+    const peers = new Map<string, string[]>();
+    const add = (host: string, peer: string) => {
+        const list = peers.get(host);
+        if (list) list.push(peer);
+        else peers.set(host, [peer]);
+    };
     for (const link of links) {
-        const peer = link.a === host ? link.b : link.b === host ? link.a : undefined;
-        if (peer === undefined) continue;
+        add(link.a, link.b);
+        add(link.b, link.a);
+    }
+    return peers;
+}
+
+/** The tunnel ports of one host to its `peers`, sorted by port name. `addresses` maps host names to bare underlay addresses. */
+export function hostTunnelPorts(peers: readonly string[], tunnel: OvsTunnelSpec, addresses: ReadonlyMap<string, string>): TunnelPort[] {
+    const ports: TunnelPort[] = [];
+    for (const peer of peers) {
         const remoteIp = addresses.get(peer);
         if (remoteIp === undefined) continue;
         ports.push({ name: tunnelPortName(tunnel.type, peer), type: tunnel.type, peer, remoteIp, options: tunnelOptions(tunnel, remoteIp) });
@@ -111,24 +119,27 @@ export function hostTunnelPorts(
 /**
  * Warnings for tunnels that run in parallel between the same two endpoints on the same bridge, for
  * example a GRE mesh and a VXLAN mesh over one `br0`: an L2 loop that STP in each mesh cannot see.
- * Give it the host plans of every mesh the program declares.
+ * Give it the host plans of every mesh the program declares; with `mesh`, only the warnings that
+ * involve that mesh.
  */
-export function parallelTunnelWarnings(plans: Iterable<HostMeshPlan>): string[] {
-    // Key: bridge and the two endpoints, either way round. Value: the meshes (with their tunnel type) using it.
-    const meshes = new Map<string, Set<string>>();
+export function parallelTunnelWarnings(plans: Iterable<HostMeshPlan>, mesh?: string): string[] {
+    // Key: bridge and the two endpoints, either way round. Value: mesh name -> its tunnel type.
+    const meshes = new Map<string, Map<string, string>>();
     for (const plan of plans) {
         for (const port of plan.tunnelPorts) {
             const ends = [plan.underlayAddress, port.remoteIp].sort();
             const key = `${plan.bridge} ${ends[0]} ${ends[1]}`;
-            meshes.set(key, (meshes.get(key) ?? new Set()).add(`${plan.mesh} (${port.type})`));
+            const users = meshes.get(key) ?? new Map<string, string>();
+            meshes.set(key, users.set(plan.mesh, port.type));
         }
     }
     const warnings: string[] = [];
     for (const key of [...meshes.keys()].sort()) {
-        const users = [...(meshes.get(key) ?? [])].sort();
-        if (users.length < 2) continue;
+        const users = meshes.get(key) ?? new Map<string, string>();
+        if (users.size < 2 || (mesh !== undefined && !users.has(mesh))) continue;
         const [bridge, a, b] = key.split(" ");
-        warnings.push(`meshes ${users.join(" and ")} both tunnel between ${a} and ${b} on bridge ${bridge}: an L2 loop that neither mesh's STP sees; put them on different bridges`);
+        const named = [...users].map(([m, type]) => `${m} (${type})`).sort();
+        warnings.push(`meshes ${named.join(" and ")} both tunnel between ${a} and ${b} on bridge ${bridge}: an L2 loop that neither mesh's STP sees; put them on different bridges`);
     }
     return warnings;
 }

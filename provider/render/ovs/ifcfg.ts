@@ -7,15 +7,22 @@
  * is false; the tunnel and port files are not.
  */
 import { IPv4Prefix } from "ip-num";
-import { HostMeshPlan, MeshFile, MeshFileSet, OvsBridgeRecord, OvsPortRecord } from "../plan/ovsModel";
-import { MANAGED_HEADER } from "./managedHeader";
-import { tunnelOptionArgs } from "./interfaces";
+import { HostMeshPlan, OvsBridgeRecord, OvsPortRecord } from "../../plan/ovs/model";
+import { MANAGED_HEADER } from "../managedHeader";
+import { tunnelOptionArgs } from "./ovsdb";
+
+/** One ifcfg file. */
+interface IfcfgFile {
+    path: string;
+    content: string;
+    mode: string;
+}
 
 export const NETWORK_SCRIPTS_DIR = "/etc/sysconfig/network-scripts";
 
 /** The ifcfg files of one host, sorted by path. */
-export function renderIfcfg(host: HostMeshPlan): MeshFileSet {
-    const files: MeshFile[] = [];
+export function renderIfcfg(host: HostMeshPlan): IfcfgFile[] {
+    const files: IfcfgFile[] = [];
     for (const bridge of host.ovs.bridges) {
         const isMesh = bridge.name === host.bridge;
         if (!host.osConfig.ovs && !isMesh) continue;
@@ -109,7 +116,7 @@ function dockerBridgeVars(host: HostMeshPlan): Vars {
     ];
 }
 
-function file(name: string, vars: Vars): MeshFile {
+function file(name: string, vars: Vars): IfcfgFile {
     const lines = [MANAGED_HEADER, ...vars.map(([k, v]) => `${k}=${shValue(String(v))}`)];
     return { path: `${NETWORK_SCRIPTS_DIR}/ifcfg-${name}`, content: `${lines.join("\n")}\n`, mode: "0644" };
 }

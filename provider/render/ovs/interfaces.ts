@@ -7,14 +7,14 @@
  * takes it as a port. With `osConfig.ovs` false only the Docker bridge is written.
  */
 import { IPv4Prefix } from "ip-num";
-import { ovsAtom } from "../plan/ovsMesh";
-import { HostMeshPlan, MeshFileSet, OvsBridgeRecord, OvsPortRecord } from "../plan/ovsModel";
-import { MANAGED_HEADER } from "./managedHeader";
+import { HostMeshPlan, OvsBridgeRecord, OvsPortRecord } from "../../plan/ovs/model";
+import { MANAGED_HEADER } from "../managedHeader";
+import { tunnelOptionArgs } from "./ovsdb";
 
 export const INTERFACES_DIR = "/etc/network/interfaces.d";
 
 /** The interfaces.d file of one host. */
-export function renderInterfaces(host: HostMeshPlan): MeshFileSet {
+export function renderInterfaces(host: HostMeshPlan): { path: string; content: string; mode: string } {
     const blocks: string[][] = [];
     if (host.osConfig.ovs) {
         for (const bridge of host.ovs.bridges) {
@@ -27,7 +27,7 @@ export function renderInterfaces(host: HostMeshPlan): MeshFileSet {
     blocks.push(dockerBridgeStanza(host));
     const summary = `# OvsMesh ${host.mesh} on ${host.name}: slot ${host.slot}, containers ${host.slice}, bridge ${host.bridgeAddress}, MTU ${host.mtu}.`;
     const content = [[MANAGED_HEADER, summary], ...blocks].map((b) => b.join("\n")).join("\n\n") + "\n";
-    return [{ path: `${INTERFACES_DIR}/${host.bridge}`, content, mode: "0644" }];
+    return { path: `${INTERFACES_DIR}/${host.bridge}`, content, mode: "0644" };
 }
 
 function bridgeStanza(bridge: OvsBridgeRecord, ports: OvsPortRecord[], address: string | undefined): string[] {
@@ -94,13 +94,6 @@ function dockerBridgeStanza(host: HostMeshPlan): string[] {
         "    bridge_fd 0",
         `    mtu ${host.mtu}`,
     ];
-}
-
-/** `options:key=value` tokens, sorted, as ovs-vsctl reads them (also used by the ifcfg renderer). */
-export function tunnelOptionArgs(options: Record<string, string>): string[] {
-    return Object.keys(options)
-        .sort()
-        .map((k) => `options:${k}=${ovsAtom(options[k])}`);
 }
 
 function assertNever(x: never): never {
