@@ -9,7 +9,7 @@ import type { Issue } from "../provider/contract/issue";
 import { providerShim } from "./providerShim";
 
 /** Each issue as one line that starts with the component and the field: "KeepalivedCluster lb: `instances[0].virtualRouterId`: 300 is outside 1-255". */
-export function issueLines(what: string, issues: readonly Issue[]): string[] {
+function issueLines(what: string, issues: readonly Issue[]): string[] {
     return issues.map((i) => `${what}: ${i.message.startsWith("`") ? i.message : `\`${i.field}\`: ${i.message}`}`);
 }
 

@@ -121,3 +121,10 @@ export const DEFAULT_FILE_MODE = "0644";
 export const DEFAULT_VERIFY_ATTEMPTS = 10;
 export const DEFAULT_VERIFY_INTERVAL_MS = 500;
 export const DEFAULT_ROLLBACK_TIMEOUT_SECONDS = 120;
+
+/** Where the engine keeps each resource's state on a host: `${STATE_ROOT}/<resource key>`, removed on delete. */
+export const STATE_ROOT = "/var/lib/pulumi-onprem";
+
+export function stateDir(resourceKey: string): string {
+    return `${STATE_ROOT}/${resourceKey}`;
+}

@@ -4,7 +4,7 @@ import { holdsJsonKeys, mergeJsonKeys, pickJsonKeys, renderJsonKeys } from "./js
  * How the engine combines a resource's part of a shared file with what the host holds. The engine
  * knows only these operations; the format lives here.
  */
-export interface FileMerger {
+interface FileMerger {
     /** The file's new text: `desired` (the resource's part) set in `current`, the `released` parts removed. */
     merge(current: string | undefined, desired: string, released: readonly string[], path: string): string;
     /** The resource's part as the host holds it: exactly `desired` when nothing drifted. */

@@ -4,7 +4,7 @@ import { FILE_MERGERS } from "../contract/mergers";
 import { fillSecrets } from "../contract/secrets";
 
 /** A file as the host has it now. */
-export interface FileState {
+interface FileState {
     exists: boolean;
     sha256?: string;
     mode?: string;
@@ -12,7 +12,7 @@ export interface FileState {
     group?: string;
 }
 
-export interface ServiceState {
+interface ServiceState {
     active: boolean;
     enabled: boolean;
 }
@@ -112,7 +112,7 @@ export function planChanges(
 }
 
 /** The bytes a file should hold: its content with secrets filled in, merged into the current text if shared. */
-export function fileText(file: FileSpec, secrets: Readonly<Record<string, string>>, current: string | undefined): string {
+function fileText(file: FileSpec, secrets: Readonly<Record<string, string>>, current: string | undefined): string {
     const filled = fillSecrets(file.content, secrets);
     return file.merge ? FILE_MERGERS[file.merge].merge(current, filled, file.released ?? [], file.path) : filled;
 }

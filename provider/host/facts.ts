@@ -14,7 +14,7 @@ export interface HostFacts {
     tools: Record<string, boolean>;
 }
 
-export const PROBED_TOOLS = [
+const PROBED_TOOLS = [
     "systemctl", "keepalived", "ovs-vsctl", "dockerd", "docker", "ifup", "nmcli", "netplan",
     "ip", "sha256sum", "setsid", "sudo", "curl", "docker-registry", "skopeo",
 ] as const;

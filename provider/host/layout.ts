@@ -1,18 +1,16 @@
 import { createHash } from "crypto";
 import * as path from "path";
+import { STATE_ROOT } from "../contract/desired";
+
+export { stateDir } from "../contract/desired";
 
 /**
  * Where the engine keeps things on a host. Staged and backup copies sit beside their target so that
  * every swap and every restore is a rename within one filesystem, hence atomic.
  */
-export const STATE_ROOT = "/var/lib/pulumi-onprem";
 
 /** Directories the engine created on this host, for any resource: removed when they end up empty. */
 export const CREATED_DIRS = `${STATE_ROOT}/created-dirs`;
-
-export function stateDir(resourceId: string): string {
-    return `${STATE_ROOT}/${resourceId}`;
-}
 
 export function stagedPath(target: string): string {
     return path.posix.join(path.posix.dirname(target), `.${path.posix.basename(target)}.onprem-new`);

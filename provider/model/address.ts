@@ -90,11 +90,6 @@ export function subnetContains(subnet: Subnet, ip: IPv4 | IPv6): boolean {
     return ip instanceof IPv6 && subnet.contains(ip);
 }
 
-/** Whether two subnets share any address (one contains the other's first address, or the reverse). */
-export function subnetsOverlap(a: Subnet, b: Subnet): boolean {
-    return subnetContains(a, b.getFirst()) || subnetContains(b, a.getFirst());
-}
-
 /** "10.77.0.0/24": the subnet's network address and prefix, canonical. */
 export function subnetText(subnet: Subnet): string {
     const first = subnet.getFirst();

@@ -23,7 +23,7 @@ export interface ConnectionSpec {
     proxy?: ProxySpec;
 }
 
-export type ProxySpec = Omit<ConnectionSpec, "proxy" | "dialErrorLimit">;
+type ProxySpec = Omit<ConnectionSpec, "proxy" | "dialErrorLimit">;
 
 export const DEFAULT_PORT = 22;
 export const DEFAULT_USER = "root";

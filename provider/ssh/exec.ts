@@ -20,7 +20,7 @@ export interface RunOptions {
 }
 
 /** The bound of one remote command when the resource sets none: long enough for a package install. */
-export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 600;
+const DEFAULT_COMMAND_TIMEOUT_SECONDS = 600;
 /** Seconds between TERM and KILL when a command overruns, and the local grace after that. */
 const KILL_AFTER_SECONDS = 5;
 const commandTimeout = new AsyncLocalStorage<number>();

@@ -31,7 +31,7 @@ export interface HostKeyPolicy {
     trustOnFirstUse?: boolean;
 }
 
-export function defaultKnownHostsPath(): string {
+function defaultKnownHostsPath(): string {
     return path.join(os.homedir(), ".ssh", "known_hosts");
 }
 

@@ -4,7 +4,7 @@
  * the controller reconnects to confirm a live change. The one place that builds the resource's
  * FileSpec, CommandSpec and StateSpec.
  */
-import type { CommandSpec, ConfirmSpec, FileSpec, StateSpec } from "../contract/desired";
+import { CommandSpec, ConfirmSpec, FileSpec, stateDir, StateSpec } from "../contract/desired";
 import { OnpremError } from "../contract/errors";
 import { shellQuote as q } from "../contract/shell";
 import { parseCidr, parseIp, subnetContains } from "../model/address";
@@ -17,12 +17,6 @@ import { liveScripts } from "../render/staticInterface/live";
 import { netplanPath, renderNetplan } from "../render/staticInterface/netplan";
 import { nmConnectionPath, renderNmKeyfile } from "../render/staticInterface/nmKeyfile";
 
-/**
- * The engine's state root on every host (provider/host/layout.ts STATE_ROOT, which this pure layer may
- * not import; a unit test checks they agree): the live state keeps its owned lines in the resource's
- * directory there, which the engine removes on delete.
- */
-const ENGINE_STATE_ROOT = "/var/lib/pulumi-onprem";
 /** netplan warns about, and NetworkManager ignores, connection files that others can read. */
 const PRIVATE_FILE_MODE = "0600";
 const PUBLIC_FILE_MODE = "0644";
@@ -51,7 +45,7 @@ export interface StaticInterfaceWork {
 
 export function staticInterfaceWork({ spec, host, stateKey, apply, confirm }: StaticInterfaceWorkInput): StaticInterfaceWork {
     const r = resolveStaticInterface(spec);
-    const live: StateSpec = { name: `addresses, routes and MTU of ${r.device}`, ...liveScripts(r, `${ENGINE_STATE_ROOT}/${stateKey}`) };
+    const live: StateSpec = { name: `addresses, routes and MTU of ${r.device}`, ...liveScripts(r, stateDir(stateKey)) };
     return {
         files: staticInterfaceFiles(r),
         validators: staticInterfaceValidators(r),

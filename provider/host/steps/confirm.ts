@@ -35,7 +35,7 @@ export function renderDetachedStates(states: readonly StateSpec[]): string {
 }
 
 /** Starts the states' apply on the host, detached from this session; returns at once. */
-export async function launchStates(conn: PooledConnection, stateDir: string, states: readonly StateSpec[]): Promise<void> {
+async function launchStates(conn: PooledConnection, stateDir: string, states: readonly StateSpec[]): Promise<void> {
     const script = [
         "set -e",
         `S=${q(stateDir)}`,

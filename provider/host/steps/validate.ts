@@ -5,7 +5,7 @@ import { shellQuote } from "../../contract/shell";
 import { StagedChange } from "./stage";
 
 /** Pure: a validator command with each `{{staged:/path}}` pointing at the staged copy (or the live file). */
-export function bindStaged(command: string, staged: readonly StagedChange[]): string {
+function bindStaged(command: string, staged: readonly StagedChange[]): string {
     return command.replace(/\{\{staged:([^}]+)\}\}/g, (_, target: string) => {
         const hit = staged.find((c) => (c.action === "write" ? c.file.path : c.path) === target);
         return shellQuote(hit?.staged ?? target);

@@ -18,7 +18,7 @@ interface IfcfgFile {
     mode: string;
 }
 
-export const NETWORK_SCRIPTS_DIR = "/etc/sysconfig/network-scripts";
+const NETWORK_SCRIPTS_DIR = "/etc/sysconfig/network-scripts";
 
 /** The ifcfg files of one host, sorted by path. */
 export function renderIfcfg(host: HostMeshPlan): IfcfgFile[] {
