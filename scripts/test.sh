@@ -1,39 +1,90 @@
 #!/usr/bin/env bash
-# `npm test`: every tier in one node test run (unit, provider against the netns lab, end to end with
-# the real pulumi CLI), with a lab of its own that is started first and always torn down.
+# `npm test`: every tier, each timed, then one closing line with the totals.
+#   1. static checks: types, the import direction (dependency-cruiser), dead code (knip)
+#   2. unit: pure functions, goldens checked by the real tools
+#   3. netns lab: the packed package, provider CRUD and end to end with the real pulumi CLI, on a lab of its own
+#   4. VM lab: the same package on real Debian VMs under qemu (systemd, kernel OVS, IPVS, dockerd)
+# Skipped tests are listed with their reasons at the end: a skip is a test that did not run.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 if [ "$(id -u)" != 0 ]; then
     cat >&2 <<'MSG'
-npm test must run as root: the test lab creates network namespaces, bridges and overlay mounts.
+npm test must run as root: the test labs create network namespaces, bridges, overlay mounts and VMs.
 Run it as root (e.g. `sudo npm test`) on Debian 12; `npm run test:unit` runs the pure tests as any user.
 MSG
     exit 1
 fi
 
-npm run --silent typecheck
+report_dir=$(mktemp -d /tmp/pulumi-onprem-test-report.XXXXXX)
+declare -a tier_lines=()
+started_all=$SECONDS
+failed=0
 
-# A lab of its own, on addresses of its own, so a lab someone left up for exploring is not disturbed.
+# run_tier NAME CMD...: runs a node --test tier writing TAP beside the console output, and records its time.
+run_tier() {
+    local name=$1; shift
+    local started=$SECONDS rc=0
+    echo "test: tier '$name' starting"
+    "$@" --test-reporter=spec --test-reporter-destination=stdout \
+         --test-reporter=tap --test-reporter-destination="$report_dir/$name.tap" || rc=$?
+    tier_lines+=("$name: $((SECONDS - started)) s (exit $rc)")
+    echo "test: tier '$name' took $((SECONDS - started)) s (exit $rc)"
+    [ $rc = 0 ] || failed=1
+}
+
+summary() {
+    local pass=0 fail=0 skip=0 f n
+    for f in "$report_dir"/*.tap; do
+        [ -e "$f" ] || continue
+        n=$(sed -n 's/^# pass //p' "$f" | tail -1); pass=$((pass + ${n:-0}))
+        n=$(sed -n 's/^# fail //p' "$f" | tail -1); fail=$((fail + ${n:-0}))
+        n=$(sed -n 's/^# skipped //p' "$f" | tail -1); skip=$((skip + ${n:-0}))
+    done
+    echo
+    echo "test: times per tier"
+    printf '  %s\n' "${tier_lines[@]}"
+    echo "  all: $((SECONDS - started_all)) s"
+    if grep -h "# SKIP" "$report_dir"/*.tap >/dev/null 2>&1; then
+        echo "test: skipped (did not run):"
+        grep -h "# SKIP" "$report_dir"/*.tap | sed 's/^ *ok [0-9]* - /  /'
+    fi
+    echo "$pass passed, $fail failed, $skip skipped"
+    rm -rf "$report_dir"
+}
+trap summary EXIT
+
+static_started=$SECONDS
+npm run --silent typecheck
+npm run --silent lint:deps
+npm run --silent lint:dead
+tier_lines+=("static checks: $((SECONDS - static_started)) s")
+
+shopt -s globstar nullglob
+run_tier unit node --import tsx --test test/unit/**/*.test.ts
+
+# A netns lab of its own, on addresses of its own, so a lab someone left up for exploring is not disturbed.
 own_dir=${TEST_LAB_DIR:+no}
 export LAB_DIR=${TEST_LAB_DIR:-$(mktemp -d /tmp/pulumi-onprem-test-lab.XXXXXX)}
 export LAB_NAME=${TEST_LAB_NAME:-ot} LAB_NET=${TEST_LAB_NET:-10.79}
 export PULUMI_ONPREM_LAB_INVENTORY=$LAB_DIR/inventory.json
-cleanup() {
+netns_down() {
     if bash test/lab/lab.sh down >/dev/null; then
         if [ "${own_dir:-yes}" = yes ]; then rm -rf "$LAB_DIR"; fi
     else
         echo "test: lab teardown failed; run: LAB_DIR=$LAB_DIR npm run lab -- down" >&2
     fi
 }
-trap cleanup EXIT
-started=$SECONDS
+trap 'netns_down; summary' EXIT
 # 4 hosts: the OvsMesh tests add a 4th host to a mesh of 3 and remove it again (a host costs well under 1 s).
 bash test/lab/lab.sh up 4
-echo "test: lab of 4 hosts up in $((SECONDS - started)) s"
-
-shopt -s globstar nullglob
-files=(test/unit/**/*.test.ts test/package/**/*.test.ts test/provider/**/*.test.ts test/e2e/**/*.test.ts)
 # One file at a time: provider and e2e tests share the lab's hosts.
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+run_tier netns node --import tsx --test --test-concurrency=1 \
+    test/package/**/*.test.ts test/provider/**/*.test.ts test/e2e/**/*.test.ts
+netns_down
+trap summary EXIT
+
+# The VM tier runs its own node --test with the reporter arguments it is given.
+run_tier vm bash test/vmlab/run-suite.sh
+exit $failed
