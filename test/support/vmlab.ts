@@ -46,9 +46,18 @@ function knownHostsFile(host: LabHost, key: string): string {
     return file;
 }
 
-/** `ssh` arguments for a lab host, its host key pinned (strict checking, no other known_hosts). */
+/**
+ * `ssh` arguments for a lab host, its host key pinned (strict checking, no other known_hosts). Calls
+ * share one connection per host and user for a few seconds (a handshake costs seconds under TCG),
+ * except with a `hostPublicKey` of the caller's, which must be checked on a connection of its own.
+ */
 export function sshArgs(host: LabHost, opts: { user?: string; hostPublicKey?: string } = {}): string[] {
+    knownHostsDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "onprem-known-hosts-"));
+    const mux = opts.hostPublicKey === undefined
+        ? ["-o", "ControlMaster=auto", "-o", `ControlPath=${knownHostsDir}/%C`, "-o", "ControlPersist=10"]
+        : ["-o", "ControlMaster=no", "-o", "ControlPath=none"];
     return [
+        ...mux,
         "-i", host.privateKeyPath,
         "-p", String(host.port),
         "-o", `UserKnownHostsFile=${knownHostsFile(host, opts.hostPublicKey ?? host.hostPublicKey)}`,

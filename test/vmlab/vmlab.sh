@@ -119,7 +119,7 @@ cmd_build() { need_root; bash "$HERE/build-image.sh"; }
 
 # ---- up ------------------------------------------------------------------------
 cmd_up() {
-  local recreate=0 n=3 nets="" i h addr flav t0 tb img vd pid pending still deadline state
+  local recreate=0 n=3 nets="" i h addr flav t0 tb img vd deadline
   local -a flavor=()
   while [ $# -gt 0 ]; do
     case $1 in
@@ -199,44 +199,39 @@ cmd_up() {
   for ((i = 1; i <= n; i++)); do start_vm "$i" "$img" "${flavor[i-1]}"; done
   say "$n VM(s) started; waiting for SSH (TCG: about a minute)"
 
-  # wait until every VM accepts SSH with its pinned key (or its qemu died)
+  # wait until every VM accepts SSH with its pinned key and has finished booting
+  # (first-boot jobs, docker, the flavor's network manager); all VMs at once
   deadline=$((EPOCHSECONDS + BOOT_TIMEOUT))
-  pending=""; for ((i = 1; i <= n; i++)); do pending+=" $i"; done
-  while [ -n "$pending" ]; do
-    still=""
-    for i in $pending; do
-      h=$VMLAB_NAME$i
-      [ -n "$(vm_pid "$h")" ] || { tail -n 30 "$VMS_DIR/$h/serial.log" >&2 || true; die "up: qemu of $h died (its console above)"; }
-      # sshd listens (cheap to try) and then accepts the lab key with the pinned host key
-      if timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/22"' _ "$VMLAB_NET.0.$((10 + i))" 2>/dev/null \
-        && timeout 120 ssh $(ssh_opts) "root@$VMLAB_NET.0.$((10 + i))" true </dev/null 2>/dev/null; then
-        say "$h accepts SSH after $(elapsed "$t0") s"
-      else
-        still+=" $i"
-      fi
-    done
-    pending=$still
-    [ -z "$pending" ] && break
-    [ "$EPOCHSECONDS" -lt "$deadline" ] \
-      || die "up: no SSH within ${BOOT_TIMEOUT}s on:$(for i in $pending; do printf ' %s' "$VMLAB_NAME$i"; done); see $VMS_DIR/VM/serial.log"
-    sleep 2
-  done
-  local t_ssh; t_ssh=$(elapsed "$t0")
+  local -a waiters=()
+  for ((i = 1; i <= n; i++)); do wait_vm "$i" "$t0" "$deadline" & waiters+=($!); done
+  local failed=""
+  for ((i = 1; i <= n; i++)); do wait "${waiters[i-1]}" || failed+=" $VMLAB_NAME$i"; done
+  [ -z "$failed" ] || die "up: not up:$failed (consoles: $VMS_DIR/VM/serial.log)"
 
-  # and each has finished booting (the first-boot jobs, docker, the flavor's network manager)
-  for ((i = 1; i <= n; i++)); do
-    h=$VMLAB_NAME$i
-    state=$(timeout $((deadline - EPOCHSECONDS > 60 ? deadline - EPOCHSECONDS : 60)) \
-      ssh $(ssh_opts) "root@$VMLAB_NET.0.$((10 + i))" systemctl is-system-running --wait </dev/null 2>&1) || true
-    case $state in
-      running) ;;
-      degraded) echo "vmlab.sh: warning: $h booted degraded: $(ssh $(ssh_opts) "root@$VMLAB_NET.0.$((10 + i))" systemctl --failed --no-legend --plain </dev/null 2>&1 | cut -d' ' -f1 | tr '\n' ' ')" >&2 ;;
-      *) die "up: $h did not finish booting: $state" ;;
-    esac
-  done
   write_inventory "$n"
   trap - EXIT
-  say "$n VM(s) up: SSH after $t_ssh s, booted after $(elapsed "$t0") s; inventory: $INVENTORY"
+  say "$n VM(s) up after $(elapsed "$t0") s; inventory: $INVENTORY"
+}
+
+# wait_vm I T0 DEADLINE: VM I accepts SSH, then has finished booting; says when
+wait_vm() {
+  local i=$1 t0=$2 deadline=$3 h=$VMLAB_NAME$1 addr=$VMLAB_NET.0.$((10 + $1)) state
+  while :; do
+    [ -n "$(vm_pid "$h")" ] || { echo "vmlab.sh: qemu of $h died; its console:" >&2; tail -n 20 "$VMS_DIR/$h/serial.log" >&2; return 1; }
+    # sshd listens (cheap to try), then accepts the lab key with the pinned host key
+    timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/22"' _ "$addr" 2>/dev/null \
+      && timeout 120 ssh $(ssh_opts) "root@$addr" true </dev/null 2>/dev/null && break
+    [ "$EPOCHSECONDS" -lt "$deadline" ] || { echo "vmlab.sh: $h: no SSH within ${BOOT_TIMEOUT}s" >&2; return 1; }
+    sleep 2
+  done
+  say "$h accepts SSH after $(elapsed "$t0") s"
+  state=$(timeout $((deadline - EPOCHSECONDS > 60 ? deadline - EPOCHSECONDS : 60)) \
+    ssh $(ssh_opts) "root@$addr" systemctl is-system-running --wait </dev/null 2>&1) || true
+  case $state in
+    running) say "$h booted after $(elapsed "$t0") s" ;;
+    degraded) echo "vmlab.sh: warning: $h booted after $(elapsed "$t0") s, degraded; failed units: $(ssh $(ssh_opts) "root@$addr" systemctl --failed --no-legend --plain </dev/null 2>&1 | cut -d' ' -f1 | tr '\n' ' ')" >&2 ;;
+    *) echo "vmlab.sh: $h did not finish booting: $state" >&2; return 1 ;;
+  esac
 }
 
 # fails plainly when qemu cannot run a guest here
@@ -345,22 +340,27 @@ cmd_down() {
 
 # ---- status ------------------------------------------------------------------------
 cmd_status() {
-  local h i addr pid sshd rc=0 vms flav
+  local h i addr pid sshd rc=0 vms flav tmp
   if ! lab_exists; then echo "no VM lab '$VMLAB_NAME' (VMLAB_DIR=$VMLAB_DIR)"; return 3; fi
   vms=$(recorded_vms)
   echo "VM lab '$VMLAB_NAME' in $VMLAB_DIR: management $BR0 $VMLAB_NET.0.0/24 (machine $VMLAB_NET.0.1), underlay $BR1"
+  # all SSH checks at once: a handshake can take seconds under TCG
+  tmp=$(mktemp -d)
+  for h in $vms; do
+    i=${h#"$VMLAB_NAME"}
+    { [ -s "$KNOWN_HOSTS" ] && timeout 60 ssh $(ssh_opts) "root@$VMLAB_NET.0.$((10 + i))" true </dev/null >/dev/null 2>&1 \
+        && echo answers || echo "no answer"; } > "$tmp/$h" &
+  done
+  wait
   printf '%-8s %-15s %-9s %-15s %s\n' VM ADDRESS QEMU NET SSHD
   for h in $vms; do
     i=${h#"$VMLAB_NAME"}; addr=$VMLAB_NET.0.$((10 + i))
     flav=$(cat "$VMS_DIR/$h/flavor" 2>/dev/null || echo '?')
     pid=$(vm_pid "$h") || { pid="not running"; rc=1; }
-    if [ -s "$KNOWN_HOSTS" ] && timeout 10 ssh $(ssh_opts) "root@$addr" true </dev/null 2>/dev/null; then
-      sshd=answers
-    else
-      sshd="no answer"; rc=1
-    fi
+    sshd=$(cat "$tmp/$h"); [ "$sshd" = answers ] || rc=1
     printf '%-8s %-15s %-9s %-15s %s\n' "$h" "$addr" "$pid" "$flav" "$sshd"
   done
+  rm -rf "$tmp"
   [ -n "$vms" ] || { echo "(no VMs recorded)"; rc=1; }
   if [ -f "$INVENTORY" ]; then echo "inventory: $INVENTORY"; else echo "inventory: (none)"; rc=1; fi
   return $rc

@@ -28,11 +28,13 @@ install -m 0644 "$HERE/sshd-vmlab.conf" "$R/etc/ssh/sshd_config.d/vmlab.conf"
 
 # ---- per-VM set-up and docker images ----------------------------------------------
 install -m 0755 "$HERE/vmlab-init" "$R/usr/local/sbin/vmlab-init"
-install -m 0755 "$HERE/vmlab-docker-images" "$HERE/vmlab-bake" "$R/usr/local/sbin/"
-install -m 0644 "$HERE/vmlab-init.service" "$HERE/vmlab-docker-images.service" "$HERE/vmlab-bake.service" \
-  "$R/etc/systemd/system/"
+install -m 0755 "$HERE/vmlab-net-flavor" "$HERE/vmlab-docker-images" "$HERE/vmlab-bake" "$R/usr/local/sbin/"
+install -m 0644 "$HERE/vmlab-init.service" "$HERE/vmlab-net-flavor.service" "$HERE/vmlab-docker-images.service" \
+  "$HERE/vmlab-bake.service" "$R/etc/systemd/system/"
+install -D -m 0644 "$HERE/netplan-ovs-cleanup-timeout.conf" \
+  "$R/etc/systemd/system/netplan-ovs-cleanup.service.d/vmlab-timeout.conf"
 install -m 0644 "$HERE/70-vmlab-eth1.rules" "$R/etc/udev/rules.d/"
-inroot systemctl enable vmlab-init.service vmlab-docker-images.service vmlab-bake.service
+inroot systemctl enable vmlab-init.service vmlab-net-flavor.service vmlab-docker-images.service vmlab-bake.service
 bash "$HERE/docker-images.sh" "$R" "$R/var/lib/vmlab/docker-images"
 
 # ---- network: eth0 via ifupdown (written at boot); NetworkManager and networkd off
@@ -43,7 +45,7 @@ install -D -m 0644 "$HERE/NetworkManager-vmlab.conf" "$R/etc/NetworkManager/conf
 # ---- services ----------------------------------------------------------------------
 # The package's resources start and enable these: tests must see them do it.
 inroot systemctl disable keepalived.service docker-registry.service
-# Per flavor (see vmlab-init).
+# Per flavor (see vmlab-net-flavor).
 inroot systemctl disable NetworkManager.service NetworkManager-wait-online.service \
   NetworkManager-dispatcher.service systemd-networkd.service systemd-networkd.socket \
   systemd-networkd-wait-online.service 2>/dev/null || true
@@ -53,6 +55,10 @@ inroot systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.servi
   ModemManager.service wpa_supplicant.service 2>/dev/null || true
 # A serial console for the boot log only; nobody types there.
 inroot systemctl mask serial-getty@ttyS0.service getty@tty1.service
+# Early-boot module preloads for hardware the VMs lack (drm, dm, efi) or that
+# load on first use anyway (fuse, loop, configfs): each costs seconds under TCG.
+inroot systemctl mask modprobe@drm.service modprobe@dm_mod.service modprobe@efi_pstore.service \
+  modprobe@fuse.service modprobe@loop.service modprobe@configfs.service
 
 # ---- the kernel modules the lab's features need are there (a VM loads them on use)
 kver=$(ls "$R/lib/modules" | head -1)

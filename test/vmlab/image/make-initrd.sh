@@ -11,7 +11,7 @@ cp "$R/bin/busybox" "$T/bin/busybox"
 install -m 0755 "$HERE/initrd-init" "$T/init"
 # every module with its dependencies, in load order
 : > "$T/modules.order"
-chroot "$R" modprobe -S "$kver" --show-depends virtio_pci virtio_blk crc32c_generic ext4 \
+for m in virtio_pci virtio_blk crc32c_generic ext4; do chroot "$R" modprobe -S "$kver" --show-depends "$m"; done \
   | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r m; do
     cp "$R$m" "$T/modules/"
     echo "/modules/${m##*/}" >> "$T/modules.order"
