@@ -8,6 +8,7 @@ cd "$root"
 
 if [ "$(id -u)" = 0 ]; then
     bash test/lab/lab.sh install
+    bash test/vmlab/vmlab.sh install
 else
     echo "setup: not root: skipping the lab's Debian packages (the lab and the tests need root)" >&2
 fi

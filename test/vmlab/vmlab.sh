@@ -1,0 +1,401 @@
+#!/bin/bash
+# The pulumi-onprem VM test lab: N Debian 12 VMs under qemu (TCG), with real
+# systemd, kernel Open vSwitch datapath, IPVS and dockerd, reachable over SSH.
+#
+#   vmlab.sh up [--recreate] [N] [--net FLAVOR,...]
+#                                 start N VMs (default 3) and write the inventory;
+#                                 FLAVOR per VM, in order, for its eth1: ifupdown
+#                                 (default), networkmanager or netplan
+#   vmlab.sh down                 stop the VMs, remove taps, bridges, disks
+#   vmlab.sh status               VMs, whether qemu runs and sshd answers
+#                                 (exit 0: all up, 1: something is wrong, 3: no lab)
+#   vmlab.sh exec VM [--] CMD...  run CMD in VM as root over SSH (host key pinned);
+#                                 CMD's exit code (VM: a name such as vm2, or just 2)
+#   vmlab.sh build                build the VM image if its recipe changed; print its dir
+#   vmlab.sh install              install the Debian packages the lab needs
+#
+# Environment:
+#   VMLAB_DIR   work directory (default /tmp/pulumi-onprem-vmlab)
+#   VMLAB_NAME  prefix of VM, tap and bridge names: 1-4 of [a-z0-9], first and
+#               last a letter (default vm)
+#   VMLAB_NET   first two octets of the lab's networks (default 10.98)
+#   VMLAB_MEM   MiB of memory per VM (default 1024)
+#   VMLAB_BOOT_TIMEOUT  s to wait for all VMs to accept SSH (default 600)
+#
+# Layout (defaults): bridge vmbr0 = management net 10.98.0.0/24, the machine is
+# 10.98.0.1, VM vmN is 10.98.0.(10+N) on its eth0. Bridge vmbr1 = underlay, no
+# address on the machine; each VM's eth1 is on it, up, without an address (the
+# inventory suggests 10.98.1.(10+N)/24). No default route in the VMs, no NAT:
+# they reach nothing outside the lab. .100 and up are never used by the lab.
+set -euo pipefail
+umask 022
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MAX_VMS=89
+FLAVORS=" ifupdown networkmanager netplan "
+
+die() { echo "vmlab.sh: $*" >&2; exit 1; }
+say() { echo "vmlab.sh: $*"; }
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+
+# ---- configuration ------------------------------------------------------------
+# An explicitly set name/net must match the lab recorded in VMLAB_DIR, so that
+# 'down' never removes another lab than the one meant.
+ENV_NAME=${VMLAB_NAME-}; ENV_NET=${VMLAB_NET-}
+VMLAB_DIR=${VMLAB_DIR:-/tmp/pulumi-onprem-vmlab}
+[[ $VMLAB_DIR == /* ]] || VMLAB_DIR=$PWD/$VMLAB_DIR
+[[ $VMLAB_DIR =~ ^[A-Za-z0-9._/+-]+$ ]] || die "VMLAB_DIR '$VMLAB_DIR': only letters, digits and ._/+- please (it goes into qemu options)"
+VMLAB_NAME=${VMLAB_NAME:-vm}
+VMLAB_NET=${VMLAB_NET:-10.98}
+VMLAB_MEM=${VMLAB_MEM:-1024}
+BOOT_TIMEOUT=${VMLAB_BOOT_TIMEOUT:-600}
+STATE=$VMLAB_DIR/vmlab.env
+if [ -f "$STATE" ]; then
+  rec_name=$VMLAB_NAME; rec_net=$VMLAB_NET
+  while IFS='=' read -r k v; do
+    case $k in VMLAB_NAME) rec_name=$v ;; VMLAB_NET) rec_net=$v ;; esac
+  done < "$STATE"
+  [ -z "$ENV_NAME" ] || [ "$ENV_NAME" = "$rec_name" ] \
+    || die "$VMLAB_DIR holds lab '$rec_name', not '$ENV_NAME' (use another VMLAB_DIR)"
+  [ -z "$ENV_NET" ] || [ "$ENV_NET" = "$rec_net" ] \
+    || die "$VMLAB_DIR holds lab '$rec_name' on $rec_net, not $ENV_NET (use another VMLAB_DIR)"
+  VMLAB_NAME=$rec_name; VMLAB_NET=$rec_net
+fi
+[[ $VMLAB_NAME =~ ^[a-z]([a-z0-9]{0,2}[a-z])?$ ]] \
+  || die "VMLAB_NAME '$VMLAB_NAME': 1-4 of [a-z0-9], first and last a letter (interface names must stay under 15 characters)"
+[[ $VMLAB_NET =~ ^([0-9]{1,3})\.([0-9]{1,3})$ ]] && [ "${BASH_REMATCH[1]}" -le 255 ] && [ "${BASH_REMATCH[2]}" -le 255 ] \
+  || die "VMLAB_NET '$VMLAB_NET': expected two octets such as 10.98"
+NET1=${BASH_REMATCH[1]} NET2=${BASH_REMATCH[2]}
+[[ $VMLAB_MEM =~ ^[0-9]+$ ]] && [ "$VMLAB_MEM" -ge 512 ] || die "VMLAB_MEM '$VMLAB_MEM': MiB, at least 512"
+
+BR0=${VMLAB_NAME}br0                 # management bridge
+BR1=${VMLAB_NAME}br1                 # underlay bridge
+VMS_DIR=$VMLAB_DIR/vms
+KEY=$VMLAB_DIR/keys/id_ed25519
+KNOWN_HOSTS=$VMLAB_DIR/known_hosts
+INVENTORY=$VMLAB_DIR/inventory.json
+
+need_root() { [ "$EUID" = 0 ] || die "must run as root (bridges, taps)"; }
+link_exists() { [ -e "/sys/class/net/$1" ]; }
+elapsed() { local us=$(( ${EPOCHREALTIME/./} - ${1/./} )); printf '%d.%01d' $((us / 1000000)) $((us % 1000000 / 100000)); }
+
+# VMs recorded in VMS_DIR, in order: vm1 vm2 ... vm10
+recorded_vms() {
+  local d nums=()
+  for d in "$VMS_DIR"/"$VMLAB_NAME"*; do
+    [[ ${d##*/} =~ ^${VMLAB_NAME}([0-9]+)$ ]] && nums[BASH_REMATCH[1]]=1
+  done
+  for d in "${!nums[@]}"; do echo "$VMLAB_NAME$d"; done
+}
+# taps named like this lab's (recorded or not)
+lab_taps() {
+  local f
+  for f in /sys/class/net/"$VMLAB_NAME"t*; do
+    [[ ${f##*/} =~ ^${VMLAB_NAME}t[0-9]+[mu]$ ]] && echo "${f##*/}"
+  done
+  return 0
+}
+lab_exists() { [ -f "$STATE" ] || link_exists "$BR0" || link_exists "$BR1" || [ -n "$(lab_taps)" ]; }
+
+# is PID the qemu that 'up' started for VM? (guards against a recycled pid)
+is_vm_qemu() {
+  local args
+  [ -r "/proc/$1/cmdline" ] || return 1
+  mapfile -d '' args < "/proc/$1/cmdline" 2>/dev/null || return 1
+  [[ ${args[0]:-} == *qemu-system-x86_64 ]] && [[ " ${args[*]} " == *" -name $2,"* ]] \
+    && [[ " ${args[*]} " == *"$VMS_DIR/$2/"* ]]
+}
+vm_pid() { local p; read -r p 2>/dev/null < "$VMS_DIR/$1/qemu.pid" && is_vm_qemu "$p" "$1" && echo "$p"; }
+
+ssh_opts() {
+  echo -i "$KEY" -o UserKnownHostsFile="$KNOWN_HOSTS" -o StrictHostKeyChecking=yes \
+    -o GlobalKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=60 -o ServerAliveInterval=15 \
+    -o IdentitiesOnly=yes
+}
+
+# ---- install / build -----------------------------------------------------------
+cmd_install() { need_root; bash "$HERE/install-tools.sh"; }
+cmd_build() { need_root; bash "$HERE/build-image.sh"; }
+
+# ---- up ------------------------------------------------------------------------
+cmd_up() {
+  local recreate=0 n=3 nets="" i h addr flav t0 tb img vd deadline
+  local -a flavor=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --recreate) recreate=1 ;;
+      --net) [ $# -ge 2 ] || die "up: --net needs FLAVOR,..."; nets=$2; shift ;;
+      --net=*) nets=${1#--net=} ;;
+      *) [[ $1 =~ ^[0-9]+$ ]] || die "up: unexpected argument '$1' (usage: vmlab.sh up [--recreate] [N] [--net FLAVOR,...])"; n=$1 ;;
+    esac
+    shift
+  done
+  [ "$n" -ge 1 ] && [ "$n" -le $MAX_VMS ] || die "up: N must be 1..$MAX_VMS"
+  IFS=, read -r -a flavor <<< "$nets"
+  [ ${#flavor[@]} -le "$n" ] || die "up: --net names ${#flavor[@]} flavors for $n VMs"
+  for ((i = 0; i < n; i++)); do
+    flav=${flavor[i]:-ifupdown}; [ -n "$flav" ] || flav=ifupdown
+    [[ $FLAVORS == *" $flav "* ]] || die "up: unknown network flavor '$flav' (one of:$FLAVORS)"
+    flavor[i]=$flav
+  done
+  need_root
+
+  if lab_exists; then
+    [ $recreate = 1 ] || die "VM lab '$VMLAB_NAME' already exists (VMLAB_DIR=$VMLAB_DIR); run 'vmlab.sh down' first or use 'vmlab.sh up --recreate $n'"
+    cmd_down
+  fi
+  bash "$HERE/install-tools.sh" --check 2>/dev/null || bash "$HERE/install-tools.sh"
+  qemu_works
+  if ip -o -4 address show | grep -qE " ${VMLAB_NET//./\\.}\.[01]\.[0-9]+/"; then
+    die "$VMLAB_NET.0.0/24 or $VMLAB_NET.1.0/24 is already used on this machine; pick another VMLAB_NET"
+  fi
+
+  tb=$EPOCHREALTIME
+  img=$(bash "$HERE/build-image.sh") || die "up: building the VM image failed"
+  say "image $img ready in $(elapsed "$tb") s"
+
+  t0=$EPOCHREALTIME
+  trap 'up_failed' EXIT
+  rm -rf "$VMS_DIR"
+  mkdir -p "$VMS_DIR" "$VMLAB_DIR/keys"
+  printf 'VMLAB_NAME=%s\nVMLAB_NET=%s\n' "$VMLAB_NAME" "$VMLAB_NET" > "$STATE"
+  [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C "pulumi-onprem-vmlab-$VMLAB_NAME" -f "$KEY"
+
+  # lab-wide files handed to every VM
+  {
+    printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n'
+    printf '%s\tlab-gateway\n' "$VMLAB_NET.0.1"
+    for ((i = 1; i <= n; i++)); do printf '%s\t%s\n' "$VMLAB_NET.0.$((10 + i))" "$VMLAB_NAME$i"; done
+  } > "$VMS_DIR/hosts"
+  : > "$KNOWN_HOSTS"
+  for ((i = 1; i <= n; i++)); do
+    h=$VMLAB_NAME$i; vd=$VMS_DIR/$h
+    mkdir -p "$vd"
+    echo "${flavor[i-1]}" > "$vd/flavor"
+    ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$vd/ssh_host_ed25519_key" &
+    qemu-img create -q -f qcow2 -F qcow2 -b "$img/base.qcow2" "$vd/disk.qcow2" &
+  done
+  wait
+  for ((i = 1; i <= n; i++)); do
+    h=$VMLAB_NAME$i
+    printf '%s %s\n' "$VMLAB_NET.0.$((10 + i))" "$(cut -d' ' -f1,2 "$VMS_DIR/$h/ssh_host_ed25519_key.pub")" >> "$KNOWN_HOSTS"
+  done
+
+  # bridges and taps, one ip process
+  {
+    echo "link add $BR0 type bridge"
+    echo "address add $VMLAB_NET.0.1/24 dev $BR0"
+    echo "link set $BR0 up"
+    echo "link add $BR1 type bridge"
+    echo "link set $BR1 up"
+    for ((i = 1; i <= n; i++)); do
+      echo "tuntap add dev ${VMLAB_NAME}t${i}m mode tap"
+      echo "link set ${VMLAB_NAME}t${i}m master $BR0 up"
+      echo "tuntap add dev ${VMLAB_NAME}t${i}u mode tap"
+      echo "link set ${VMLAB_NAME}t${i}u master $BR1 up"
+    done
+  } | ip -batch - || die "up: creating bridges/taps failed"
+
+  for ((i = 1; i <= n; i++)); do start_vm "$i" "$img" "${flavor[i-1]}"; done
+  say "$n VM(s) started; waiting for SSH (TCG: about a minute)"
+
+  # wait until every VM accepts SSH with its pinned key and has finished booting
+  # (first-boot jobs, docker, the flavor's network manager); all VMs at once
+  deadline=$((EPOCHSECONDS + BOOT_TIMEOUT))
+  local -a waiters=()
+  for ((i = 1; i <= n; i++)); do wait_vm "$i" "$t0" "$deadline" & waiters+=($!); done
+  local failed=""
+  for ((i = 1; i <= n; i++)); do wait "${waiters[i-1]}" || failed+=" $VMLAB_NAME$i"; done
+  [ -z "$failed" ] || die "up: not up:$failed (consoles: $VMS_DIR/VM/serial.log)"
+
+  write_inventory "$n"
+  trap - EXIT
+  say "$n VM(s) up after $(elapsed "$t0") s; inventory: $INVENTORY"
+}
+
+# wait_vm I T0 DEADLINE: VM I accepts SSH, then has finished booting; says when
+wait_vm() {
+  local i=$1 t0=$2 deadline=$3 h=$VMLAB_NAME$1 addr=$VMLAB_NET.0.$((10 + $1)) state
+  while :; do
+    [ -n "$(vm_pid "$h")" ] || { echo "vmlab.sh: qemu of $h died; its console:" >&2; tail -n 20 "$VMS_DIR/$h/serial.log" >&2; return 1; }
+    # sshd listens (cheap to try), then accepts the lab key with the pinned host key
+    timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/22"' _ "$addr" 2>/dev/null \
+      && timeout 120 ssh $(ssh_opts) "root@$addr" true </dev/null 2>/dev/null && break
+    [ "$EPOCHSECONDS" -lt "$deadline" ] || { echo "vmlab.sh: $h: no SSH within ${BOOT_TIMEOUT}s" >&2; return 1; }
+    sleep 2
+  done
+  say "$h accepts SSH after $(elapsed "$t0") s"
+  state=$(timeout $((deadline - EPOCHSECONDS > 60 ? deadline - EPOCHSECONDS : 60)) \
+    ssh $(ssh_opts) "root@$addr" systemctl is-system-running --wait </dev/null 2>&1) || true
+  case $state in
+    running) say "$h booted after $(elapsed "$t0") s" ;;
+    degraded) echo "vmlab.sh: warning: $h booted after $(elapsed "$t0") s, degraded; failed units: $(ssh $(ssh_opts) "root@$addr" systemctl --failed --no-legend --plain </dev/null 2>&1 | cut -d' ' -f1 | tr '\n' ' ')" >&2 ;;
+    *) echo "vmlab.sh: $h did not finish booting: $state" >&2; return 1 ;;
+  esac
+}
+
+# fails plainly when qemu cannot run a guest here
+qemu_works() {
+  command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed (vmlab.sh install)"
+  local out
+  # an empty machine, told to quit at once over QMP: it starts and stops by itself
+  out=$(printf '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n' \
+    | timeout 20 qemu-system-x86_64 -accel tcg -machine none -nodefaults -display none -monitor none -qmp stdio 2>&1) \
+    && return 0
+  die "qemu cannot run here: $out"
+}
+
+start_vm() {
+  local i=$1 img=$2 flav=$3 h=$VMLAB_NAME$1 vd=$VMS_DIR/$VMLAB_NAME$1 mid
+  local addr=$VMLAB_NET.0.$((10 + i))
+  read -r mid < /proc/sys/kernel/random/uuid; mid=${mid//-/}
+  echo "$mid" > "$vd/machine-id"
+  cat "$KEY.pub" > "$vd/authorized_keys"
+  rm -f "$vd/serial.log" "$vd/qemu.pid"
+  # -daemonize: qemu detaches and writes its own pid; 8>&-: not our lock.
+  # romfile=: no PXE option ROM (direct kernel boot needs none).
+  qemu-system-x86_64 -name "$h,process=qemu-$h" -nodefaults -machine pc \
+    -accel tcg,tb-size=256 -cpu max -smp 1 -m "$VMLAB_MEM" \
+    -kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
+    -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 apparmor=0 mitigations=off fsck.mode=skip systemd.machine_id=$mid vmlab.host=$h vmlab.ip=$addr/24 vmlab.net=$flav" \
+    -drive "file=$vd/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
+    -netdev "tap,id=m,ifname=${VMLAB_NAME}t${i}m,script=no,downscript=no" \
+    -device "virtio-net-pci,netdev=m,mac=$(printf '52:54:%02x:%02x:00:%02x' "$NET1" "$NET2" "$i"),romfile=" \
+    -netdev "tap,id=u,ifname=${VMLAB_NAME}t${i}u,script=no,downscript=no" \
+    -device "virtio-net-pci,netdev=u,mac=$(printf '52:54:%02x:%02x:01:%02x' "$NET1" "$NET2" "$i"),romfile=" \
+    -device virtio-rng-pci \
+    -fw_cfg "name=opt/vmlab/hostkey,file=$vd/ssh_host_ed25519_key" \
+    -fw_cfg "name=opt/vmlab/hostkey.pub,file=$vd/ssh_host_ed25519_key.pub" \
+    -fw_cfg "name=opt/vmlab/authorized_keys,file=$vd/authorized_keys" \
+    -fw_cfg "name=opt/vmlab/hosts,file=$VMS_DIR/hosts" \
+    -display none -serial "file:$vd/serial.log" -monitor none \
+    -daemonize -pidfile "$vd/qemu.pid" </dev/null >"$vd/qemu.log" 2>&1 8>&- \
+    || { cat "$vd/qemu.log" >&2; die "up: qemu for $h did not start"; }
+}
+
+up_failed() {
+  local rc=$?
+  trap - EXIT
+  echo "vmlab.sh: up failed; tearing the partial lab down" >&2
+  cmd_down >&2 || true
+  exit $((rc == 0 ? 1 : rc))
+}
+
+write_inventory() {
+  local n=$1 i h a b tmp=$INVENTORY.tmp pid
+  # every value is made by the lab (names, addresses, checked paths, base64
+  # keys): no JSON escaping needed
+  {
+    printf '{\n  "kind": "vm",\n  "name": "%s",\n' "$VMLAB_NAME"
+    printf '  "managementBridge": "%s",\n  "underlayBridge": "%s",\n' "$BR0" "$BR1"
+    printf '  "managementNetwork": "%s",\n  "managementGateway": "%s",\n' "$VMLAB_NET.0.0/24" "$VMLAB_NET.0.1"
+    printf '  "underlayNetwork": "%s",\n' "$VMLAB_NET.1.0/24"
+    printf '  "privateKeyPath": "%s",\n  "hosts": [' "$KEY"
+    for ((i = 1; i <= n; i++)); do
+      h=$VMLAB_NAME$i
+      read -r a b _ < "$VMS_DIR/$h/ssh_host_ed25519_key.pub"
+      read -r pid < "$VMS_DIR/$h/qemu.pid"
+      [ "$i" = 1 ] || printf ','
+      printf '\n    { "name": "%s", "address": "%s", "port": 22, "user": "root",\n' "$h" "$VMLAB_NET.0.$((10 + i))"
+      printf '      "users": { "sudo": "ops", "unprivileged": "guest" },\n'
+      printf '      "privateKeyPath": "%s",\n' "$KEY"
+      printf '      "hostPublicKey": "%s %s",\n' "$a" "$b"
+      printf '      "managementInterface": "eth0", "secondInterface": "eth1",\n'
+      printf '      "underlayAddress": "%s", "netFlavor": "%s", "qemuPid": %s }' \
+        "$VMLAB_NET.1.$((10 + i))/24" "$(cat "$VMS_DIR/$h/flavor")" "$pid"
+    done
+    printf '\n  ]\n}\n'
+  } > "$tmp"
+  mv "$tmp" "$INVENTORY"
+}
+
+# ---- down ------------------------------------------------------------------------
+cmd_down() {
+  need_root
+  local h p pids=() deadline batch="" t
+  # 1. each VM's qemu, by its recorded pid, while it still is that VM's qemu
+  for h in $(recorded_vms); do
+    p=$(vm_pid "$h") || true
+    [ -n "$p" ] && pids+=("$p")
+  done
+  [ ${#pids[@]} = 0 ] || kill -TERM "${pids[@]}" 2>/dev/null || true
+  deadline=$((EPOCHSECONDS + 10))
+  for p in "${pids[@]}"; do
+    while [ -e "/proc/$p" ] && [ "$EPOCHSECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    [ -e "/proc/$p" ] && kill -KILL "$p" 2>/dev/null || true
+  done
+  for p in "${pids[@]}"; do
+    while [ -e "/proc/$p" ]; do sleep 0.1; done
+  done
+  # 2. taps and bridges (a tap still held by some process stays: say so)
+  for t in $(lab_taps); do batch+="link del $t"$'\n'; done
+  link_exists "$BR0" && batch+="link del $BR0"$'\n'
+  link_exists "$BR1" && batch+="link del $BR1"$'\n'
+  [ -z "$batch" ] || printf '%s' "$batch" | ip -force -batch - \
+    || echo "vmlab.sh: warning: some links could not be removed" >&2
+  # 3. files; the key pair stays (one per lab, reused by the next 'up')
+  rm -rf "$VMS_DIR" "$INVENTORY" "$INVENTORY.tmp" "$KNOWN_HOSTS" "$STATE"
+  say "VM lab '$VMLAB_NAME' is down"
+}
+
+# ---- status ------------------------------------------------------------------------
+cmd_status() {
+  local h i addr pid sshd rc=0 vms flav tmp
+  if ! lab_exists; then echo "no VM lab '$VMLAB_NAME' (VMLAB_DIR=$VMLAB_DIR)"; return 3; fi
+  vms=$(recorded_vms)
+  echo "VM lab '$VMLAB_NAME' in $VMLAB_DIR: management $BR0 $VMLAB_NET.0.0/24 (machine $VMLAB_NET.0.1), underlay $BR1"
+  # all SSH checks at once: a handshake can take seconds under TCG
+  tmp=$(mktemp -d)
+  for h in $vms; do
+    i=${h#"$VMLAB_NAME"}
+    { [ -s "$KNOWN_HOSTS" ] && timeout 60 ssh $(ssh_opts) "root@$VMLAB_NET.0.$((10 + i))" true </dev/null >/dev/null 2>&1 \
+        && echo answers || echo "no answer"; } > "$tmp/$h" &
+  done
+  wait
+  printf '%-8s %-15s %-9s %-15s %s\n' VM ADDRESS QEMU NET SSHD
+  for h in $vms; do
+    i=${h#"$VMLAB_NAME"}; addr=$VMLAB_NET.0.$((10 + i))
+    flav=$(cat "$VMS_DIR/$h/flavor" 2>/dev/null || echo '?')
+    pid=$(vm_pid "$h") || { pid="not running"; rc=1; }
+    sshd=$(cat "$tmp/$h"); [ "$sshd" = answers ] || rc=1
+    printf '%-8s %-15s %-9s %-15s %s\n' "$h" "$addr" "$pid" "$flav" "$sshd"
+  done
+  rm -rf "$tmp"
+  [ -n "$vms" ] || { echo "(no VMs recorded)"; rc=1; }
+  if [ -f "$INVENTORY" ]; then echo "inventory: $INVENTORY"; else echo "inventory: (none)"; rc=1; fi
+  return $rc
+}
+
+# ---- exec --------------------------------------------------------------------------
+cmd_exec() {
+  [ $# -ge 1 ] || die "usage: vmlab.sh exec VM [--] CMD..."
+  local h=$1 i; shift
+  [[ $h =~ ^[0-9]+$ ]] && h=$VMLAB_NAME$h
+  [[ $h =~ ^${VMLAB_NAME}([0-9]+)$ ]] && [ -d "$VMS_DIR/$h" ] || die "exec: no VM '$h' in lab '$VMLAB_NAME' (VMLAB_DIR=$VMLAB_DIR)"
+  i=${BASH_REMATCH[1]}
+  [ "${1:-}" = -- ] && shift
+  local tty=-T
+  if [ $# = 0 ]; then set -- bash -l; tty=-t; fi
+  # ssh joins its arguments into one command line for the remote shell: quote
+  # each, so CMD arrives as the words given here
+  exec ssh $(ssh_opts) $tty "root@$VMLAB_NET.0.$((10 + i))" -- "$(printf '%q ' "$@")"
+}
+
+# ---- main ------------------------------------------------------------------------
+cmd=${1:-}; [ $# -gt 0 ] && shift
+case $cmd in
+  up|down)
+    mkdir -p "$VMLAB_DIR"
+    exec 8>>"$VMLAB_DIR/.lock"
+    flock 8 ;;
+esac
+case $cmd in
+  up) cmd_up "$@" ;;
+  down) [ $# = 0 ] || die "down takes no arguments"; cmd_down ;;
+  status) cmd_status ;;
+  exec) cmd_exec "$@" ;;
+  build) cmd_build ;;
+  install) cmd_install ;;
+  -h|--help|help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac
