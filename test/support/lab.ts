@@ -57,8 +57,17 @@ export function connectionFor(host: LabHost, over: Partial<ConnectionSpec> = {})
     };
 }
 
-/** Runs a shell command inside a lab host's namespaces without SSH: the test's own eyes and hands. */
+/**
+ * Runs a shell command on a lab host as root: the test's own eyes and hands. In the netns lab it enters
+ * the host's namespaces without SSH; in the VM lab it goes over SSH with the pinned host key.
+ */
 export function onHost(host: LabHost, script: string, opts: { allowFail?: boolean } = {}): string {
+    if (isVmLab()) {
+        // Loaded here: vmlab.ts builds on this module.
+        const { runOnHost } = require("./vmlab") as typeof import("./vmlab");
+        const r = runOnHost(host, script, { allowFail: opts.allowFail });
+        return r.stdout;
+    }
     try {
         return execFileSync("bash", [LAB_SCRIPT, "exec", host.name, "--", "sh", "-c", script], {
             env: { ...process.env, LAB_DIR: path.dirname(inventoryPath()) },
@@ -80,7 +89,13 @@ export async function eventually(what: string, probe: () => boolean | Promise<bo
     throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
 }
 
-/** Whether a lab host holds an address, read from the root namespace (fast enough to time failovers). */
+/** Whether a lab host holds an address: read from the root namespace in the netns lab (fast enough to time failovers), over SSH on a VM. */
 export function holdsAddress(host: LabHost, address: string): boolean {
+    if (isVmLab()) return onHost(host, `ip -o addr show to ${address}`, { allowFail: true }).trim() !== "";
     return execFileSync("ip", ["-n", host.name, "-o", "addr", "show", "to", address]).toString().trim() !== "";
+}
+
+/** The inventory is the VM lab's (`"kind": "vm"`). */
+export function isVmLab(): boolean {
+    return (inventory() as { kind?: string }).kind === "vm";
 }
