@@ -47,6 +47,8 @@ files=(test/vm/**/*.test.ts)
 [ ${#files[@]} -gt 0 ] || { echo "vm tests: no test files under test/vm" >&2; exit 1; }
 t=$SECONDS
 rc=0
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" || rc=$?
+# Reporter arguments come from the caller (scripts/test.sh writes TAP beside the console); spec alone otherwise.
+reporters=("$@"); [ ${#reporters[@]} -gt 0 ] || reporters=(--test-reporter=spec)
+node --import tsx --test --test-concurrency=1 "${reporters[@]}" "${files[@]}" || rc=$?
 echo "vm tests: image $t_build s, boot of 3 VMs $t_boot s, suite $((SECONDS - t)) s"
 exit $rc
