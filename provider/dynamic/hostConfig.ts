@@ -8,7 +8,8 @@ import { restoreHost } from "../host/restore";
 import { FILE_MERGERS } from "../contract/mergers";
 import { referencedSecrets } from "../contract/secrets";
 import { connectionProblems } from "../ssh/connection";
-import { withCommandTimeout } from "../ssh/exec";
+import { withCommandTimeout, withProgress } from "../ssh/exec";
+import { engineLog } from "./engineLog";
 import { flushStats } from "../ssh/stats";
 import { HostConfigInputs, HostConfigOutputs, desiredState } from "./hostConfigInputs";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
@@ -100,13 +101,30 @@ export async function diff(_id: string, olds: HostConfigOutputs, news: HostConfi
 /** Applies `forHost` (inputs plus what only this run needs) and returns `inputs` as the new state. */
 async function apply(id: string, inputs: HostConfigInputs, dropped: string[] = [], forHost: HostConfigInputs = inputs): Promise<HostConfigOutputs> {
     try {
-        const result = await withCommandTimeout(inputs.commandTimeoutSeconds, () => applyHostState(inputs.connection, id, desiredState(forHost), dropped));
+        const who = `${inputs.target ?? inputs.connection.host} (${inputs.kind})`;
+        const result = await withProgress(
+            (step) => void engineLog(`${who}: ${step}`, { ephemeral: true }),
+            () => withCommandTimeout(inputs.commandTimeoutSeconds, () => applyHostState(inputs.connection, id, desiredState(forHost), dropped)),
+        );
+        await engineLog(`${who}: ${applySummary(result)}`);
         // Where the host answered after a confirmed change: refresh and delete reach it there.
         const connection = result.reachedAt ? { ...inputs.connection, host: result.reachedAt } : inputs.connection;
         return plain({ ...inputs, connection, hostKeyFingerprint: result.hostKeyFingerprint });
     } finally {
         flushStats();
     }
+}
+
+/** One line of what an apply did on its host: "changed /etc/x; reloaded keepalived; 2 checks passed", or that nothing needed to. */
+function applySummary(r: Awaited<ReturnType<typeof applyHostState>>): string {
+    const parts = [
+        r.installedPackages.length ? `installed ${r.installedPackages.join(", ")}` : "",
+        r.changedFiles.length ? `changed ${r.changedFiles.join(", ")}` : "",
+        r.changedStates.length ? `applied ${r.changedStates.join(", ")}` : "",
+        r.changedServices.length ? `activated ${r.changedServices.join(", ")}` : "",
+        r.recovered ? "rolled back an interrupted earlier change first" : "",
+    ].filter(Boolean);
+    return parts.length ? parts.join("; ") : "already as declared, nothing changed";
 }
 
 export async function create(inputs: HostConfigInputs): Promise<{ id: string; outs: HostConfigOutputs }> {
@@ -146,6 +164,11 @@ export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?
             inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {}, props.states ?? []),
         );
         if (!seen.present) return {}; // never applied here, or deleted: the host no longer has it
+        const drifted = seen.files.filter((f) => !isDeepStrictEqual(f, (props.files ?? []).find((p) => p.path === f.path))).map((f) => f.path);
+        const driftedStates = (seen.states ?? []).filter((st) => !isDeepStrictEqual(st, (props.states ?? []).find((p) => p.name === st.name))).map((st) => st.name);
+        if (drifted.length + driftedStates.length > 0) {
+            await engineLog(`${props.target ?? props.connection.host} (${props.kind}): drifted from the last apply: ${[...drifted, ...driftedStates].join(", ")}`, { severity: "warning" });
+        }
         const outs = plain({ ...props, files: seen.files, ...(props.services ? { services: seen.services } : {}), ...(props.states ? { states: seen.states } : {}) });
         const { hostKeyFingerprint: _, ...inputs } = outs;
         return { id, props: outs, inputs: plain(inputs) };

@@ -24,6 +24,12 @@ const DEFAULT_COMMAND_TIMEOUT_SECONDS = 600;
 /** Seconds between TERM and KILL when a command overruns, and the local grace after that. */
 const KILL_AFTER_SECONDS = 5;
 const commandTimeout = new AsyncLocalStorage<number>();
+const progress = new AsyncLocalStorage<(step: string) => void>();
+
+/** Runs `fn` reporting each remote step that succeeds (its description, never a command or a value) to `report`. */
+export function withProgress<T>(report: (step: string) => void, fn: () => Promise<T>): Promise<T> {
+    return progress.run(report, fn);
+}
 
 /** Runs `fn` with every remote command it starts bounded by `seconds` (a resource's own setting). */
 export function withCommandTimeout<T>(seconds: number | undefined, fn: () => Promise<T>): Promise<T> {
@@ -64,6 +70,7 @@ export async function runChecked(
             output: redact(`${result.stderr}${result.stdout}`),
         });
     }
+    progress.getStore()?.(opts.step);
     return result;
 }
 

@@ -43,8 +43,11 @@ test("the real pulumi CLI: preview touches nothing, up writes 3 files on 3 hosts
     for (const h of hosts) assert.equal(onHost(h, `test -e ${FILE} && echo yes || echo no`), "no\n", "preview wrote nothing");
     assert.equal(sshUse(statsDir).handshakes, 0, "preview opened no SSH connection");
 
-    run(["up", "--yes", "--skip-preview"]);
+    const up = run(["up", "--yes", "--skip-preview"]);
     for (const h of hosts) {
+        // Per-host progress as it happens, and a summary of what changed on each host.
+        assert.match(up, new RegExp(`root@${h.address.replace(/\./g, "\\.")} \\(file\\): stage ${FILE}`), `progress lines for ${h.name}:\n${up}`);
+        assert.match(up, new RegExp(`root@${h.address.replace(/\./g, "\\.")} \\(file\\): changed ${FILE}`), `a summary for ${h.name}`);
         for (const f of FILES) {
             assert.equal(onHost(h, `cat ${f}`), `# managed by pulumi-onprem\nmessage = managed by pulumi-onprem\ntoken = ${SECRET}\n`);
             assert.equal(onHost(h, `stat -c %a ${f}`), "640\n");
@@ -58,6 +61,7 @@ test("the real pulumi CLI: preview touches nothing, up writes 3 files on 3 hosts
     const refresh = run(["refresh", "--yes", "--diff"]);
     assert.match(refresh, /~ 1 to update|1 updated/, refresh);
     assert.match(refresh, /hand edit/, "the drifted line is shown");
+    assert.match(refresh, new RegExp(`drifted from the last apply: ${FILE}`), "refresh names the drifted file");
     const afterRefresh = run(["preview", "--diff"]);
     assert.match(afterRefresh, /~ 1 to update/);
     run(["up", "--yes", "--skip-preview"]);
