@@ -29,11 +29,15 @@ export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Pr
     const files = Array.isArray(news.files) ? news.files : [];
     const seen = new Set<string>();
     files.forEach((f, i) => {
-        if (containsUnknown(f)) return;
+        // Each field on its own: an unknown content (preview) must not hide a bad path.
+        if ((f as unknown) === UNKNOWN) return;
         const at = `files[${i}]`;
-        if (typeof f.path !== "string" || !f.path.startsWith("/")) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: must be an absolute path` });
+        if (f.path === UNKNOWN) {
+            // Known once applied.
+        } else if (typeof f.path !== "string" || !f.path.startsWith("/")) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: must be an absolute path` });
         else if (seen.has(f.path)) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: ${f.path} is listed twice` });
         else seen.add(f.path);
+        if ([f.content, f.mode, f.merge].some((v) => (v as unknown) === UNKNOWN)) return;
         if (f.mode !== undefined && !/^0?[0-7]{3,4}$/.test(f.mode)) failures.push({ property: `${at}.mode`, reason: `\`${at}.mode\`: "${f.mode}" is not an octal mode like "0644"` });
         if (f.merge !== undefined && !(f.merge in FILE_MERGERS)) {
             failures.push({ property: `${at}.merge`, reason: `\`${at}.merge\`: "${f.merge}" is not one of ${Object.keys(FILE_MERGERS).join(", ")}` });
