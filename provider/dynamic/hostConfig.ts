@@ -77,7 +77,9 @@ export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Pr
     if (bound !== undefined && (bound as unknown) !== UNKNOWN && (!Number.isInteger(bound) || bound < 1)) {
         failures.push({ property: "commandTimeoutSeconds", reason: "`commandTimeoutSeconds`: must be a whole number of seconds, at least 1" });
     }
-    return failures.length ? { failures } : { inputs: news };
+    // No property: the engine would print that property's value beside the reason (noise, and for a
+    // connection field possibly a credential); the reason names the field already.
+    return failures.length ? { failures: failures.map(({ reason }) => ({ property: "", reason })) } : { inputs: news };
 }
 
 function at(o: unknown, path: string): unknown {

@@ -123,3 +123,44 @@ test("unknown values at preview: a bad known field is still refused, an unknown 
     await settle();
     assert.deepEqual(await refusals(), []);
 });
+
+/**
+ * Cases run through the CLI, one preview each: the engine stops a preview at its first refused resource
+ * (preview has no --continue-on-error), so cases cannot share a run.
+ */
+const CLI_CASES = [
+    "VRID 300", "two clusters, one VRID, one segment", "no nodes (was a thrown stack trace)",
+    "TCP Docker API without TLS", "two hosts, one name (was a thrown stack trace)", "no hosts (was a thrown stack trace)",
+    "prefix 33", "device with a slash",
+    "registry port = SSH port (new rule)", "two registries, one host and port (new rule)", "two clients, one name",
+    "relative path", "placeholder without a value",
+    "hostKey neither key line nor fingerprint (new rule)", "privateKey that does not parse (new rule)", "no credentials",
+    "cluster node's connection: bad hostKey, once (new rule)",
+];
+
+test("bad-input corpus through `pulumi preview`: one line per case, no stack trace, no dump, no secret, no SSH connection", async (t) => {
+    const { previewProject } = await import("../support/badInput");
+    const { setObjectConfig } = await import("../support/pulumi");
+    const { project, dials } = previewProject(t, "test/e2e/programs/bad-corpus");
+    project.pulumi(["config", "set", "--secret", "password", "--", PASSWORD]);
+    for (const what of CLI_CASES) {
+        const c = CASES.find((x) => x.what === what)!;
+        setObjectConfig(project, { clusters: {}, meshes: {}, interfaces: {}, registries: {}, files: {}, ...c.decl });
+        const r = project.pulumi(["preview"], { allowFail: true });
+        assert.notEqual(r.code, 0, `${what}: preview fails`);
+        // Each refusal shows twice: as the resource's progress line and under Diagnostics.
+        // A host resource's refusal is named by the engine ("resource 'f-file' has a problem: ..."); a component's names itself.
+        const problems = [
+            ...new Set(
+                [...r.out.matchAll(/resource '([^']+)' has a problem: ([^\n]*)/g)].map(([, name, reason]) => (/^[A-Z]\w+ \S+: `/.test(reason) ? reason : `${name}: ${reason}`).trim()),
+            ),
+        ];
+        assert.equal(problems.length, 1, `${what}: one line:\n${r.out}`);
+        assert.match(problems[0], c.line, what);
+        assert.doesNotMatch(r.out, /\n\s+at .*:\d+:\d+\)?\n|PRIVATE KEY|\[object Object\]|value \{/, `${what}: no stack trace, key, value or dump:\n${r.out}`);
+        assert.ok(!r.out.includes(PASSWORD), `${what}: no secret`);
+        t.diagnostic(`${what}: ${problems[0]}`);
+    }
+    assert.deepEqual(dials(), [], "no SSH connection was opened");
+    t.diagnostic(`${CLI_CASES.length} bad declarations refused through the CLI, 0 SSH connections`);
+});
