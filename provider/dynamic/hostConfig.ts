@@ -10,7 +10,7 @@ import { referencedSecrets } from "../contract/secrets";
 import { connectionProblems } from "../ssh/connection";
 import { withCommandTimeout } from "../ssh/exec";
 import { flushStats } from "../ssh/stats";
-import { HostConfigInputs, HostConfigOutputs, desiredState } from "./hostConfigInputs";
+import { HostConfigInputs, HostConfigOutputs, desiredState, withSecretMode } from "./hostConfigInputs";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
 
 /** Inputs whose change means a different thing on a different host: replace, deleting first. */
@@ -149,10 +149,17 @@ export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?
     if (!props) throw new Error(`import of ${id} is not supported: create the resource instead`);
     try {
         const seen = await withCommandTimeout(props.commandTimeoutSeconds, () =>
-            inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {}, props.states ?? []),
+            inspectHost(props.connection, stateDir(id), (props.files ?? []).map(withSecretMode), props.services ?? [], props.secrets ?? {}, props.states ?? []),
         );
         if (!seen.present) return {}; // never applied here, or deleted: the host no longer has it
-        const outs = plain({ ...props, files: seen.files, ...(props.services ? { services: seen.services } : {}), ...(props.states ? { states: seen.states } : {}) });
+        // A mode the program left to the default stays unset when the host has that default.
+        const files = seen.files.map((f) => {
+            const declared = (props.files ?? []).find((d) => d.path === f.path);
+            if (!declared || declared.mode !== undefined || f.mode !== withSecretMode(declared).mode) return f;
+            const { mode: _, ...rest } = f;
+            return rest;
+        });
+        const outs = plain({ ...props, files, ...(props.services ? { services: seen.services } : {}), ...(props.states ? { states: seen.states } : {}) });
         const { hostKeyFingerprint: _, ...inputs } = outs;
         return { id, props: outs, inputs: plain(inputs) };
     } finally {
