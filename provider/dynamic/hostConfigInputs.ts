@@ -3,7 +3,7 @@ import { referencedSecrets } from "../contract/secrets";
 import { ConnectionSpec } from "../ssh/connection";
 
 /** The mode of a file that holds a secret and names no mode of its own: readable by its owner only. */
-export const SECRET_FILE_MODE = "0600";
+const SECRET_FILE_MODE = "0600";
 
 /** `f` with its default mode made explicit where the default differs: a file with a placeholder gets 0600, not 0644. */
 export function withSecretMode(f: FileSpec): FileSpec {
