@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Issue } from "../provider/contract/issue";
 import { DEFAULT_REGISTRY_CERT_VALIDITY_DAYS, DockerRegistrySpec } from "../provider/plan/registry/model";
 import { registrySans, registryUrl } from "../provider/plan/registry/plan";
+import { endpointConflicts, RegistryEndpoint, sshPortConflict } from "../provider/plan/registry/endpointConflicts";
 import { validateRegistry } from "../provider/plan/registry/validate";
 import {
     configDigest,
@@ -17,6 +18,7 @@ import { ConnectionArgs } from "./connection";
 import { DerivedValue } from "./derivedValue";
 import { HostConfig } from "./hostConfig";
 import { checkInputs } from "./issues";
+import { perRun } from "./perRun";
 
 /** How the registry runs on its host: "native" (Debian's docker-registry package as a service) or "container" (a registry:2 image run by dockerd). */
 export type RegistryRuntime = "native" | "container";
@@ -169,7 +171,7 @@ export class DockerRegistry extends pulumi.ComponentResource {
         const secretSpec = specWith(true);
         const publicSpec = pulumi.unsecret(specWith(false));
         // Issues name fields and rules, never secret values: safe to show.
-        const issues = pulumi.unsecret(secretSpec.apply(validateRegistry));
+        const issues = pulumi.unsecret(pulumi.all([secretSpec.apply(validateRegistry), this.portIssues(name, args)]).apply(([a, b]) => [...a, ...b]));
         const inputs = checkInputs(this, name, `DockerRegistry ${name}`, issues);
         const after = { parent: this, dependsOn: [inputs] };
 
@@ -238,6 +240,20 @@ export class DockerRegistry extends pulumi.ComponentResource {
             .all([registryFilesText, pulumi.all(clientWorks)])
             .apply(([registry, perClient]): Record<string, Record<string, string>> => ({ registry, ...Object.fromEntries(perClient) }));
         this.registerOutputs({ url: this.url, caCertificate: this.caCertificate, files: this.files });
+    }
+
+    /** Ports taken on the registry's host: by SSH, or by a registry declared before this one in the run. */
+    private portIssues(name: string, args: DockerRegistryArgs): pulumi.Output<Issue[]> {
+        const declared = perRun<pulumi.Output<RegistryEndpoint>>("DockerRegistry");
+        const before = declared.slice();
+        // Host and ports only: the rest of the connection (keys) stays secret and unread.
+        const mine = pulumi.unsecret(
+            pulumi.all([pulumi.output(args.connection).apply((c) => ({ host: c.host, sshPort: c.port ?? 22 })), args.address, args.port]).apply(
+                ([c, address, port]): RegistryEndpoint => JSON.parse(JSON.stringify({ name, host: c.host, sshPort: c.sshPort, address, port })),
+            ),
+        );
+        declared.push(mine);
+        return pulumi.all([pulumi.all(before), mine]).apply(([others, me]) => [...sshPortConflict(me), ...endpointConflicts(others, me)]);
     }
 
     /** The htpasswd file, derived once and kept while each line still verifies its user's password. */

@@ -11,7 +11,7 @@ import { connectionProblems } from "../ssh/connection";
 import { withCommandTimeout, withProgress } from "../ssh/exec";
 import { engineLog } from "./engineLog";
 import { flushStats } from "../ssh/stats";
-import { HostConfigInputs, HostConfigOutputs, desiredState } from "./hostConfigInputs";
+import { HostConfigInputs, HostConfigOutputs, desiredState, withSecretMode } from "./hostConfigInputs";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
 
 /** Inputs whose change means a different thing on a different host: replace, deleting first. */
@@ -30,11 +30,15 @@ export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Pr
     const files = Array.isArray(news.files) ? news.files : [];
     const seen = new Set<string>();
     files.forEach((f, i) => {
-        if (containsUnknown(f)) return;
+        // Each field on its own: an unknown content (preview) must not hide a bad path.
+        if ((f as unknown) === UNKNOWN) return;
         const at = `files[${i}]`;
-        if (typeof f.path !== "string" || !f.path.startsWith("/")) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: must be an absolute path` });
+        if (f.path === UNKNOWN) {
+            // Known once applied.
+        } else if (typeof f.path !== "string" || !f.path.startsWith("/")) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: must be an absolute path` });
         else if (seen.has(f.path)) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: ${f.path} is listed twice` });
         else seen.add(f.path);
+        if ([f.content, f.mode, f.merge].some((v) => (v as unknown) === UNKNOWN)) return;
         if (f.mode !== undefined && !/^0?[0-7]{3,4}$/.test(f.mode)) failures.push({ property: `${at}.mode`, reason: `\`${at}.mode\`: "${f.mode}" is not an octal mode like "0644"` });
         if (f.merge !== undefined && !(f.merge in FILE_MERGERS)) {
             failures.push({ property: `${at}.merge`, reason: `\`${at}.merge\`: "${f.merge}" is not one of ${Object.keys(FILE_MERGERS).join(", ")}` });
@@ -74,7 +78,9 @@ export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Pr
     if (bound !== undefined && (bound as unknown) !== UNKNOWN && (!Number.isInteger(bound) || bound < 1)) {
         failures.push({ property: "commandTimeoutSeconds", reason: "`commandTimeoutSeconds`: must be a whole number of seconds, at least 1" });
     }
-    return failures.length ? { failures } : { inputs: news };
+    // No property: the engine would print that property's value beside the reason (noise, and for a
+    // connection field possibly a credential); the reason names the field already.
+    return failures.length ? { failures: failures.map(({ reason }) => ({ property: "", reason })) } : { inputs: news };
 }
 
 function at(o: unknown, path: string): unknown {
@@ -161,15 +167,22 @@ export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?
     if (!props) throw new Error(`import of ${id} is not supported: create the resource instead`);
     try {
         const seen = await withCommandTimeout(props.commandTimeoutSeconds, () =>
-            inspectHost(props.connection, stateDir(id), props.files ?? [], props.services ?? [], props.secrets ?? {}, props.states ?? []),
+            inspectHost(props.connection, stateDir(id), (props.files ?? []).map(withSecretMode), props.services ?? [], props.secrets ?? {}, props.states ?? []),
         );
         if (!seen.present) return {}; // never applied here, or deleted: the host no longer has it
-        const drifted = seen.files.filter((f) => !isDeepStrictEqual(f, (props.files ?? []).find((p) => p.path === f.path))).map((f) => f.path);
+        // A mode the program left to the default stays unset when the host has that default.
+        const files = seen.files.map((f) => {
+            const declared = (props.files ?? []).find((d) => d.path === f.path);
+            if (!declared || declared.mode !== undefined || f.mode !== withSecretMode(declared).mode) return f;
+            const { mode: _, ...rest } = f;
+            return rest;
+        });
+        const drifted = files.filter((f) => !isDeepStrictEqual(f, (props.files ?? []).find((p) => p.path === f.path))).map((f) => f.path);
         const driftedStates = (seen.states ?? []).filter((st) => !isDeepStrictEqual(st, (props.states ?? []).find((p) => p.name === st.name))).map((st) => st.name);
         if (drifted.length + driftedStates.length > 0) {
             await engineLog(`${props.target ?? props.connection.host} (${props.kind}): drifted from the last apply: ${[...drifted, ...driftedStates].join(", ")}`, { severity: "warning" });
         }
-        const outs = plain({ ...props, files: seen.files, ...(props.services ? { services: seen.services } : {}), ...(props.states ? { states: seen.states } : {}) });
+        const outs = plain({ ...props, files, ...(props.services ? { services: seen.services } : {}), ...(props.states ? { states: seen.states } : {}) });
         const { hostKeyFingerprint: _, ...inputs } = outs;
         return { id, props: outs, inputs: plain(inputs) };
     } finally {

@@ -1,5 +1,14 @@
 import { CommandSpec, ConfirmSpec, DesiredState, FileSpec, PackageSpec, ServiceSpec, StateSpec, DEFAULT_ROLLBACK_TIMEOUT_SECONDS } from "../contract/desired";
+import { referencedSecrets } from "../contract/secrets";
 import { ConnectionSpec } from "../ssh/connection";
+
+/** The mode of a file that holds a secret and names no mode of its own: readable by its owner only. */
+const SECRET_FILE_MODE = "0600";
+
+/** `f` with its default mode made explicit where the default differs: a file with a placeholder gets 0600, not 0644. */
+export function withSecretMode(f: FileSpec): FileSpec {
+    return f.mode === undefined && typeof f.content === "string" && referencedSecrets(f.content).length > 0 ? { ...f, mode: SECRET_FILE_MODE } : f;
+}
 
 /** The inputs of the generic host resource: what every pulumi-onprem resource hands the provider. */
 export interface HostConfigInputs {
@@ -34,7 +43,7 @@ export interface HostConfigOutputs extends HostConfigInputs {
 
 export function desiredState(i: HostConfigInputs): DesiredState {
     return {
-        files: i.files ?? [],
+        files: (i.files ?? []).map(withSecretMode),
         services: i.services ?? [],
         packages: i.packages ?? [],
         validators: i.validators ?? [],

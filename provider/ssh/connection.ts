@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import { utils } from "ssh2";
 
 /**
  * The connection as the provider receives it: plain values, the same shape as
@@ -63,9 +64,37 @@ export function connectionProblems(c: Partial<ConnectionSpec> | undefined, field
             out.push({ property: `${field}.${f}`, reason: `\`${field}.${f}\`: must be a whole number >= ${min}` });
         }
     }
+    if (c.hostKey !== undefined && !isHostKeyPin(c.hostKey)) {
+        out.push({ property: `${field}.hostKey`, reason: `\`${field}.hostKey\`: is neither an OpenSSH public key line ("ssh-ed25519 AAAA...") nor a "SHA256:" fingerprint` });
+    }
+    if (c.privateKey !== undefined) {
+        // Never quote the key or the parser's view of it: only whether it parses.
+        const parsed = typeof c.privateKey === "string" ? utils.parseKey(c.privateKey, c.privateKeyPassword) : new Error("not a string");
+        if (parsed instanceof Error) {
+            const encrypted = /passphrase|decrypt|encrypted/i.test(parsed.message);
+            out.push({
+                property: `${field}.privateKey`,
+                reason: encrypted
+                    ? `\`${field}.privateKey\`: is encrypted and \`privateKeyPassword\` is missing or does not open it`
+                    : `\`${field}.privateKey\`: is not an OpenSSH, PEM or PPK private key`,
+            });
+        }
+    }
     if (!c.password && !c.privateKey && !c.agentSocketPath) {
         out.push({ property: field, reason: `\`${field}\`: give one of \`password\`, \`privateKey\` or \`agentSocketPath\`` });
     }
     if (c.proxy) out.push(...connectionProblems(c.proxy as Partial<ConnectionSpec>, `${field}.proxy`));
     return out;
+}
+
+/** An OpenSSH public key line (type, base64 blob whose own type matches, optional comment) or a `SHA256:` fingerprint. */
+function isHostKeyPin(pin: unknown): boolean {
+    if (typeof pin !== "string") return false;
+    const p = pin.trim();
+    if (p.startsWith("SHA256:")) return /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(p);
+    const [type, blob] = p.split(/\s+/);
+    if (!type || !blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return false;
+    const raw = Buffer.from(blob, "base64");
+    const len = raw.length >= 4 ? raw.readUInt32BE(0) : 0;
+    return len > 0 && raw.subarray(4, 4 + len).toString("latin1") === type;
 }

@@ -1,12 +1,13 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { BadInputCase, expectPreviewRefusals, previewProject } from "../support/badInput";
+import { KEY } from "../support/badCorpus";
 import { setObjectConfig } from "../support/pulumi";
 
 const PASSWORDS = { alice: "alice-secret-1", bob: "bob-secret-2" };
 /** Not a key: a secret that must never be quoted back. */
 const BAD_KEY = "this-is-not-a-pem-key-but-a-secret";
-const connection = { host: "10.0.0.11", privateKey: "not used: preview never connects" };
+const connection = { host: "10.0.0.11", privateKey: KEY /* parses, reaches nothing */ };
 type Args = Record<string, unknown> & { users?: { name: string }[] };
 const good = (): Args => ({
     connection,

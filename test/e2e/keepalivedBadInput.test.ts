@@ -1,12 +1,13 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { BadInputCase, expectPreviewRefusals, previewProject } from "../support/badInput";
+import { KEY } from "../support/badCorpus";
 import { setObjectConfig } from "../support/pulumi";
 
 const PASSWORD = "pw12345";
 const node = (name: string, address: string) => ({
     name,
-    connection: { host: address, privateKey: "not used: preview never connects" },
+    connection: { host: address, privateKey: KEY /* parses, reaches nothing */ },
     address,
     interface: "eth0",
     interfaceCidr: `${address}/24`,

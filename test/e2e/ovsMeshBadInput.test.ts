@@ -1,11 +1,12 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { BadInputCase, expectPreviewRefusals, previewProject } from "../support/badInput";
+import { KEY } from "../support/badCorpus";
 import { setObjectConfig } from "../support/pulumi";
 
 const host = (name: string, n: number) => ({
     name,
-    connection: { host: `10.0.0.${10 + n}`, privateKey: "not used: preview never connects" },
+    connection: { host: `10.0.0.${10 + n}`, privateKey: KEY /* parses, reaches nothing */ },
     underlayAddress: `10.0.1.${10 + n}/24`,
 });
 type Args = Record<string, unknown> & { hosts: ReturnType<typeof host>[] };

@@ -1,12 +1,13 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { BadInputCase, expectPreviewRefusals, previewProject } from "../support/badInput";
+import { KEY } from "../support/badCorpus";
 import { setObjectConfig } from "../support/pulumi";
 
 type Args = Record<string, unknown> & { routes?: Record<string, unknown>[] };
 // An explicit format: preview renders without connecting anywhere.
 const good = (): Args => ({
-    connection: { host: "10.0.0.11", privateKey: "not used: preview never connects" },
+    connection: { host: "10.0.0.11", privateKey: KEY /* parses, reaches nothing */ },
     device: "eth1",
     format: "interfaces",
     addresses: ["10.0.0.21/24", "10.0.1.21/24"],
