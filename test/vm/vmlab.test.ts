@@ -138,7 +138,7 @@ describe("docker in the VMs", () => {
                 const r = runOnHost(b, `curl -s -o /dev/null -w '%{http_code}' http://${a.address}:5000/v2/`, { allowFail: true });
                 last = r.stdout.trim();
                 return last === "200";
-            }, 60_000, 1000);
+            }, 180_000, 2000);
             assert.equal(last, "200");
             assert.equal(onAnyHost(b, `curl -sf http://${a.address}:5000/v2/`), "{}");
         });
