@@ -33,7 +33,7 @@ describe("SSH with the pinned host key", () => {
         assert.match(r.stderr, /host key/i);
     });
 
-    it("ssh2 (the provider's SSH library) sees the pinned key", async () => {
+    it("ssh2 (the provider's SSH library) sees the pinned key", { timeout: 300_000 }, async () => {
         const h = hosts[0];
         const pinned = Buffer.from(h.hostPublicKey.split(" ")[1], "base64");
         let seen: Buffer | undefined;
