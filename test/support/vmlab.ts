@@ -31,6 +31,7 @@ export interface RunOptions {
     user?: string;
     /** Do not throw on a non-zero exit. */
     allowFail?: boolean;
+    /** Default 300 s: under TCG, with other VMs on the machine, a `docker run` can take minutes. */
     timeoutMs?: number;
     /** SSH only: pin this host key instead of the inventory's (to test that a wrong pin is refused). */
     hostPublicKey?: string;
@@ -83,11 +84,11 @@ export function runOnHost(host: LabHost, script: string, opts: RunOptions = {}):
     const viaSsh = labKind() === "vm" || opts.user !== undefined || opts.hostPublicKey !== undefined;
     const r = viaSsh
         ? spawnSync("ssh", [...sshArgs(host, opts), "--", `sh -c ${shellQuote(script)}`], {
-            stdio: ["ignore", "pipe", "pipe"], timeout: opts.timeoutMs ?? 120_000,
+            stdio: ["ignore", "pipe", "pipe"], timeout: opts.timeoutMs ?? 300_000,
         })
         : spawnSync("bash", [LAB_SCRIPT, "exec", host.name, "--", "sh", "-c", script], {
             env: { ...process.env, LAB_DIR: path.dirname(inventoryPath()) },
-            stdio: ["ignore", "pipe", "pipe"], timeout: opts.timeoutMs ?? 120_000,
+            stdio: ["ignore", "pipe", "pipe"], timeout: opts.timeoutMs ?? 300_000,
         });
     const result = { status: r.status ?? -1, stdout: r.stdout?.toString() ?? "", stderr: r.stderr?.toString() ?? "" };
     if (r.error) result.stderr += `\n${r.error.message}`;

@@ -33,7 +33,7 @@ describe("SSH with the pinned host key", () => {
         assert.match(r.stderr, /host key/i);
     });
 
-    it("ssh2 (the provider's SSH library) sees the pinned key", async () => {
+    it("ssh2 (the provider's SSH library) sees the pinned key", { timeout: 300_000 }, async () => {
         const h = hosts[0];
         const pinned = Buffer.from(h.hostPublicKey.split(" ")[1], "base64");
         let seen: Buffer | undefined;
@@ -138,7 +138,7 @@ describe("docker in the VMs", () => {
                 const r = runOnHost(b, `curl -s -o /dev/null -w '%{http_code}' http://${a.address}:5000/v2/`, { allowFail: true });
                 last = r.stdout.trim();
                 return last === "200";
-            }, 60_000, 1000);
+            }, 180_000, 2000);
             assert.equal(last, "200");
             assert.equal(onAnyHost(b, `curl -sf http://${a.address}:5000/v2/`), "{}");
         });

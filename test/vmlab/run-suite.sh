@@ -16,6 +16,8 @@ own_dir=${TEST_VMLAB_DIR:+no}
 export VMLAB_DIR=${TEST_VMLAB_DIR:-$(mktemp -d /tmp/pulumi-onprem-test-vmlab.XXXXXX)}
 export VMLAB_NAME=${TEST_VMLAB_NAME:-ovm} VMLAB_NET=${TEST_VMLAB_NET:-10.97}
 export PULUMI_ONPREM_LAB_INVENTORY=$VMLAB_DIR/inventory.json
+# other VMs on the machine can stretch a boot far beyond the usual 2-4 min
+export VMLAB_BOOT_TIMEOUT=${VMLAB_BOOT_TIMEOUT:-1200}
 vmlab() { bash test/vmlab/vmlab.sh "$@"; }
 
 cleanup() {
