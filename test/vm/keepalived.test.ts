@@ -13,8 +13,8 @@ const WEB = "onprem-test-web";
 const WEB_PORT = 8080;
 /** examples/keepalived-lvs's HTTP_GET: delay_loop 6, connect_timeout 3, retry 3, delay_before_retry 3. */
 const CHECK_BOUND_SECONDS = 6 + 3 * 3 + (3 + 1) * 3;
-/** SSH round trips under TCG on a loaded machine: what one poll may add to a measured time. */
-const POLL_SLACK_SECONDS = 10;
+/** keepalived's own timers run on an emulated CPU (TCG) that the machine may starve: allowed on top of its bound. */
+const KEEPALIVED_SLACK_SECONDS = 2;
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 const unitState = (h: LabHost) => runOnHost(h, "systemctl is-enabled keepalived; systemctl is-active keepalived", { allowFail: true }).stdout.trim();
@@ -24,6 +24,22 @@ function pool(h: LabHost, vip: string): Record<string, number> {
     const out = runOnHost(h, `ipvsadm -Ln -t ${vip}:80`, { allowFail: true }).stdout;
     return Object.fromEntries([...out.matchAll(/->\s+(\d+\.\d+\.\d+\.\d+:\d+)\s+\w+\s+(\d+)/g)].map((m) => [m[1], Number(m[2])]));
 }
+
+/**
+ * Polls `probe` from this process until it holds; the event happened between the start of the last probe
+ * that did not see it and the end of the first that did, both in seconds from `since` (one clock).
+ */
+async function timeUntil(what: string, since: bigint, probe: () => boolean, timeoutSeconds: number): Promise<{ after: number; by: number }> {
+    let after = 0;
+    for (;;) {
+        const began = seconds(since);
+        if (probe()) return { after, by: seconds(since) };
+        if (began > timeoutSeconds) throw new Error(`timed out after ${timeoutSeconds} s waiting for: ${what}`);
+        after = began;
+        await new Promise((r) => setTimeout(r, 200));
+    }
+}
+const span = (w: { after: number; by: number }) => `${w.after.toFixed(1)}-${w.by.toFixed(1)} s`;
 
 function startWeb(h: LabHost): void {
     runOnHost(h, `docker rm -f ${WEB} >/dev/null 2>&1; docker run -d --name ${WEB} -p ${WEB_PORT}:80 onprem-test/busybox sh -c 'mkdir -p /www && echo ${h.name} > /www/index.html && exec httpd -f -p 80 -h /www' >/dev/null`);
@@ -73,15 +89,18 @@ test("KeepalivedCluster with LVS on VMs: IPVS pool follows the HTTP checks, relo
     assert.doesNotMatch(rerun, /updated|created|replaced|deleted/, rerun);
 
     // A real server's service stops: the check takes it out of the pool, and puts it back when it returns.
-    let started = process.hrtime.bigint();
+    // The clock starts when the service is down (docker stop has returned).
     onAnyHost(web3, `docker stop ${WEB} >/dev/null`);
-    await eventually(`${web3.name} out of the pool`, () => !(rs(web3) in pool(lb1, vip)), (CHECK_BOUND_SECONDS + POLL_SLACK_SECONDS) * 1000, 500);
-    t.diagnostic(`real server down -> out of the IPVS pool: ${seconds(started).toFixed(1)} s (check bound ${CHECK_BOUND_SECONDS} s)`);
+    let started = process.hrtime.bigint();
+    const out = await timeUntil(`${web3.name} out of the pool`, started, () => !(rs(web3) in pool(lb1, vip)), 300);
+    t.diagnostic(`real server down -> out of the IPVS pool: ${span(out)} (HTTP_GET bound ${CHECK_BOUND_SECONDS} s)`);
+    assert.ok(out.after <= CHECK_BOUND_SECONDS, `${web3.name} was still in the pool ${out.after.toFixed(1)} s after its service stopped`);
     assert.ok(rs(lb2) in pool(lb1, vip), "the other real server stays");
-    started = process.hrtime.bigint();
     onAnyHost(web3, `docker start ${WEB} >/dev/null`);
-    await eventually(`${web3.name} back in the pool`, () => rs(web3) in pool(lb1, vip), (CHECK_BOUND_SECONDS + POLL_SLACK_SECONDS) * 1000, 500);
-    t.diagnostic(`real server up -> back in the IPVS pool: ${seconds(started).toFixed(1)} s`);
+    started = process.hrtime.bigint();
+    const back = await timeUntil(`${web3.name} back in the pool`, started, () => rs(web3) in pool(lb1, vip), 300);
+    t.diagnostic(`real server up -> back in the IPVS pool: ${span(back)}`);
+    assert.ok(back.after <= CHECK_BOUND_SECONDS, `${web3.name} was still out of the pool ${back.after.toFixed(1)} s after its service started`);
 
     // A changed weight: keepalived reloads (same main PID on both nodes), IPVS has the new weight.
     const pids = nodes.map(mainPid);
@@ -96,13 +115,13 @@ test("KeepalivedCluster with LVS on VMs: IPVS pool follows the HTTP checks, relo
     const cgroup = onAnyHost(lb1, "systemctl show -p ControlGroup --value keepalived");
     const procs = onAnyHost(lb1, `cat /sys/fs/cgroup${cgroup}/cgroup.procs`).split(/\s+/).filter(Boolean);
     assert.ok(procs.includes(pids[0]) && procs.length >= 2, `keepalived's processes: ${procs.join(" ")}`);
-    const sent = process.hrtime.bigint();
     onAnyHost(lb1, `kill -9 ${procs.join(" ")}`);
-    const killed = seconds(sent);
-    await eventually("the VIP on the backup", () => holdsAddress(lb2, vip), 60_000, 200);
-    const failover = seconds(sent);
-    t.diagnostic(`kill -9 on ${lb1.name} -> VIP on ${lb2.name}: ${failover.toFixed(1)} s from sending the kill (${(failover - killed).toFixed(1)} s from its return); failoverBoundSeconds ${bound}`);
-    assert.ok(failover - killed <= bound + POLL_SLACK_SECONDS, `failover took ${failover.toFixed(1)} s, bound ${bound} s`);
+    const killed = process.hrtime.bigint();
+    const failover = await timeUntil(`the VIP on ${lb2.name}`, killed, () => holdsAddress(lb2, vip), 120);
+    t.diagnostic(`kill -9 on ${lb1.name} -> VIP on ${lb2.name}: ${span(failover)} after the kill returned; failoverBoundSeconds ${bound}`);
+    assert.ok(failover.after <= bound + KEEPALIVED_SLACK_SECONDS, `${lb2.name} had no VIP ${failover.after.toFixed(1)} s after the kill (bound ${bound} s)`);
+    // Killed with -9, keepalived could not take its address down: the master still holds it (the backup's gratuitous ARP wins).
+    t.diagnostic(`${lb1.name} still holds the VIP after kill -9: ${holdsAddress(lb1, vip)}`);
     assert.equal(onAnyHost(lb2, "systemctl is-enabled keepalived"), "enabled");
 
     // The master's keepalived started again: it takes the VIP back (preempt) and the backup lets it go.
