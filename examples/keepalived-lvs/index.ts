@@ -22,6 +22,7 @@ const iface = config.get("interface") ?? "eth0";
 const prefixLength = config.getNumber("prefixLength") ?? 24;
 const servicePort = config.getNumber("servicePort") ?? 80;
 const checkPath = config.get("checkPath") ?? "/";
+const weight = config.getNumber("weight") ?? 1;
 
 const cluster = new KeepalivedCluster("lvs", {
     nodes: hosts.map((h) => ({
@@ -45,7 +46,7 @@ const cluster = new KeepalivedCluster("lvs", {
             realServers: realServers.map((rs) => ({
                 address: rs.address,
                 port: rs.port,
-                weight: 1,
+                weight,
                 check: { type: "HTTP_GET", urls: [{ path: checkPath, statusCode: 200 }], connectTimeout: 3, retry: 3, delayBeforeRetry: 3 },
             })),
         },
@@ -54,3 +55,4 @@ const cluster = new KeepalivedCluster("lvs", {
 
 export const files = cluster.files;
 export const expectedHolders = cluster.expectedHolders;
+export const failoverBoundSeconds = cluster.failoverBoundSeconds;

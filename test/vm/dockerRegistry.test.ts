@@ -1,0 +1,136 @@
+// DockerRegistry on real machines: the registry:2 container under dockerd on vm1 (TLS generated, one user),
+// dockerd on vm2 and vm3 as clients; push, pull, a container restart and a reboot; destroy keeps the images.
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import { test } from "node:test";
+import { eventually, inventory, type LabHost } from "../support/lab";
+import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { labKind, onAnyHost, runOnHost } from "../support/vmlab";
+
+const USER = "alice";
+const PASSWORD = "alice-Pw-7f3k";
+const STORAGE = "/opt/data/registry";
+const CONFIG_DIR = "/etc/docker/registry";
+/** The container the "container" runtime runs. */
+const CONTAINER = "pulumi-onprem-registry";
+
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+const exists = (h: LabHost, path: string) => onAnyHost(h, `test -e ${path} && echo yes || echo no`) === "yes";
+const containerId = (h: LabHost) => runOnHost(h, `docker inspect -f '{{.Id}}' ${CONTAINER}`, { allowFail: true }).stdout.trim();
+
+/** Waits for SSH after a reboot; the seconds it took from the reboot command. */
+async function rebootAndWait(h: LabHost): Promise<number> {
+    const bootId = onAnyHost(h, "cat /proc/sys/kernel/random/boot_id");
+    const started = process.hrtime.bigint();
+    runOnHost(h, "systemctl reboot", { allowFail: true, timeoutMs: 30_000 });
+    await eventually(`${h.name} back after a reboot`, () => {
+        const r = runOnHost(h, "cat /proc/sys/kernel/random/boot_id", { allowFail: true, timeoutMs: 30_000 });
+        return r.status === 0 && r.stdout.trim() !== bootId;
+    }, 300_000, 2000);
+    return seconds(started);
+}
+
+test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one dockerd, pull on another, restart and reboot, destroy keeps the images", async (t) => {
+    assert.equal(labKind(), "vm", "this test needs the VM lab's inventory (PULUMI_ONPREM_LAB_INVENTORY)");
+    const [reg, pusher, puller] = inventory().hosts;
+    assert.ok(reg && pusher && puller, "the VM lab needs 3 VMs");
+    const hostPort = `${reg.address}:5000`;
+    const certsDir = `/etc/docker/certs.d/${hostPort}`;
+    const ref = `${hostPort}/test/busybox:1`;
+    const clients = [pusher, puller];
+
+    // A clean start: no registry container, no storage, no login or image of an earlier run.
+    runOnHost(reg, `docker rm -f ${CONTAINER} >/dev/null 2>&1; rm -rf ${STORAGE}`, { allowFail: true });
+    for (const c of clients) runOnHost(c, `docker logout ${hostPort} >/dev/null 2>&1; docker rmi ${ref} >/dev/null 2>&1; true`);
+    const configBefore = onAnyHost(reg, `cd ${CONFIG_DIR} && ls -A && sha256sum config.yml`);
+    const clientsBefore = clients.map((c) => onAnyHost(c, "ls -A /etc/docker; ls -A /etc/docker/certs.d 2>/dev/null; true"));
+    const dockerBefore = onAnyHost(reg, "systemctl is-enabled docker; systemctl is-active docker");
+
+    const project = exampleProject("private-registry");
+    t.after(() => {
+        fs.rmSync(project.dir, { recursive: true, force: true });
+        for (const c of clients) runOnHost(c, `docker logout ${hostPort} >/dev/null 2>&1; docker rmi ${ref} >/dev/null 2>&1; true`, { allowFail: true });
+        // The kept images are this test's own: gone after it, so a rerun starts clean.
+        runOnHost(reg, `rm -rf ${STORAGE}`, { allowFail: true });
+    });
+    const run = (args: string[]) => {
+        const started = process.hrtime.bigint();
+        const r = project.pulumi(args);
+        t.diagnostic(`pulumi ${args.join(" ")}: ${seconds(started).toFixed(1)} s`);
+        return r.out;
+    };
+    setObjectConfig(project, { registry: reg, clients, userNames: [USER], runtime: "container" });
+    project.pulumi(["config", "set", "--secret", "passwords", JSON.stringify({ [USER]: PASSWORD })]);
+
+    run(["up", "--yes"]);
+    const id = containerId(reg);
+    assert.notEqual(id, "", "the registry container exists");
+    const rerun = run(["up", "--yes", "--expect-no-changes"]);
+    assert.doesNotMatch(rerun, /updated|created|replaced|deleted/, rerun);
+    assert.equal(containerId(reg), id, "a second up leaves the container alone");
+
+    // The container: running, restarted by dockerd, storage on the host path, the config read-only.
+    const inspect = JSON.parse(onAnyHost(reg, `docker inspect ${CONTAINER}`))[0] as {
+        State: { Running: boolean }; HostConfig: { RestartPolicy: { Name: string } };
+        Mounts: { Source: string; Destination: string; RW: boolean }[];
+    };
+    assert.equal(inspect.State.Running, true);
+    assert.equal(inspect.HostConfig.RestartPolicy.Name, "always", "--restart=always");
+    assert.ok(inspect.Mounts.some((m) => m.Source === STORAGE && m.Destination === "/var/lib/registry" && m.RW), `storage on ${STORAGE}: ${JSON.stringify(inspect.Mounts)}`);
+    assert.ok(inspect.Mounts.some((m) => m.Source === CONFIG_DIR && !m.RW), "the config directory read-only");
+    assert.equal(onAnyHost(reg, "systemctl is-enabled docker"), "enabled", "dockerd starts at boot, and with it the registry");
+    for (const c of clients) assert.ok(exists(c, `${certsDir}/ca.crt`), `${c.name} trusts the registry's CA`);
+
+    // Push from vm2's dockerd, pull on vm3's: TLS verified through certs.d, the user's login.
+    const login = `printf '%s' '${PASSWORD}' | docker login -u ${USER} --password-stdin ${hostPort}`;
+    const anonymous = runOnHost(pusher, `docker tag onprem-test/busybox ${ref} && docker push ${ref}`, { allowFail: true });
+    assert.notEqual(anonymous.status, 0, "a push without login is refused");
+    assert.match(anonymous.stdout + anonymous.stderr, /unauthorized|authentication required|no basic auth/i);
+    for (const c of clients) assert.match(onAnyHost(c, login), /Login Succeeded/, c.name);
+    let started = process.hrtime.bigint();
+    onAnyHost(pusher, `docker push ${ref}`);
+    t.diagnostic(`docker push (${pusher.name}): ${seconds(started).toFixed(1)} s`);
+    assert.ok(exists(reg, `${STORAGE}/docker/registry/v2/repositories/test/busybox/_manifests/tags/1`), "the image is stored on the host path");
+    const imageId = onAnyHost(pusher, `docker image inspect -f '{{.Id}}' ${ref}`);
+    const pull = () => {
+        runOnHost(puller, `docker rmi ${ref} >/dev/null 2>&1; true`);
+        const began = process.hrtime.bigint();
+        onAnyHost(puller, `docker pull ${ref}`);
+        const took = seconds(began);
+        assert.equal(onAnyHost(puller, `docker image inspect -f '{{.Id}}' ${ref}`), imageId, "vm3 pulled the image vm2 pushed");
+        assert.equal(onAnyHost(puller, `docker run --rm ${ref} echo pulled`), "pulled");
+        return took;
+    };
+    t.diagnostic(`docker pull (${puller.name}): ${pull().toFixed(1)} s`);
+
+    // A container restart: the image is still there.
+    onAnyHost(reg, `docker restart ${CONTAINER}`);
+    await eventually("the registry answers after docker restart", () => runOnHost(puller, `curl -s -o /dev/null --cacert ${certsDir}/ca.crt https://${hostPort}/v2/`, { allowFail: true }).status === 0, 60_000, 1000);
+    t.diagnostic(`docker pull after docker restart: ${pull().toFixed(1)} s`);
+
+    // A reboot of the registry host: dockerd starts the container by itself, the image is still there.
+    const rebooted = await rebootAndWait(reg);
+    t.diagnostic(`reboot of ${reg.name} until SSH answers: ${rebooted.toFixed(1)} s`);
+    const since = process.hrtime.bigint();
+    await eventually("the registry container running after the reboot", () => runOnHost(reg, `docker inspect -f '{{.State.Running}}' ${CONTAINER}`, { allowFail: true }).stdout.trim() === "true", 180_000, 2000);
+    await eventually("the registry answers after the reboot", () => runOnHost(puller, `curl -s -o /dev/null --cacert ${certsDir}/ca.crt https://${hostPort}/v2/`, { allowFail: true }).status === 0, 120_000, 1000);
+    t.diagnostic(`registry answering ${(rebooted + seconds(since)).toFixed(1)} s after the reboot command`);
+    assert.equal(containerId(reg), id, "the same container, started again by dockerd");
+    assert.equal(onAnyHost(reg, "systemctl is-enabled docker; systemctl is-active docker"), "enabled\nactive");
+    t.diagnostic(`docker pull after the reboot: ${pull().toFixed(1)} s`);
+    // The host as the stack left it: a refresh reads files, container and storage back and finds no change.
+    run(["refresh", "--yes", "--expect-no-changes"]);
+
+    // Destroy: the container and the files go, the images stay.
+    for (const c of clients) runOnHost(c, `docker logout ${hostPort} >/dev/null; docker rmi ${ref} >/dev/null 2>&1; true`);
+    run(["destroy", "--yes", "--skip-preview"]);
+    assert.equal(containerId(reg), "", "the container is gone");
+    assert.equal(onAnyHost(reg, `docker ps -a --format '{{.Names}}' | grep -c '^${CONTAINER}$' || true`), "0");
+    assert.equal(onAnyHost(reg, `cd ${CONFIG_DIR} && ls -A && sha256sum config.yml`), configBefore, "the registry's config and certificates removed, Debian's config.yml as it was");
+    assert.ok(exists(reg, `${STORAGE}/docker/registry/v2/repositories/test/busybox/_manifests/tags/1`), "the storage directory is kept with the images");
+    assert.equal(onAnyHost(reg, "systemctl is-enabled docker; systemctl is-active docker"), dockerBefore, "dockerd as it was");
+    clients.forEach((c, i) => {
+        assert.equal(exists(c, certsDir), false, `${c.name}: certs.d for the registry removed`);
+        assert.equal(onAnyHost(c, "ls -A /etc/docker; ls -A /etc/docker/certs.d 2>/dev/null; true"), clientsBefore[i], `${c.name}: /etc/docker as it was`);
+    });
+});
