@@ -44,6 +44,7 @@ test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one d
     for (const c of clients) runOnHost(c, `docker logout ${hostPort} >/dev/null 2>&1; docker rmi ${ref} >/dev/null 2>&1; true`);
     const configBefore = onAnyHost(reg, `cd ${CONFIG_DIR} && ls -A && sha256sum config.yml`);
     const clientsBefore = clients.map((c) => onAnyHost(c, "ls -A /etc/docker; ls -A /etc/docker/certs.d 2>/dev/null; true"));
+    const storageParentBefore = exists(reg, "/opt/data");
     const dockerBefore = onAnyHost(reg, "systemctl is-enabled docker; systemctl is-active docker");
 
     const project = exampleProject("private-registry");
@@ -51,7 +52,7 @@ test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one d
         fs.rmSync(project.dir, { recursive: true, force: true });
         for (const c of clients) runOnHost(c, `docker logout ${hostPort} >/dev/null 2>&1; docker rmi ${ref} >/dev/null 2>&1; true`, { allowFail: true });
         // The kept images are this test's own: gone after it, so a rerun starts clean.
-        runOnHost(reg, `rm -rf ${STORAGE}`, { allowFail: true });
+        runOnHost(reg, `rm -rf ${STORAGE}${storageParentBefore ? "" : "; rmdir /opt/data"}`, { allowFail: true });
     });
     const run = (args: string[]) => {
         const started = process.hrtime.bigint();
