@@ -55,7 +55,7 @@ export interface OvsMeshArgs {
     hostPrefixLength?: pulumi.Input<number>;
     /** Where bridge addresses come from: a CIDR inside slice 0 (seed 003: "172.17.42.0/24"). Defaults to slice 0. */
     bridgeAddressBlock?: pulumi.Input<string>;
-    /** The Linux bridge Docker attaches containers to, joined to the OVS bridge. Defaults to "docker0". */
+    /** The Linux bridge Docker attaches containers to, joined to the OVS bridge: "docker0" is told to Docker as `bip` (its address), another name as `bridge`. Defaults to "docker0". */
     dockerBridge?: pulumi.Input<string>;
     /** Docker daemon options: mode "daemon-json" (owned keys merged into daemon.json), "default-file" (DOCKER_OPTS) or "none"; API `hosts`, `tls`. Defaults to `{ mode: "daemon-json" }`. */
     docker?: DockerSpec;

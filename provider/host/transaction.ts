@@ -9,7 +9,7 @@ import { withHostLock } from "./lock";
 import { ensurePackages } from "./packages";
 import { redactSecrets } from "../contract/secrets";
 import { activate } from "./steps/activate";
-import { checkpointAndSwap } from "./steps/checkpoint";
+import { checkpointAndSwap, keepPending } from "./steps/checkpoint";
 import { commit, rollback } from "./steps/commit";
 import { applyStatesConfirmed, awaitRevert, confirmDeadline, UnconfirmedChange } from "./steps/confirm";
 import { prepare, readFiles } from "./steps/prepare";
@@ -85,6 +85,8 @@ export async function applyHostState(
         const confirming = desired.confirm !== undefined && plan.states.length > 0;
         const armedAt = Date.now();
         if (checkpointed) await checkpointAndSwap(conn, dir, staged, snapshot, plan.services, desired.rollbackTimeoutSeconds, plan.states);
+        // Commit-confirm keeps its fixed deadline: there the watchdog is the revert the user asked for.
+        const stopRenewing = checkpointed && !confirming ? keepPending(conn, dir, desired.rollbackTimeoutSeconds) : () => undefined;
         let live = conn;
         try {
             if (confirming) {
@@ -100,6 +102,7 @@ export async function applyHostState(
             await verifyStates(live, plan.states, redact);
             await verify(live, verifiersFor(desired.services, desired.verifiers), redact);
         } catch (e) {
+            stopRenewing();
             if (!checkpointed) throw e;
             if (e instanceof UnconfirmedChange) {
                 forget(conn); // its address may be back after the revert, but this session is not to be trusted
@@ -121,6 +124,7 @@ export async function applyHostState(
                 rollbackError,
             });
         }
+        stopRenewing();
         if (checkpointed) await commit(live, dir, result.changedFiles, dropped);
         if (live !== conn) live.client.end();
         return result;

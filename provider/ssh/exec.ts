@@ -94,7 +94,7 @@ function execRaw(conn: PooledConnection, command: string, stdin: string | Buffer
             reject(new OnpremError("Connection", `${step}: the connection is closed`, { host: conn.target }));
             return;
         }
-        const lost = () => reject(new OnpremError("Connection", `${step}: the connection was lost`, { host: conn.target }));
+        const lost = () => reject(new OnpremError("Connection", `${step}: the connection was lost${conn.lostReason ? ` (${conn.lostReason})` : ""}`, { host: conn.target }));
         conn.client.once("close", lost);
         conn.client.exec(command, (err, stream) => {
             if (err) {

@@ -25,6 +25,8 @@ export class PooledConnection {
     private active = 0;
     private readonly waiting: (() => void)[] = [];
     closed = false;
+    /** Why the connection dropped after the handshake (ssh2's error, e.g. "Keepalive timeout"), for messages. */
+    lostReason?: string;
 
     constructor(
         readonly key: string,
@@ -145,6 +147,7 @@ function dialOnce(spec: ConnectionSpec, key: string, target: string, perDialMs: 
                 settled = true;
                 countHandshake(key);
                 const conn = new PooledConnection(key, target, client, user, fingerprint);
+                client.on("error", (e: Error) => (conn.lostReason ??= e.message));
                 client.on("close", () => {
                     conn.closed = true;
                     if (pool.get(key)) pool.delete(key);

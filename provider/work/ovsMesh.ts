@@ -74,9 +74,10 @@ function hostValidators(p: HostMeshPlan): CommandSpec[] {
     const checks: CommandSpec[] = [];
     if (p.docker.mode === "daemon-json") {
         // Docker refuses "bip" next to "bridge"; hosts without dockerd would only find out when it is installed.
+        const [ours, theirs] = "bip" in p.docker.daemonJson ? ["bip", "bridge"] : ["bridge", "bip"];
         checks.push({
-            description: "daemon.json sets no \"bip\" next to the mesh's \"bridge\"",
-            command: `if grep -q '"bip"[[:space:]]*:' {{staged:${DAEMON_JSON_PATH}}}; then echo '${DAEMON_JSON_PATH} sets "bip", which Docker refuses together with "bridge" (set by the mesh): remove it' >&2; exit 1; fi`,
+            description: `daemon.json sets no "${theirs}" next to the mesh's "${ours}"`,
+            command: `if grep -q '"${theirs}"[[:space:]]*:' {{staged:${DAEMON_JSON_PATH}}}; then echo '${DAEMON_JSON_PATH} sets "${theirs}", which Docker refuses together with "${ours}" (set by the mesh): remove it' >&2; exit 1; fi`,
         });
         checks.push(DAEMON_JSON_VALIDATOR);
     }

@@ -50,13 +50,13 @@ test("OvsMesh over GRE through the real CLI: containers on 3 hosts reach each ot
     assert.match(preview, /ovsdb records of mesh mesh/, "and the live states");
     assert.equal(onHost(hosts[1], "ovs-vsctl --timeout=2 list-br 2>/dev/null; true"), "", "preview changed nothing");
 
-    // A "bip" in the operator's daemon.json clashes with the mesh's "bridge": that host's apply stops at
-    // validation and changes nothing there; the next up, once the key is gone, completes.
-    onHost(hosts[0], `printf '%s' '${OPERATOR_DAEMON_JSON.replace('"mtu": 1500', '"mtu": 1500,\n  "bip": "10.99.0.1/24"')}' > ${DAEMON_JSON}`);
+    // A "bridge" in the operator's daemon.json clashes with the mesh's "bip" (docker0's address): that host's
+    // apply stops at validation and changes nothing there; the next up, once the key is gone, completes.
+    onHost(hosts[0], `printf '%s' '${OPERATOR_DAEMON_JSON.replace('"mtu": 1500', '"mtu": 1500,\n  "bridge": "br-other"')}' > ${DAEMON_JSON}`);
     const clash = timed(["up", "--yes", "--skip-preview"], { allowFail: true });
     assert.notEqual(clash.code, 0);
-    assert.match(clash.out, /daemon\.json sets "bip", which Docker refuses together with "bridge"/);
-    assert.match(onHost(hosts[0], `cat ${DAEMON_JSON}`), /"bip"/, "the host's daemon.json is untouched");
+    assert.match(clash.out, /daemon\.json sets "bridge", which Docker refuses together with "bip"/);
+    assert.match(onHost(hosts[0], `cat ${DAEMON_JSON}`), /"br-other"/, "the host's daemon.json is untouched");
     assert.equal(onHost(hosts[0], "ip -br link show type bridge; true"), "", "and it got no bridge");
     onHost(hosts[0], `printf '%s' '${OPERATOR_DAEMON_JSON}' > ${DAEMON_JSON}`);
     timed(["up", "--yes", "--skip-preview"]);
@@ -72,7 +72,7 @@ test("OvsMesh over GRE through the real CLI: containers on 3 hosts reach each ot
     );
     const mtu = out[hosts[0].name].mtu;
     const json0 = JSON.parse(onHost(hosts[0], `cat ${DAEMON_JSON}`));
-    assert.deepEqual(json0, { "log-driver": "json-file", "log-opts": { "max-size": "10m" }, mtu: 1462, bridge: "docker0", "fixed-cidr": "172.17.16.0/20" });
+    assert.deepEqual(json0, { "log-driver": "json-file", "log-opts": { "max-size": "10m" }, mtu: 1462, bip: "172.17.0.1/16", "fixed-cidr": "172.17.16.0/20" });
     // By default the stanzas bring up only the Docker bridge; OVSDB keeps the OVS bridges by itself.
     const stanzas = onHost(hosts[1], "cat /etc/network/interfaces.d/br0");
     assert.match(stanzas, /iface docker0 inet static\n    address 172\.17\.0\.2\n    netmask 255\.255\.0\.0\n    bridge_ports br0/);

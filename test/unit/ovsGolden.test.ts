@@ -165,13 +165,13 @@ describe("Docker options", () => {
         assert.notEqual(validate('["bridge"]').status, 0, "a JSON list is refused");
     });
 
-    test("seed003-host1.default-docker: DOCKER_OPTS as seed 003 sets it, without the TCP listener", () => {
+    test("seed003-host1.default-docker: DOCKER_OPTS as seed 003 sets it, without the TCP listener, docker0's address as --bip (today's dockerd resets it otherwise)", () => {
         const content = renderDockerOpts(plan003.hosts.host1.docker.options);
         expectGolden(GOLDEN_DIR, "seed003-host1.default-docker", content);
         const file = join(scratch, "default-docker");
         writeFileSync(file, content);
         const run = spawnSync("sh", ["-c", '. "$1"; printf "%s" "$DOCKER_OPTS"', "sh", file], { encoding: "utf8" });
-        assert.equal(run.stdout, "--bridge=docker0 --fixed-cidr=172.17.64.0/18 --mtu=1462 -H unix:///var/run/docker.sock");
+        assert.equal(run.stdout, "--bip=172.17.42.1/16 --fixed-cidr=172.17.64.0/18 --mtu=1462 -H unix:///var/run/docker.sock");
     });
 });
 

@@ -46,7 +46,7 @@ describe("seed 003", () => {
         assert.equal(h1.ovs.bridges[0].stpEnable, true);
         assert.deepEqual(h1.ovs.bridges[0].externalIds, { "pulumi-onprem": "seed003" });
         assert.ok(h1.ovs.ports.every((p) => p.externalIds["pulumi-onprem"] === "seed003" && p.interface.externalIds["pulumi-onprem"] === "seed003"));
-        assert.deepEqual(h1.docker.daemonJson, { bridge: "docker0", "fixed-cidr": "172.17.64.0/18", mtu: 1462 });
+        assert.deepEqual(h1.docker.daemonJson, { bip: "172.17.42.1/16", "fixed-cidr": "172.17.64.0/18", mtu: 1462 });
         assert.match(plan.notes.join("\n"), /has loops; STP blocks/);
     });
 
@@ -416,7 +416,8 @@ describe("flows and OVSDB records", () => {
 });
 
 describe("Docker options", () => {
-    const owned = { bridge: "docker0", "fixed-cidr": "172.17.64.0/18", mtu: 1462 };
+    // docker0 is Docker's own bridge: its address goes in as "bip" (dockerd resets it otherwise).
+    const owned = { bip: "172.17.42.1/16", "fixed-cidr": "172.17.64.0/18", mtu: 1462 };
     // What the engine does with the mesh's daemon.json FileSpec (merge "json-keys").
     const merge = (current: string | undefined, keys: Record<string, unknown>, released: string[]) =>
         FILE_MERGERS["json-keys"].merge(current, renderJsonKeys(keys), released, DAEMON_JSON_PATH);
@@ -431,7 +432,7 @@ describe("Docker options", () => {
         const merged = merge(current, owned, ["ip-masq"]);
         assert.equal(
             merged,
-            '{\n  "log-driver": "journald",\n  "mtu": 1462,\n  "insecure-registries": [\n    "r:5000"\n  ],\n  "fixed-cidr": "172.17.64.0/18",\n  "bridge": "docker0"\n}\n',
+            '{\n  "log-driver": "journald",\n  "mtu": 1462,\n  "insecure-registries": [\n    "r:5000"\n  ],\n  "fixed-cidr": "172.17.64.0/18",\n  "bip": "172.17.42.1/16"\n}\n',
         );
         assert.equal(merge(merged, owned, []), merged);
         const released = merge(merged, {}, Object.keys(owned));
@@ -439,7 +440,7 @@ describe("Docker options", () => {
     });
 
     test("a missing or empty file counts as {}", () => {
-        assert.equal(merge(undefined, owned, []), '{\n  "bridge": "docker0",\n  "fixed-cidr": "172.17.64.0/18",\n  "mtu": 1462\n}\n');
+        assert.equal(merge(undefined, owned, []), '{\n  "bip": "172.17.42.1/16",\n  "fixed-cidr": "172.17.64.0/18",\n  "mtu": 1462\n}\n');
         assert.equal(merge(" \n", {}, []), "{}\n");
     });
 
@@ -448,8 +449,8 @@ describe("Docker options", () => {
         assert.throws(() => merge("[1]", owned, []), /holds an array, not a JSON object/);
     });
 
-    test("a staged daemon.json with \"bip\" (which Docker refuses next to the mesh's \"bridge\") fails its check", () => {
-        const check = ovsMeshHostWork(planOvsMesh(seed003()).hosts.host1).validators.find((v) => /"bip"/.test(v.description));
+    test("a staged daemon.json with \"bridge\" (which Docker refuses next to the mesh's \"bip\") fails its check", () => {
+        const check = ovsMeshHostWork(planOvsMesh(seed003()).hosts.host1).validators.find((v) => /"bridge"/.test(v.description));
         assert.ok(check);
         const dir = mkdtempSync(join(tmpdir(), "ovs-bip-"));
         try {
@@ -458,10 +459,28 @@ describe("Docker options", () => {
                 writeFileSync(file, content);
                 return spawnSync("sh", ["-c", check.command.replace(`{{staged:${DAEMON_JSON_PATH}}}`, file)], { encoding: "utf8" });
             };
-            const refused = run(merge('{"bip":"172.17.0.1/16"}', owned, []));
+            const refused = run(merge('{"bridge":"br-other"}', owned, []));
+            assert.equal(refused.status, 1);
+            assert.match(refused.stderr, /sets "bridge", which Docker refuses together with "bip"/);
+            assert.equal(run(merge('{"debug":true}', owned, [])).status, 0);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    test("a Docker bridge of another name goes in as \"bridge\" (dockerd keeps its address); then \"bip\" is refused", () => {
+        const work = ovsMeshHostWork(planOvsMesh({ ...seed003(), dockerBridge: "br-docker" }).hosts.host1);
+        const file = work.files.find((f) => f.path === DAEMON_JSON_PATH);
+        assert.deepEqual(file && JSON.parse(file.content), { bridge: "br-docker", "fixed-cidr": "172.17.64.0/18", mtu: 1462 });
+        const check = work.validators.find((v) => /"bip"/.test(v.description));
+        assert.ok(check);
+        const dir = mkdtempSync(join(tmpdir(), "ovs-bip-"));
+        try {
+            const file = join(dir, "daemon.json");
+            writeFileSync(file, '{"bip":"172.17.0.1/16","bridge":"br-docker"}');
+            const refused = spawnSync("sh", ["-c", check.command.replace(`{{staged:${DAEMON_JSON_PATH}}}`, file)], { encoding: "utf8" });
             assert.equal(refused.status, 1);
             assert.match(refused.stderr, /sets "bip", which Docker refuses together with "bridge"/);
-            assert.equal(run(merge('{"debug":true}', owned, [])).status, 0);
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
@@ -489,9 +508,10 @@ describe("Docker options", () => {
 
     test("DOCKER_OPTS: the seed's options without the unauthenticated TCP listener", () => {
         assert.equal(
-            renderDockerOpts({ bridge: "docker0", fixedCidr: "172.17.64.0/18", mtu: 1462, hosts: ["unix:///var/run/docker.sock"] }),
-            '# Managed by pulumi-onprem: changes made here are reverted by the next `pulumi up`.\nDOCKER_OPTS="--bridge=docker0 --fixed-cidr=172.17.64.0/18 --mtu=1462 -H unix:///var/run/docker.sock"\n',
+            renderDockerOpts({ bip: "172.17.42.1/16", fixedCidr: "172.17.64.0/18", mtu: 1462, hosts: ["unix:///var/run/docker.sock"] }),
+            '# Managed by pulumi-onprem: changes made here are reverted by the next `pulumi up`.\nDOCKER_OPTS="--bip=172.17.42.1/16 --fixed-cidr=172.17.64.0/18 --mtu=1462 -H unix:///var/run/docker.sock"\n',
         );
+        assert.match(renderDockerOpts({ bridge: "br-docker", fixedCidr: "172.17.64.0/18", mtu: 1462 }), /DOCKER_OPTS="--bridge=br-docker --fixed-cidr/);
         const tls = renderDockerOpts({ bridge: "docker0", fixedCidr: "172.17.64.0/18", mtu: 1462, hosts: ["tcp://0.0.0.0:2376"], tls: { caCert: "/c", cert: "/d", key: "/k" } });
         assert.match(tls, /-H tcp:\/\/0\.0\.0\.0:2376 --tlsverify --tlscacert=\/c --tlscert=\/d --tlskey=\/k"/);
     });

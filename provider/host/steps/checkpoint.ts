@@ -83,7 +83,8 @@ export function renderSwapScript(stateDir: string, staged: readonly StagedChange
     }
     lines.push(
         `: > "$S/txn/pending"`,
-        `setsid sh -c 'sleep "$2"; mv -f "$1/txn/pending" "$1/txn/pending.watchdog" 2>/dev/null && sh "$1/txn/rollback.sh" watchdog' sh "$S" ${timeoutSeconds} </dev/null >/dev/null 2>&1 &`,
+        // The deadline runs from `pending`'s mtime: a controller still at work renews it (see `keepPending`).
+        `setsid sh -c 'sleep "$2"; p="$1/txn/pending"; while r=$(( $2 - $(date +%s) + $(stat -c %Y "$p" 2>/dev/null || echo 0) )); [ "$r" -gt 0 ]; do sleep "$r"; done; mv -f "$p" "$1/txn/pending.watchdog" 2>/dev/null && sh "$1/txn/rollback.sh" watchdog' sh "$S" ${timeoutSeconds} </dev/null >/dev/null 2>&1 &`,
         `echo $! > "$S/txn/watchdog.pid"`,
     );
     for (const c of staged) {
@@ -107,4 +108,18 @@ export async function checkpointAndSwap(
         stdin: renderRollbackScript(stateDir, staged, snapshot, services, states),
         step: "swap files into place",
     });
+}
+
+/**
+ * While the controller works through a transaction (apply, activate, verify), it renews the watchdog's
+ * deadline every quarter of the timeout: the watchdog is for a controller that vanished, not for a slow
+ * host (a dockerd restart under load can take minutes). Returns the function that stops the renewal.
+ */
+export function keepPending(conn: PooledConnection, stateDir: string, timeoutSeconds: number): () => void {
+    const timer = setInterval(() => {
+        // -c: never recreate it once a rollback or the commit took it.
+        runChecked(conn, `touch -c "$1/txn/pending"`, { args: [stateDir], step: "renew the rollback deadline" }).catch(() => undefined);
+    }, Math.max(1, timeoutSeconds / 4) * 1000);
+    timer.unref();
+    return () => clearInterval(timer);
 }

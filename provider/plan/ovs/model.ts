@@ -224,9 +224,14 @@ export interface FlowPlan {
     text: string;
 }
 
-/** Docker daemon options for one host, by their dockerd names. */
+/**
+ * Docker daemon options for one host, by their dockerd names: `bip` (the bridge address) for Docker's own
+ * docker0, whose address dockerd resets to the network's first host at every start; `bridge` for a bridge
+ * of another name, whose address dockerd takes as it finds it. Docker refuses both together.
+ */
 export interface DockerOptions {
-    bridge: string;
+    bridge?: string;
+    bip?: string;
     fixedCidr: string;
     mtu: number;
     hosts?: string[];

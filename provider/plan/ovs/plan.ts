@@ -118,7 +118,7 @@ export function planOvsMesh(spec: OvsMeshSpec, previous: Readonly<Record<string,
             tunnelPorts,
             ovs: ovsRecords({ bridge, datapathType, stp, mtu: mtu.mtu, ownerIds: { [OWNER_KEY]: mesh }, tunnelPorts, vlans: vlans.filter(ours), underlay: underlayPlan }),
             flows: flows.filter(ours).map((f) => flowPlan(bridge, cookie, f.table ?? 0, f.priority, f.match ?? "", f.actions)),
-            docker: dockerPlan(dockerMode, dockerBridge, sub.slice, mtu.mtu, docker),
+            docker: dockerPlan(dockerMode, dockerBridge, sub.bridgeAddress, sub.slice, mtu.mtu, docker),
             ...(underlayPlan ? { underlay: underlayPlan } : {}),
             osConfig: { format: h.osConfig ?? osConfig.format, ovs: osConfig.ovs },
         } satisfies HostMeshPlan;
@@ -161,10 +161,13 @@ function flowPlan(bridge: string, cookie: string, table: number, priority: numbe
     return { bridge, table, priority, cookie, match: m, actions: a, text };
 }
 
-function dockerPlan(mode: DockerPlan["mode"], bridge: string, slice: string, mtu: number, { hosts, tls }: DockerSpec): DockerPlan {
-    const options = { bridge, fixedCidr: slice, mtu, ...(hosts ? { hosts: [...hosts] } : {}), ...(tls ? { tls: { ...tls } } : {}) };
+function dockerPlan(mode: DockerPlan["mode"], bridge: string, bridgeAddress: string, slice: string, mtu: number, { hosts, tls }: DockerSpec): DockerPlan {
+    // dockerd (20.10 at least) puts the network's first host address on docker0 at every start, whatever
+    // address the bridge holds: there the address is told as "bip". A bridge of another name keeps its own.
+    const which = bridge === DEFAULT_DOCKER_BRIDGE ? { bip: bridgeAddress } : { bridge };
+    const options = { ...which, fixedCidr: slice, mtu, ...(hosts ? { hosts: [...hosts] } : {}), ...(tls ? { tls: { ...tls } } : {}) };
     if (mode !== "daemon-json") return { mode, options, daemonJson: {} };
-    const daemonJson: Record<string, unknown> = { bridge, "fixed-cidr": slice, mtu };
+    const daemonJson: Record<string, unknown> = { ...which, "fixed-cidr": slice, mtu };
     if (hosts) daemonJson.hosts = [...hosts];
     if (tls) Object.assign(daemonJson, { tlsverify: true, tlscacert: tls.caCert, tlscert: tls.cert, tlskey: tls.key });
     return { mode, options, daemonJson };

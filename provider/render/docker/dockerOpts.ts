@@ -12,7 +12,7 @@ export const DOCKER_DEFAULT_FILE_PATH = "/etc/default/docker";
  * The API is never bound to TCP without TLS (the validator refuses seed 003's tcp://0.0.0.0:2375).
  */
 export function renderDockerOpts(opts: DockerOptions): string {
-    const flags = [`--bridge=${opts.bridge}`, `--fixed-cidr=${opts.fixedCidr}`, `--mtu=${opts.mtu}`];
+    const flags = [opts.bip !== undefined ? `--bip=${opts.bip}` : `--bridge=${opts.bridge}`, `--fixed-cidr=${opts.fixedCidr}`, `--mtu=${opts.mtu}`];
     for (const h of opts.hosts ?? []) flags.push(`-H ${h}`);
     if (opts.tls) flags.push("--tlsverify", `--tlscacert=${opts.tls.caCert}`, `--tlscert=${opts.tls.cert}`, `--tlskey=${opts.tls.key}`);
     for (const f of flags) {
