@@ -1,4 +1,4 @@
-// Smoke test of the VM lab (test/vmlab): what the netns lab cannot give, present and working.
+// Smoke test of the VM lab (test/vmlab), named to run first: the fresh VMs as the image leaves them, before other files change them.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
