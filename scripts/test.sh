@@ -20,18 +20,21 @@ fi
 report_dir=$(mktemp -d /tmp/pulumi-onprem-test-report.XXXXXX)
 declare -a tier_lines=()
 started_all=$SECONDS
-failed=0
 
-# run_tier NAME CMD...: runs a node --test tier writing TAP beside the console output, and records its time.
+declare -a failed_tiers=()
+
+# run_tier NAME CMD: runs CMD with node --test's reporter options as its arguments (console and TAP),
+# and records the tier's time. CMD must put them before its test files: node reads options after a
+# file as more file names.
 run_tier() {
-    local name=$1; shift
+    local name=$1 cmd=$2
     local started=$SECONDS rc=0
     echo "test: tier '$name' starting"
-    "$@" --test-reporter=spec --test-reporter-destination=stdout \
-         --test-reporter=tap --test-reporter-destination="$report_dir/$name.tap" || rc=$?
+    "$cmd" --test-reporter=spec --test-reporter-destination=stdout \
+           --test-reporter=tap --test-reporter-destination="$report_dir/$name.tap" || rc=$?
     tier_lines+=("$name: $((SECONDS - started)) s (exit $rc)")
     echo "test: tier '$name' took $((SECONDS - started)) s (exit $rc)"
-    [ $rc = 0 ] || failed=1
+    [ $rc = 0 ] || failed_tiers+=("$name")
 }
 
 summary() {
@@ -50,6 +53,8 @@ summary() {
         echo "test: skipped (did not run):"
         grep -h "# SKIP" "$report_dir"/*.tap | sed 's/^ *ok [0-9]* - /  /'
     fi
+    # A tier can fail before any test reports (a crash, a lab that does not come up): say so.
+    [ ${#failed_tiers[@]} = 0 ] || echo "test: FAILED tiers: ${failed_tiers[*]}"
     echo "$pass passed, $fail failed, $skip skipped"
     rm -rf "$report_dir"
 }
@@ -62,7 +67,8 @@ npm run --silent lint:dead
 tier_lines+=("static checks: $((SECONDS - static_started)) s")
 
 shopt -s globstar nullglob
-run_tier unit node --import tsx --test test/unit/**/*.test.ts
+unit_tests() { node --import tsx --test "$@" test/unit/**/*.test.ts; }
+run_tier unit unit_tests
 
 # A netns lab of its own, on addresses of its own, so a lab someone left up for exploring is not disturbed.
 own_dir=${TEST_LAB_DIR:+no}
@@ -80,11 +86,15 @@ trap 'netns_down; summary' EXIT
 # 4 hosts: the OvsMesh tests add a 4th host to a mesh of 3 and remove it again (a host costs well under 1 s).
 bash test/lab/lab.sh up 4
 # One file at a time: provider and e2e tests share the lab's hosts.
-run_tier netns node --import tsx --test --test-concurrency=1 \
-    test/package/**/*.test.ts test/provider/**/*.test.ts test/e2e/**/*.test.ts
+netns_tests() {
+    node --import tsx --test --test-concurrency=1 "$@" \
+        test/package/**/*.test.ts test/provider/**/*.test.ts test/e2e/**/*.test.ts
+}
+run_tier netns netns_tests
 netns_down
 trap summary EXIT
 
 # The VM tier runs its own node --test with the reporter arguments it is given.
-run_tier vm bash test/vmlab/run-suite.sh
-exit $failed
+vm_tests() { bash test/vmlab/run-suite.sh "$@"; }
+run_tier vm vm_tests
+[ ${#failed_tiers[@]} = 0 ]
