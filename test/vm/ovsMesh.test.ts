@@ -179,6 +179,7 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
         await new Promise((r) => setTimeout(r, 5_000));
         await eventually(`${vm.name} back after reboot`, () => runOnHost(vm, "test $(cut -d. -f1 /proc/uptime) -lt 600 && systemctl is-system-running --wait >/dev/null; s=$?; [ $s -le 1 ]", { allowFail: true, timeoutMs: 60_000 }).status === 0, 300_000, 3_000);
         t.diagnostic(`${vm.name} rebooted: SSH and systemd up after ${seconds(started).toFixed(1)} s`);
+        assert.notEqual(sh(vm, "systemctl is-failed networking.service; true"), "failed", `${vm.name}: the stanzas did not break ifup -a at boot`);
         checkHost(vm, out[vm.name], hosts.filter((p) => p !== vm), "gre", 1462);
         await matrix(hosts, `after a reboot of ${vm.name}`);
         t.diagnostic(`${vm.name}: reboot to full container mesh ${seconds(started).toFixed(1)} s`);
