@@ -18,6 +18,7 @@ const hosts = config.requireObject<HostEntry[]>("hosts");
 const datapathType = (config.get("datapathType") ?? "system") as "system" | "netdev";
 const stpText = config.get("stp") ?? "true";
 const stp = stpText === "rstp" ? "rstp" : stpText === "true";
+const tunnelType = (config.get("tunnel") ?? "gre") as "gre" | "vxlan" | "geneve";
 
 // Seed 003: br0 with GRE tunnels between every pair of hosts and spanning tree against the loops they make,
 // MTU 1500 - 38 = 1462, a docker0 bridge per host at 172.17.42.N/16 on top of br0, and each Docker daemon
@@ -30,7 +31,7 @@ const mesh = new OvsMesh("mesh", {
         underlayPort: h.secondInterface,
     })),
     bridge: "br0",
-    tunnel: { type: "gre" },
+    tunnel: { type: tunnelType },
     stp,
     underlayMtu: config.getNumber("underlayMtu"),
     containerNetwork: config.get("containerNetwork") ?? "172.17.0.0/16",

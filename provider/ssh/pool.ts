@@ -17,8 +17,10 @@ import { countDial, countHandshake } from "./stats";
 const MAX_CHANNELS_PER_CONNECTION = 8;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 4000;
-const KEEPALIVE_INTERVAL_MS = 5000;
-const KEEPALIVE_COUNT_MAX = 3;
+// A host that answers nothing for about a minute is given up. sshd answers keepalives from the loop that
+// also opens sessions (PAM, logind): on a busy host that loop stalls for well over 15 s.
+const KEEPALIVE_INTERVAL_MS = 15_000;
+const KEEPALIVE_COUNT_MAX = 4;
 
 /** One open SSH connection, shared by every resource on that host in this provider process. */
 export class PooledConnection {

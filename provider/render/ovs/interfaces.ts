@@ -83,15 +83,24 @@ function portStanza(port: OvsPortRecord): string[] {
 function dockerBridgeStanza(host: HostMeshPlan): string[] {
     const [address, prefix] = host.bridgeAddress.split("/");
     const netmask = IPv4Prefix.fromNumber(BigInt(prefix)).toMask().toString();
+    const d = host.dockerBridge;
+    const b = host.bridge;
     return [
-        `auto ${host.dockerBridge}=${host.dockerBridge}`,
-        `iface ${host.dockerBridge} inet static`,
+        `auto ${d}=${d}`,
+        `iface ${d} inet static`,
         `    address ${address}`,
         `    netmask ${netmask}`,
-        `    bridge_ports ${host.bridge}`,
+        `    bridge_ports ${b}`,
         // Spanning tree runs on the OVS bridge; on this leaf bridge it would only delay forwarding.
         "    bridge_stp off",
         "    bridge_fd 0",
+        // The bridge_* options need bridge-utils, which Debian does not install with ifupdown or Docker:
+        // without it the device is missing at boot (dockerd makes it later) and `ifup -a` fails. So the
+        // bridge and its port are also set up here; the OVS bridge comes from ovs-vswitchd, which
+        // networking.service starts after.
+        `    pre-up [ -e /sys/class/net/${d} ] || ip link add ${d} type bridge`,
+        `    pre-up ip link set ${d} type bridge stp_state 0 forward_delay 0`,
+        `    up i=0; while [ ! -e /sys/class/net/${b} ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; ip link set ${b} master ${d} && ip link set ${b} up`,
         `    mtu ${host.mtu}`,
     ];
 }
