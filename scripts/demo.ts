@@ -1,6 +1,8 @@
 /**
  * The demo's Pulumi part (scripts/demo.sh starts the lab first): `pulumi up` of examples/datacenter on
- * the lab, a summary a person can read, a failover, then destroy unless DEMO_KEEP=yes.
+ * the lab, a summary a person can read, a failover, then destroy unless DEMO_KEEP=yes. On the VM lab
+ * every default holds (kernel datapath, network format read from each host) and the mesh is shown the
+ * way it is used: from a container on each host to the containers on the others.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -9,9 +11,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { eventually, holdsAddress, inventory, LabHost, onHost } from "../test/support/lab";
 import { writeOciImage } from "../test/support/oci";
+import { containerAddress, pingFromContainer, removeContainer, startContainer } from "../test/support/dockerContainers";
 import { exampleProject, Project, setObjectConfig } from "../test/support/pulumi";
+import { labKind } from "../test/support/vmlab";
 
 const keep = process.env.DEMO_KEEP === "yes";
+const onVms = labKind() === "vm";
+/** The container the demo starts on each VM. */
+const CONTAINER = "onprem-demo";
 const say = (text: string) => process.stdout.write(`${text}\n`);
 /** What did not work: the demo says so and exits non-zero. */
 const problems: string[] = [];
@@ -46,9 +53,9 @@ async function main(): Promise<void> {
         serviceAddresses: hosts.map((_, i) => `${net}.${61 + i}/24`),
         vip,
         tunnel: "gre",
-        // The lab's hosts are network namespaces: the userspace datapath, and Debian's ifupdown files.
-        datapathType: "netdev",
-        networkFormat: "interfaces",
+        // The netns lab's hosts are network namespaces: the userspace datapath, and Debian's ifupdown
+        // files. VMs are real machines: the defaults.
+        ...(onVms ? {} : { datapathType: "netdev", networkFormat: "interfaces" }),
     });
     project.pulumi(["config", "set", "--secret", "--", "vrrpPassword", randomBytes(6).toString("base64url").slice(0, 8)]);
     project.pulumi(["config", "set", "--secret", "--", "registryPassword", registryPassword]);
@@ -58,7 +65,7 @@ async function main(): Promise<void> {
     const holder = (h: LabHost) => holdsAddress(h, vip);
     await eventually("the VIP on its master", () => hosts.some(holder), 20_000);
     const addresses = output<Record<string, string[]>>(project, "addresses");
-    const mesh = output<Record<string, { subnet: string; bridgeAddress: string; mtu: number }>>(project, "mesh");
+    const mesh = output<MeshHosts>(project, "mesh");
     say(
         table([
             ["host", "addresses on eth0", "containers' subnet", "bridge", "MTU", "VIP"],
@@ -66,17 +73,9 @@ async function main(): Promise<void> {
         ]),
     );
 
-    say(`\nmesh ping matrix (full-size packets, don't fragment: ping -M do -s MTU-28 from each host's bridge to the others'):`);
-    const ping = (from: LabHost, to: LabHost, count: number) =>
-        onHost(from, `ping -c ${count} -i 0.2 -W 2 -M do -s ${mesh[from.name].mtu - 28} ${mesh[to.name].bridgeAddress.split("/")[0]} | tail -1`, { allowFail: true }).trim();
-    // Spanning tree opens the tunnel ports a few seconds after they appear.
-    await eventually("the mesh forwards", () => hosts.every((a) => hosts.every((b) => a === b || ping(a, b, 1).includes("/"))), 60_000, 500).catch(() => undefined);
-    const rows = [["from \\ to", ...hosts.map((h) => h.name)]];
-    for (const from of hosts) {
-        rows.push([from.name, ...hosts.map((to) => (from === to ? "-" : (ping(from, to, 3).match(/= [\d.]+\/([\d.]+)\//)?.[1] ?? "").replace(/^(.+)$/, "ok, $1 ms") || "FAILED"))]);
-    }
+    const rows = onVms ? await containerMatrix(hosts, mesh) : await bridgeMatrix(hosts, mesh);
     say(table(rows));
-    if (rows.some((r) => r.includes("FAILED"))) problems.push("some hosts' bridges do not reach each other over the mesh");
+    if (rows.some((r) => r.includes("FAILED"))) problems.push("some hosts do not reach each other over the mesh");
 
     // The registry through the VIP: push a tiny image made here, then read the catalog.
     const registryUrl = output<string>(project, "registryUrl");
@@ -113,9 +112,35 @@ async function main(): Promise<void> {
         say(`  pulumi stack output; pulumi preview --diff; LAB_DIR=${process.env.LAB_DIR} npm run lab -- exec ${hosts[0].name} -- ip addr`);
         return;
     }
+    if (onVms) for (const h of hosts) removeContainer(h, CONTAINER);
     step("pulumi destroy: every host back as it was");
     await live(project, ["destroy", "--yes"]);
     fs.rmSync(project.dir, { recursive: true, force: true });
+}
+
+type MeshHosts = Record<string, { subnet: string; bridgeAddress: string; mtu: number }>;
+const rtt = (summary: string) => (summary ? `ok, ${summary.split("/")[1]} ms` : "FAILED");
+
+/** netns lab: from each host's Docker bridge to the others' (the lab has no dockerd). */
+async function bridgeMatrix(hosts: LabHost[], mesh: MeshHosts): Promise<string[][]> {
+    say(`\nmesh ping matrix (full-size packets, don't fragment: ping -M do -s MTU-28 from each host's bridge to the others'):`);
+    const ping = (from: LabHost, to: LabHost, count: number) =>
+        onHost(from, `ping -c ${count} -i 0.2 -W 2 -M do -s ${mesh[from.name].mtu - 28} ${mesh[to.name].bridgeAddress.split("/")[0]} | tail -1`, { allowFail: true }).trim();
+    // Spanning tree opens the tunnel ports a few seconds after they appear.
+    await eventually("the mesh forwards", () => hosts.every((a) => hosts.every((b) => a === b || ping(a, b, 1).includes("/"))), 60_000, 500).catch(() => undefined);
+    return [["from \\ to", ...hosts.map((h) => h.name)], ...hosts.map((from) => [from.name, ...hosts.map((to) => (from === to ? "-" : rtt(ping(from, to, 3).match(/= ([\d.]+\/[\d.]+\/[\d.]+)/)?.[1] ?? "")))])];
+}
+
+/** VM lab: a container on each host, started by dockerd on the mesh's network, pinging the others'. */
+async function containerMatrix(hosts: LabHost[], mesh: MeshHosts): Promise<string[][]> {
+    for (const h of hosts) startContainer(h, CONTAINER);
+    const addresses = new Map<string, string>();
+    for (const h of hosts) addresses.set(h.name, await containerAddress(h, CONTAINER));
+    say(`\ncontainer ping matrix (a busybox container per host, at ${hosts.map((h) => `${h.name} ${addresses.get(h.name)}`).join(", ")}; full-size packets, don't fragment: ping -M do -s MTU-28):`);
+    const ping = (from: LabHost, to: LabHost, count: number) => pingFromContainer(from, CONTAINER, addresses.get(to.name)!, mesh[from.name].mtu - 28, count);
+    // Rapid spanning tree opens the tunnel ports a few seconds after they appear.
+    await eventually("the mesh forwards", () => hosts.every((a) => hosts.every((b) => a === b || ping(a, b, 1).ok)), 120_000, 1_000).catch(() => undefined);
+    return [["from \\ to", ...hosts.map((h) => h.name)], ...hosts.map((from) => [from.name, ...hosts.map((to) => (from === to ? "-" : rtt(ping(from, to, 3).rtt)))])];
 }
 
 main().catch((e) => {

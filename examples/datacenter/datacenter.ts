@@ -73,6 +73,21 @@ export class Datacenter extends pulumi.ComponentResource {
                 }, { parent: this }),
         );
 
+        // On the kernel datapath the tunnel endpoint is an ordinary address of the second interface, kept in
+        // the host's own network config like the management one. (The userspace datapath moves it onto br-phy.)
+        const underlays =
+            args.datapathType === "system"
+                ? args.hosts.map(
+                      (h) =>
+                          new StaticInterface(`${name}-${h.name}-${h.underlayInterface}`, {
+                              connection: h.connection,
+                              device: h.underlayInterface,
+                              addresses: [h.underlayCidr],
+                              format: args.networkFormat,
+                          }, { parent: this }),
+                  )
+                : [];
+
         // 2. The Docker network: every host's containers on one L2 segment over tunnels on the second interface.
         const mesh = new OvsMesh(`${name}-mesh`, {
             hosts: args.hosts.map((h) => ({ name: h.name, connection: h.connection, underlayAddress: h.underlayCidr, underlayPort: h.underlayInterface })),
@@ -82,7 +97,7 @@ export class Datacenter extends pulumi.ComponentResource {
             containerNetwork: args.containerNetwork,
             datapathType: args.datapathType,
             ...(args.datapathType === "netdev" ? { underlayBridge: { name: "br-phy" } } : {}),
-        }, { parent: this, dependsOn: statics });
+        }, { parent: this, dependsOn: [...statics, ...underlays] });
 
         // 3. The registry on the first host, its certificate valid for the VIP and the host's service address;
         //    every host's Docker trusts it.

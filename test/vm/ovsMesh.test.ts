@@ -8,6 +8,7 @@ import { IPv4CidrRange } from "ip-num";
 import type { OvsMeshHostOutput } from "../../sdk/ovsMesh";
 import { eventually, inventory, type LabHost, onHost } from "../support/lab";
 import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { containerAddress as containerAddressOf, pingFromContainer, removeContainer, startContainer } from "../support/dockerContainers";
 import { labKind, runOnHost } from "../support/vmlab";
 
 const DAEMON_JSON = "/etc/docker/daemon.json";
@@ -15,7 +16,6 @@ const STANZAS = "/etc/network/interfaces.d/br0";
 /** The operator's own underlay: eth1 with the inventory's underlay address, as ifupdown brings it up at boot. */
 const UNDERLAY = "/etc/network/interfaces.d/eth1";
 const CTR = "meshc";
-const IMAGE = "onprem-test/busybox";
 /** Spanning tree (the example's default, as in seed 003) holds new ports 2 x 15 s in listening and learning. */
 const CONVERGE_MS = 150_000;
 
@@ -34,7 +34,7 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
     /** docker0's IPv4 address and the gateway dockerd hands its containers. */
     const docker0 = (h: LabHost) => sh(h, `ip -4 -o addr show dev docker0 | awk '{print $4}'; docker network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}'`);
     for (const h of hosts) {
-        onHost(h, `docker rm -f ${CTR} >/dev/null 2>&1; true`);
+        removeContainer(h, CTR);
         before.set(h.name, {
             daemonJson: sh(h, `cat ${DAEMON_JSON} 2>/dev/null || echo absent`),
             bridges: sh(h, "ovs-vsctl --timeout=10 list-br 2>/dev/null; true"),
@@ -52,7 +52,7 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
     let destroyed = false;
     t.after(() => {
         if (!destroyed) {
-            for (const h of hosts) onHost(h, `docker rm -f ${CTR} >/dev/null 2>&1; true`, { allowFail: true });
+            for (const h of hosts) removeContainer(h, CTR);
             project.pulumi(["destroy", "--yes", "--skip-preview"], { allowFail: true });
         }
         for (const h of hosts) onHost(h, `ifdown eth1 >/dev/null 2>&1; rm -f ${UNDERLAY}; ip addr flush dev eth1; ip link set eth1 up`, { allowFail: true });
@@ -94,28 +94,13 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
         assert.equal(sh(h, "systemctl is-active openvswitch-switch docker | tr '\\n' ' '"), "active active", `${h.name}: units running`);
     };
 
-    const startContainer = (h: LabHost) => onHost(h, `docker rm -f ${CTR} >/dev/null 2>&1; docker run -d --name ${CTR} --restart=always ${IMAGE} sleep 1d >/dev/null`);
-    /** The container's address, once it runs (after a restart of dockerd or a reboot it comes back by itself). */
+    /** The container's address, in the host's slice of the container network. */
     const containerAddress = async (h: LabHost, o: HostOut): Promise<string> => {
-        let ip = "";
-        await eventually(`${h.name}: ${CTR} runs with an address`, () => {
-            ip = onHost(h, `docker inspect -f '{{.State.Running}} {{.NetworkSettings.IPAddress}}' ${CTR}`, { allowFail: true }).trim();
-            return /^true \d/.test(ip);
-        }, 180_000, 2_000);
-        ip = ip.split(" ")[1];
+        const ip = await containerAddressOf(h, CTR);
         assert.ok(IPv4CidrRange.fromCidr(o.subnet).contains(IPv4CidrRange.fromCidr(`${ip}/32`)), `${h.name}: ${CTR} at ${ip}, in the host's slice ${o.subnet}`);
         return ip;
     };
-    /**
-     * One `ping -M do` (no fragmentation) from the container's network namespace; the RTT summary when it
-     * answered. The host's iputils ping in the container's namespace: busybox's ping has no -M, and without
-     * it an oversized packet would be fragmented and pass.
-     */
-    const ping = (h: LabHost, target: string, payload: number, count = 3): { ok: boolean; rtt: string } => {
-        const r = runOnHost(h, `nsenter -t "$(docker inspect -f '{{.State.Pid}}' ${CTR})" -n ping -n -c ${count} -i 0.3 -W 2 -M do -s ${payload} ${target} 2>&1`, { allowFail: true });
-        const rtt = (r.stdout.match(/min\/avg\/max(?:\/mdev)? = (\S+)/) ?? [])[1] ?? "";
-        return { ok: r.status === 0 && /[1-9]\d* (packets )?received/.test(r.stdout), rtt };
-    };
+    const ping = (h: LabHost, target: string, payload: number, count = 3) => pingFromContainer(h, CTR, target, payload, count);
     /** Every container reaches every other one at the full MTU (unfragmented); one byte more does not pass. */
     const matrix = async (list: LabHost[], what: string) => {
         const started = process.hrtime.bigint();
@@ -149,7 +134,7 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
     for (const h of hosts) checkHost(h, out[h.name], hosts.filter((p) => p !== h), "gre", 1462);
 
     // 2. Real containers; the matrix; a TCP transfer.
-    for (const h of hosts) startContainer(h);
+    for (const h of hosts) startContainer(h, CTR);
     const addr = await matrix(hosts, "GRE, 3 hosts");
     {
         const [a, b] = hosts;
