@@ -54,11 +54,18 @@ function declare(decl: CorpusCase["decl"], password: pulumi.Input<string>): pulu
     return out;
 }
 
-/** Lets the mocks see every registration (inputs resolve asynchronously). */
+/** The SDK's own count of RPCs in flight (registrations, outputs), which it awaits before exiting. */
+const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+
+/**
+ * Lets the mocks see every registration (inputs resolve asynchronously), and lets every RPC of the case
+ * finish before the next case replaces the mocks: a late one would name a resource the new mocks never saw.
+ */
 async function settle(): Promise<void> {
     let n = -1;
     while (n !== registered.length) {
         n = registered.length;
+        await waitForRPCs();
         await new Promise((r) => setTimeout(r, 60));
     }
 }
