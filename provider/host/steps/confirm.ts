@@ -7,7 +7,7 @@
  */
 import { OnpremError } from "../../contract/errors";
 import { run, runChecked } from "../../ssh/exec";
-import { ConnectionSpec } from "../../ssh/connection";
+import { ConnectionSpec, DEFAULT_PER_DIAL_TIMEOUT_SECONDS } from "../../ssh/connection";
 import { dialUnpooled, forget, PooledConnection } from "../../ssh/pool";
 import { ConfirmSpec, StateSpec } from "../../contract/desired";
 import { shellQuote as q } from "../../contract/shell";
@@ -16,8 +16,6 @@ import { shellQuote as q } from "../../contract/shell";
 const LAUNCH_DELAY_SECONDS = 1;
 /** The reconnect gives up this long before the watchdog fires: a confirmation must never race the revert. */
 const CONFIRM_MARGIN_MS = 3_000;
-/** Each dial during the reconnect. */
-const RECONNECT_DIAL_TIMEOUT_SECONDS = 5;
 const RECONNECT_PAUSE_MS = 500;
 /** After the watchdog's time, how long the host may take to revert and answer again. */
 const REVERT_SLACK_MS = 5_000;
@@ -117,7 +115,8 @@ async function reconnect(connection: ConnectionSpec, fingerprint: string, hosts:
         return { conn: c, host, applied };
     };
     while (left() > 1000) {
-        const seconds = Math.min(RECONNECT_DIAL_TIMEOUT_SECONDS, Math.max(1, Math.floor(left() / 1000) - 2));
+        // Each dial as long as the connection allows any dial: a busy host can take seconds over a handshake.
+        const seconds = Math.min(connection.perDialTimeout || DEFAULT_PER_DIAL_TIMEOUT_SECONDS, Math.max(1, Math.floor(left() / 1000) - 2));
         const attempts = hosts.map((host) =>
             tryHost(host, seconds).catch((e: Error) => {
                 errors.set(host, (e as OnpremError).detail ?? e.message);
