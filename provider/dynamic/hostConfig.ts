@@ -6,7 +6,7 @@ import { stateDir } from "../host/layout";
 import { releaseSharedFiles } from "../host/release";
 import { restoreHost } from "../host/restore";
 import { FILE_MERGERS } from "../contract/mergers";
-import { referencedSecrets } from "../contract/secrets";
+import { placeholdersLike, referencedSecrets } from "../contract/secrets";
 import { connectionProblems } from "../ssh/connection";
 import { withCommandTimeout, withProgress } from "../ssh/exec";
 import { engineLog } from "./engineLog";
@@ -101,7 +101,23 @@ export async function diff(_id: string, olds: HostConfigOutputs, news: HostConfi
         (p) => p.split(".")[0],
     );
     const changes = replaces.length > 0 || containsUnknown(news) || !isDeepStrictEqual(comparable(olds), comparable(news));
-    return { changes, replaces: [...new Set(replaces)], deleteBeforeReplace: true };
+    // The engine shows the keys of a change (`[diff: ~files]`) by comparing old and new inputs as the
+    // display holds them, where every secret reads "[secret]": a change of a secret alone would mark no
+    // key. Answering "unknown" (`changes: undefined`) makes the engine diff the real inputs itself and
+    // mark each changed key, a secret as `[secret]`. Only then: a secret input changed, so the engine
+    // is sure to find that change too; everything else keeps the display's own diff (with unchanged
+    // context such as a file's path), and a new version of the provider's code alone stays a no-op.
+    const secretChanged = changes && replaces.length === 0 && !containsUnknown(news) && !isDeepStrictEqual(secretInputs(olds), secretInputs(news));
+    return { changes: secretChanged ? undefined : changes, replaces: [...new Set(replaces)], deleteBeforeReplace: true };
+}
+
+/**
+ * The inputs the engine holds as secrets, as they were given: a commit-confirm apply may record a
+ * new `connection.host` in the outputs only, so the host is left out.
+ */
+function secretInputs(o: HostConfigInputs): Record<string, unknown> {
+    const { host: _, ...connection } = o.connection ?? {};
+    return plain({ connection, secrets: o.secrets ?? {} });
 }
 
 /** Applies `forHost` (inputs plus what only this run needs) and returns `inputs` as the new state. */
@@ -165,24 +181,31 @@ function withReleasedParts(olds: HostConfigOutputs, news: HostConfigInputs): Hos
 
 export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?: string; props?: HostConfigOutputs; inputs?: HostConfigInputs }> {
     if (!props) throw new Error(`import of ${id} is not supported: create the resource instead`);
+    const secrets = props.secrets ?? {};
     try {
         const seen = await withCommandTimeout(props.commandTimeoutSeconds, () =>
-            inspectHost(props.connection, stateDir(id), (props.files ?? []).map(withSecretMode), props.services ?? [], props.secrets ?? {}, props.states ?? []),
+            inspectHost(props.connection, stateDir(id), (props.files ?? []).map(withSecretMode), props.services ?? [], secrets, props.states ?? []),
         );
         if (!seen.present) return {}; // never applied here, or deleted: the host no longer has it
-        // A mode the program left to the default stays unset when the host has that default.
         const files = seen.files.map((f) => {
             const declared = (props.files ?? []).find((d) => d.path === f.path);
-            if (!declared || declared.mode !== undefined || f.mode !== withSecretMode(declared).mode) return f;
+            if (!declared) return f;
+            const content = placeholdersLike(f.content, declared.content, secrets);
+            // A mode the program left to the default stays unset when the host has that default.
+            if (declared.mode !== undefined || f.mode !== withSecretMode(declared).mode) return { ...f, content };
             const { mode: _, ...rest } = f;
-            return rest;
+            return { ...rest, content };
+        });
+        const states = (seen.states ?? []).map((st) => {
+            const declared = (props.states ?? []).find((p) => p.name === st.name);
+            return declared ? { ...st, expected: placeholdersLike(st.expected, declared.expected, secrets) } : st;
         });
         const drifted = files.filter((f) => !isDeepStrictEqual(f, (props.files ?? []).find((p) => p.path === f.path))).map((f) => f.path);
-        const driftedStates = (seen.states ?? []).filter((st) => !isDeepStrictEqual(st, (props.states ?? []).find((p) => p.name === st.name))).map((st) => st.name);
+        const driftedStates = states.filter((st) => !isDeepStrictEqual(st, (props.states ?? []).find((p) => p.name === st.name))).map((st) => st.name);
         if (drifted.length + driftedStates.length > 0) {
             await engineLog(`${props.target ?? props.connection.host} (${props.kind}): drifted from the last apply: ${[...drifted, ...driftedStates].join(", ")}`, { severity: "warning" });
         }
-        const outs = plain({ ...props, files, ...(props.services ? { services: seen.services } : {}), ...(props.states ? { states: seen.states } : {}) });
+        const outs = plain({ ...props, files, ...(props.services ? { services: seen.services } : {}), ...(props.states ? { states } : {}) });
         const { hostKeyFingerprint: _, ...inputs } = outs;
         return { id, props: outs, inputs: plain(inputs) };
     } finally {

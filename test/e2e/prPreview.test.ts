@@ -49,3 +49,38 @@ test("pull-request preview: one changed input prints the changed line under its 
     assert.equal(holdsAddress(master, `${net}.221`) || holdsAddress(backup, `${net}.221`), false, "the old VIP is gone");
     project.pulumi(["destroy", "--yes", "--skip-preview"]);
 });
+
+test("a secret-only change marks `secrets` without its value; the no-op stays clean; refresh with two equal secrets reports nothing made by nobody", async (t) => {
+    const hosts = inventory().hosts.slice(0, 2);
+    const net = hosts[0].address.replace(/\.\d+$/, "");
+    for (const h of hosts) onHost(h, "systemctl stop keepalived; rm -rf /etc/keepalived", { allowFail: true });
+    // Two VRRP instances, one password: two placeholders with one value in each keepalived.conf.
+    const project = exampleProject("keepalived-dual-master");
+    t.after(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+    const started = Date.now();
+    const [first, second] = ["sh4Red01", "sh4Red02"];
+    setObjectConfig(project, { hosts, vips: [`${net}.223`, `${net}.224`] });
+    project.pulumi(["config", "set", "--secret", "vrrpPassword", "--", first]);
+    project.pulumi(["up", "--yes", "--skip-preview"]);
+
+    project.pulumi(["config", "set", "--secret", "vrrpPassword", "--", second]);
+    const summary = project.pulumi(["preview"]).out;
+    const rows = summary.split("\n").filter((l) => /:HostConfig lb-/.test(l));
+    assert.equal(rows.length, hosts.length, `a row per node:\n${summary}`);
+    for (const row of rows) assert.match(row, /update\s+\[diff: ~secrets\]\s*$/, `only the secrets marked: ${row}`);
+    const detail = project.pulumi(["preview", "--diff"]).out;
+    assert.equal(detail.match(/~ secrets\s*: \[secret\] => \[secret\]/g)?.length, 2 * hosts.length, `secrets changed on each node and its check:\n${detail}`);
+    assert.doesNotMatch(detail, /~ files/, "no file is marked");
+    for (const out of [summary, detail]) assert.ok(!out.includes(first) && !out.includes(second), "no secret in the preview");
+
+    project.pulumi(["up", "--yes", "--skip-preview"]);
+    project.pulumi(["preview", "--expect-no-changes"]);
+    project.pulumi(["refresh", "--yes", "--expect-no-changes"]);
+    // A read-back (a hand edit makes one) names each instance's placeholder on its own line.
+    onHost(hosts[0], "echo '# hand edit' >> /etc/keepalived/keepalived.conf");
+    const refresh = project.pulumi(["refresh", "--yes", "--skip-preview", "--diff"]).out;
+    const changed = refresh.split("\n").filter((l) => /^\s+[-+] /.test(l)).map((l) => l.trim());
+    assert.deepEqual(changed, ["+ # hand edit"], `only the hand edit drifted:\n${refresh}`);
+    project.pulumi(["destroy", "--yes", "--skip-preview"]);
+    t.diagnostic(`up, secret change, previews, up, no-op preview, two refreshes, destroy: ${Math.round((Date.now() - started) / 1000)} s`);
+});
