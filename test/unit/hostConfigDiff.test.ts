@@ -29,7 +29,7 @@ test("diff: no secret changed keeps a definite answer: none, some, or a replacem
     assert.deepEqual(await diff("id", outs, inputs), { changes: false, replaces: [], deleteBeforeReplace: true });
     assert.deepEqual(await diff("id", outs, filesChanged), { changes: true, replaces: [], deleteBeforeReplace: true });
     // New provider code alone (`__provider` differs) is no change: an upgrade stays a no-op.
-    assert.equal((await diff("id", { ...outs, __provider: "exports.handler = ...v2" }, inputs)).changes, false);
+    assert.equal((await diff("id", { ...outs, __provider: "exports.handler = ...v2" } as typeof outs, inputs)).changes, false);
 });
 
 test("diff: a replacement or an unknown value stays a definite change, whatever else moved", async () => {
