@@ -117,7 +117,7 @@ export class StaticInterface extends pulumi.ComponentResource {
             .apply(([s, format, kept, h, apply, timeoutSeconds, address]) =>
                 decide({
                     raw: strip(s) as Omit<StaticInterfaceSpec, "format">,
-                    choice: formatChoice(format, kept),
+                    choice: formatChoice(format, kept, s.device),
                     host: h,
                     stateKey: hostStateKey(KIND, childName),
                     apply: apply ?? true,
@@ -150,10 +150,10 @@ export class StaticInterface extends pulumi.ComponentResource {
 }
 
 /** Pure: the format asked for, or the one the kept host facts give. */
-function formatChoice(format: string, kept: StaticInterfaceFormatValue): FormatChoice {
+function formatChoice(format: string, kept: StaticInterfaceFormatValue, device: string): FormatChoice {
     if (format !== "auto") return { ok: true, format: format as StaticInterfaceFormat, why: "set explicitly" };
     // Facts are missing only if the provider could not read them; it says why itself.
-    return kept.facts ? chooseFormat(kept.facts) : { ok: false, message: '`format`: "auto" has no facts of the host; set `format`' };
+    return kept.facts ? chooseFormat(kept.facts, device) : { ok: false, message: '`format`: "auto" has no facts of the host; set `format`' };
 }
 
 /** Pure: validates the resolved input and, when it is sound, plans the host's work. */

@@ -5,9 +5,12 @@
  * the first deploy a preview connects nowhere; an explicit format never connects.
  */
 import { isOnpremError, OnpremError } from "../contract/errors";
-import { lookupHostFacts } from "../host/lookupFacts";
-import { chooseFormat, FORMAT_TOOL } from "../plan/staticInterface/format";
+import { hostFacts } from "../host/facts";
+import { chooseFormat, DeviceManager, FORMAT_TOOL } from "../plan/staticInterface/format";
 import type { ConnectionSpec } from "../ssh/connection";
+import { runChecked } from "../ssh/exec";
+import { dialUnpooled } from "../ssh/pool";
+import { flushStats } from "../ssh/stats";
 
 /** What `auto` chooses from, as kept in state (plan/staticInterface/format.ts `FormatFacts`, which takes it). */
 export interface StaticInterfaceFacts {
@@ -19,6 +22,8 @@ export interface StaticInterfaceFacts {
     osVersion: string;
     /** Which of the formats' tools (ifup, netplan, nmcli) the host has. */
     tools: Record<string, boolean>;
+    /** Devices a running network service has (netplan, NetworkManager): `auto` writes that service's format for them. Absent in facts kept by older versions. */
+    managers?: Record<string, DeviceManager>;
 }
 
 /** Input of `staticInterfaceFormat`. */
@@ -51,11 +56,7 @@ export async function staticInterfaceFormat(
     if (!connection) return undefined;
     let read = reads.get(input.target);
     if (!read) {
-        read = lookupHostFacts(connection).then(({ osFamily, osId, osVersion, tools }): StaticInterfaceFacts => ({
-            osFamily, osId, osVersion,
-            // Only the tools the choice looks at: state stays small and changes only when they do.
-            tools: Object.fromEntries(Object.values(FORMAT_TOOL).map((t) => [t, tools[t] === true])),
-        }));
+        read = readFacts(connection);
         reads.set(input.target, read);
         read.catch(() => reads.delete(input.target));
     }
@@ -65,5 +66,48 @@ export async function staticInterfaceFormat(
         // The kind stays (a host key problem is not a network one); the message says why we connected at all.
         const kind = isOnpremError(e) ? e.kind : "Connection";
         throw new OnpremError(kind, `\`format\`: "auto" reads the host's OS to choose the format and could not (set \`format\` to skip the read): ${(e as Error).message}`, { cause: e });
+    }
+}
+
+/**
+ * Who runs which device: netplan names each device it renders in its generated file (networkd or
+ * NetworkManager), and a running NetworkManager lists the devices it manages. Read-only.
+ */
+const MANAGERS_SCRIPT = `
+for f in /run/systemd/network/10-netplan-*.network /run/NetworkManager/system-connections/netplan-*.nmconnection; do
+  [ -e "$f" ] || continue; n=\${f##*/}; n=\${n#10-netplan-}; n=\${n#netplan-}; echo "netplan \${n%.*}"
+done
+if command -v nmcli >/dev/null 2>&1 && [ "$(nmcli -t -f RUNNING general 2>/dev/null)" = running ]; then
+  nmcli -t -f DEVICE,STATE device 2>/dev/null | while IFS=: read -r d s; do [ "$s" = unmanaged ] || echo "networkmanager $d"; done
+fi
+exit 0
+`;
+
+/** Pure: the managers script's output; netplan wins (it renders for NetworkManager too). */
+export function parseManagers(text: string): Record<string, DeviceManager> {
+    const out: Record<string, DeviceManager> = {};
+    for (const line of text.split("\n")) {
+        const [manager, device] = line.trim().split(" ");
+        if (!device || (manager !== "netplan" && manager !== "networkmanager")) continue;
+        if (out[device] !== "netplan") out[device] = manager;
+    }
+    return out;
+}
+
+/** The facts `auto` needs, on one connection of its own, closed at once so the program can exit. */
+async function readFacts(connection: ConnectionSpec): Promise<StaticInterfaceFacts> {
+    const conn = await dialUnpooled(connection);
+    try {
+        const { osFamily, osId, osVersion, tools } = await hostFacts(conn);
+        const managers = parseManagers((await runChecked(conn, MANAGERS_SCRIPT, { step: "read which service runs each device" })).stdout);
+        return {
+            osFamily, osId, osVersion,
+            // Only the tools the choice looks at: state stays small and changes only when they do.
+            tools: Object.fromEntries(Object.values(FORMAT_TOOL).map((t) => [t, tools[t] === true])),
+            managers,
+        };
+    } finally {
+        conn.client.end();
+        flushStats();
     }
 }

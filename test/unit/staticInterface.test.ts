@@ -539,6 +539,17 @@ describe("chooseFormat", () => {
         test(`${f.osId} ${f.osVersion} → ${expected}`, () => assert.deepEqual({ ...chooseFormat(f), why: "" }, { ok: true, format: expected, why: "" }));
     }
 
+    test("a device a running service has gets that service's format; other devices and old facts the OS's", () => {
+        const debian = { ...facts("debian", "debian", "12", ["ifup", "netplan", "nmcli"]), managers: { eth1: "networkmanager", eth2: "netplan" } } as FormatFacts;
+        assert.deepEqual(chooseFormat(debian, "eth1"), { ok: true, format: "networkmanager", why: "eth1 is run by NetworkManager" });
+        assert.deepEqual(chooseFormat(debian, "eth2"), { ok: true, format: "netplan", why: "eth2 is run by netplan" });
+        assert.equal((chooseFormat(debian, "eth0") as { format: string }).format, "interfaces", "a device no service has");
+        assert.equal((chooseFormat(debian, "constructor") as { format: string }).format, "interfaces", "no prototype key");
+        assert.equal((chooseFormat(debian) as { format: string }).format, "interfaces", "no device");
+        const noTool = { ...debian, tools: { ifup: true } };
+        assert.equal((chooseFormat(noTool, "eth1") as { format: string }).format, "interfaces", "the service's tool is missing: the OS decides");
+    });
+
     test("the natural format's tool is missing: the error names it and the tools that are there", () => {
         const choice = chooseFormat(facts("debian", "ubuntu", "22.04", ["nmcli"]));
         assert.deepEqual(choice, {

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, test } from "node:test";
-import { staticInterfaceFormat, StaticInterfaceFormatValue } from "../../provider/derive/staticInterfaceFormat";
+import { parseManagers, staticInterfaceFormat, StaticInterfaceFormatValue } from "../../provider/derive/staticInterfaceFormat";
 import { check } from "../../provider/dynamic/derived";
 import { UNKNOWN } from "../../provider/dynamic/unknown";
 
@@ -26,6 +26,14 @@ describe("staticInterfaceFormat", () => {
         assert.equal(await staticInterfaceFormat({ format: "auto", target: "root@10.0.0.12:22" }, debian, undefined), undefined);
         const broken = { ...debian, facts: { ...debian.facts!, tools: { ifup: false } } };
         assert.equal(await staticInterfaceFormat({ format: "auto", target: debian.target }, broken, undefined), undefined, "kept facts that give no format are read again");
+    });
+});
+
+describe("parseManagers", () => {
+    test("netplan's generated files and NetworkManager's managed devices; netplan wins where both name a device", () => {
+        const out = ["netplan eth1", "networkmanager eth1", "networkmanager eth2", "networkmanager lo", "", "garbage", "other eth3"].join("\n");
+        assert.deepEqual(parseManagers(out), { eth1: "netplan", eth2: "networkmanager", lo: "networkmanager" });
+        assert.deepEqual(parseManagers(""), {});
     });
 });
 

@@ -13,7 +13,16 @@ export interface FormatFacts {
     osVersion: string;
     /** Tools found on PATH, by name. */
     tools: Record<string, boolean>;
+    /**
+     * Devices that a running network service already has, by device: netplan (its generated networkd or
+     * NetworkManager file names the device) or NetworkManager (running, and the device not unmanaged).
+     * Absent in facts kept by older versions: the OS alone decides then.
+     */
+    managers?: Record<string, DeviceManager>;
 }
+
+/** A service that runs a device, whose format `auto` then writes. */
+export type DeviceManager = "netplan" | "networkmanager";
 
 /** The tool that reads (or applies) each format; its absence makes the format useless on the host. */
 export const FORMAT_TOOL: Readonly<Record<StaticInterfaceFormat, string>> = {
@@ -28,12 +37,18 @@ export type FormatChoice =
     | { ok: false; natural?: StaticInterfaceFormat; message: string };
 
 /**
- * The format a host's distribution uses for static addresses, checked against the tools present:
- * RHEL and its rebuilds 7-8 read ifcfg files; 9 and later (and Fedora) NetworkManager keyfiles (ifcfg
- * support is deprecated there); Ubuntu 18.04 and later netplan; Debian and older Ubuntu ifupdown's
- * interfaces.d.
+ * The format of the service that already runs `device` (netplan, NetworkManager), else the one the
+ * host's distribution uses for static addresses, checked against the tools present: RHEL and its
+ * rebuilds 7-8 read ifcfg files; 9 and later (and Fedora) NetworkManager keyfiles (ifcfg support is
+ * deprecated there); Ubuntu 18.04 and later netplan; Debian and older Ubuntu ifupdown's interfaces.d.
+ * A Debian host whose device NetworkManager runs would otherwise get a stanza that NetworkManager
+ * ignores at boot, or that takes the device from it.
  */
-export function chooseFormat(facts: FormatFacts): FormatChoice {
+export function chooseFormat(facts: FormatFacts, device?: string): FormatChoice {
+    const manager = device !== undefined && facts.managers && Object.hasOwn(facts.managers, device) ? facts.managers[device] : undefined;
+    if (manager !== undefined && facts.tools[FORMAT_TOOL[manager]]) {
+        return { ok: true, format: manager, why: `${device} is run by ${manager === "netplan" ? "netplan" : "NetworkManager"}` };
+    }
     const natural = naturalFormat(facts);
     if (!natural.ok) return natural;
     const tool = FORMAT_TOOL[natural.format];

@@ -13,10 +13,19 @@
  *   with the new file). Addresses added later by others (keepalived VIPs) are left alone.
  * New addresses and routes are added before old ones are removed (with promote_secondaries on), so an
  * address that stays keeps its connections.
+ *
+ * A service that runs the device is then told, so that it holds the same configuration and does not
+ * undo ours: NetworkManager loads the keyfile and activates (or reapplies) the connection; netplan
+ * generates and networkd reloads (networkd drops addresses its files do not list). On removal the
+ * service lets go of the resource's file before the original state comes back. ifupdown reads its
+ * stanzas at boot only and is left alone.
  */
 import { shellQuote as q } from "../../contract/shell";
 import type { ResolvedRoute, ResolvedStaticInterface } from "../../plan/staticInterface/model";
+import { MANAGED_HEADER } from "../managedHeader";
 import { routeArgs } from "./ipRoute";
+import { netplanPath } from "./netplan";
+import { nmConnectionId, nmConnectionPath, nmConnectionUuid } from "./nmKeyfile";
 
 /** One owned thing as its line on the host: what `ip FAMILY KIND del` takes after the family. */
 interface OwnedLine {
@@ -58,6 +67,66 @@ function routePresent(route: ResolvedRoute, device: string): string {
 }
 
 const cmd = (argv: string[]) => argv.map(q).join(" ");
+
+const NM_RUNNING = `[ "$(nmcli -t -f RUNNING general 2>/dev/null)" = running ]`;
+const NETWORKD_ACTIVE = "systemctl is-active -q systemd-networkd 2>/dev/null";
+/** A file the resource wrote whole (not one an operator had at the path before). */
+const ours = (path: string) => `head -n 1 ${q(path)} 2>/dev/null | grep -qxF ${q(MANAGED_HEADER)}`;
+
+/** Shell lines that tell the service running the device about the file just put in place, per format. */
+function serviceApply(r: ResolvedStaticInterface): string[] {
+    switch (r.format) {
+        case "networkmanager": {
+            const id = q(nmConnectionId(r.device));
+            return [
+                `if command -v nmcli >/dev/null 2>&1 && ${NM_RUNNING}; then`,
+                `  nmcli connection load ${q(nmConnectionPath(r.device))}`,
+                // Reapply changes an active connection in place; activation (or a change reapply refuses) goes through up.
+                `  if [ "$(nmcli -g GENERAL.CONNECTION device show "$D" 2>/dev/null)" = ${id} ] && nmcli device reapply "$D" >/dev/null; then :; else nmcli connection up ${id} ifname "$D" >/dev/null; fi`,
+                "fi",
+            ];
+        }
+        case "netplan":
+            return [
+                "if command -v netplan >/dev/null 2>&1; then",
+                "  netplan generate",
+                `  if ${NETWORKD_ACTIVE}; then networkctl reload; elif command -v nmcli >/dev/null 2>&1 && ${NM_RUNNING}; then nmcli connection reload; fi`,
+                "fi",
+            ];
+        default:
+            return [];
+    }
+}
+
+/**
+ * Shell lines that make the service let go of the resource's file: on delete they run while the file is
+ * still there, on the rollback of a first apply after it is gone. Either way the file is not kept.
+ */
+function serviceRemove(r: ResolvedStaticInterface): string[] {
+    switch (r.format) {
+        case "networkmanager": {
+            const path = nmConnectionPath(r.device);
+            return [
+                `if command -v nmcli >/dev/null 2>&1 && ${NM_RUNNING}; then`,
+                // Deleting the connection deactivates it and removes its file; a file someone else had at the path is only reloaded.
+                `  if [ -e ${q(path)} ] && ! ${ours(path)}; then nmcli connection load ${q(path)} || true; else nmcli connection delete ${q(nmConnectionUuid(r.device))} >/dev/null 2>&1 || true; fi`,
+                "fi",
+            ];
+        }
+        case "netplan": {
+            const path = netplanPath(r.device);
+            return [
+                `if ${ours(path)}; then rm -f ${q(path)}; fi`,
+                "if command -v netplan >/dev/null 2>&1; then",
+                "  netplan generate || true",
+                `  if ${NETWORKD_ACTIVE}; then networkctl reload || true; elif command -v nmcli >/dev/null 2>&1 && ${NM_RUNNING}; then nmcli connection reload || true; fi`,
+                "fi",
+            ];
+        }
+        default:
+            return [];
+    }
+}
 
 /** A state's scripts (see StateSpec in contract/desired.ts). */
 export interface LiveScripts {
@@ -118,12 +187,14 @@ export function liveScripts(r: ResolvedStaticInterface, stateDir: string): LiveS
         `minus addr "$prev" "$S/live.want" | del_addrs`,
         // A removed route may have been ours under another spelling, and a removed primary takes its routes along: assert ours again.
         ...addRoutes,
+        ...serviceApply(r),
         `mv -f "$S/live.want" "$S/live.owned"`,
     ].join("\n");
 
     const remove = [
         ...head,
         ...helpers,
+        ...serviceRemove(r),
         `[ -e "$S/live.orig" ] && [ -e "/sys/class/net/$D" ] || { rm -f "$S/live.owned"; exit 0; }`,
         `m=$(sed -n 's/^mtu //p' "$S/live.orig"); [ -z "$m" ] || ip link set dev "$D" mtu "$m" || true`,
         `grep '^addr ' "$S/live.orig" | while read -r _ f cidr; do ip $f addr replace $cidr dev "$D" || true; done`,

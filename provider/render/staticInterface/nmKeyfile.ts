@@ -11,7 +11,7 @@ const NM_CONNECTIONS_DIR = "/etc/NetworkManager/system-connections";
 /** The UUID namespace for NetworkManager connection UUIDs derived from device names (RFC 4122 version 5). */
 const NM_UUID_NAMESPACE = "8c1f4a52-3d6e-4b0f-a7c9-5e2d1b6f9a34";
 
-function nmConnectionId(device: string): string {
+export function nmConnectionId(device: string): string {
     return `pulumi-onprem-${device}`;
 }
 
