@@ -2,14 +2,16 @@ import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { HostSnapshot } from "../changes";
 import { tempSiblingsGlob } from "../layout";
+import { DISCARD_STAGING } from "./stage";
 
 /**
  * Reads the host before any change: an interrupted transaction of this resource is rolled back first,
- * stale staged copies are removed, then each file's hash/mode/owner and each service's state are read.
+ * stale staged copies (and directories their staging created) are removed, then each file's hash/mode/owner and each service's state are read.
  * One command.
  */
 const READ_SCRIPT = `
 mode=$1; S=$2; nfiles=$3; shift 3
+if [ "$mode" = apply ]; then ${DISCARD_STAGING}; fi
 [ -d "$S" ] && echo P
 if [ "$mode" = apply ] && [ -e "$S/txn/pending" ]; then sh "$S/txn/rollback.sh" >/dev/null 2>&1; echo R; fi
 i=0
