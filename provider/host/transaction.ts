@@ -1,7 +1,8 @@
 import { OnpremError, isOnpremError } from "../contract/errors";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect, forget, PooledConnection } from "../ssh/pool";
-import { ChangePlan, FileChange, HostSnapshot, isNoop, planChanges, ServiceWork } from "./changes";
+import { reportProgress } from "../ssh/progress";
+import { ChangePlan, driftReplaced, FileChange, HostSnapshot, isNoop, planChanges, ServiceWork } from "./changes";
 import { DesiredState, StateSpec } from "../contract/desired";
 import { hostFacts, HostFacts } from "./facts";
 import { stateDir } from "./layout";
@@ -27,6 +28,8 @@ export interface ApplyResult {
     changedServices: string[];
     changedStates: string[];
     installedPackages: string[];
+    /** Files this apply overwrote that had been changed on the host since the resource last wrote them. */
+    replacedDrift: string[];
     /** An earlier, interrupted transaction had to be rolled back first. */
     recovered: boolean;
     /** With commit-confirm: the address the host answered at after the change. */
@@ -66,9 +69,12 @@ export async function applyHostState(
             changedServices: plan.services.map((w) => w.service.name),
             changedStates: plan.states.map((s) => s.name),
             installedPackages,
+            replacedDrift: driftReplaced(plan, snapshot),
             recovered: snapshot.recovered,
         };
         if (isNoop(plan)) return result;
+        // Like Ansible, the declared content wins; unlike a silent overwrite, the user hears of it.
+        for (const path of result.replacedDrift) reportProgress(`replace ${path}: it was changed on the host since the last apply`);
 
         const staged = await stageAndValidate(conn, dir, plan.files, snapshot.missingDirs, desired, redact);
         result.changedFiles = staged.map((c) => (c.action === "write" ? c.file.path : c.path));
