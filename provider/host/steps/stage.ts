@@ -1,3 +1,4 @@
+import { OnpremError } from "../../contract/errors";
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { FileChange } from "../changes";
@@ -83,7 +84,8 @@ export async function stage(
 ): Promise<StagedChange[]> {
     if (guard && changes.length > 0) {
         const copies = changes.map((c) => (c.action === "write" ? placeStaged(c.file.path) : stagedPath(c.path)));
-        if (copies.some((c) => c.includes("\n"))) throw new Error("a path with a line break cannot be staged");
+        // One path a line in the host's list.
+        if (copies.some((c) => c.includes("\n"))) throw new OnpremError("InvalidArgument", "a path with a line break cannot be staged", { host: conn.target });
         await runChecked(conn, renderStagingGuardScript(guard.stateDir, copies, guard.createdDirs, guard.timeoutSeconds), { step: "arm the clean-up of staged copies" });
     }
     const out: StagedChange[] = [];
