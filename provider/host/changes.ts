@@ -10,6 +10,8 @@ interface FileState {
     mode?: string;
     owner?: string;
     group?: string;
+    /** The hash of what this resource last wrote there: a different hash now means a hand edit. */
+    lastWritten?: string;
 }
 
 interface ServiceState {
@@ -115,6 +117,15 @@ export function planChanges(
 function fileText(file: FileSpec, secrets: Readonly<Record<string, string>>, current: string | undefined): string {
     const filled = fillSecrets(file.content, secrets);
     return file.merge ? FILE_MERGERS[file.merge].merge(current, filled, file.released ?? [], file.path) : filled;
+}
+
+/** Pure: paths this plan overwrites that someone changed on the host since the resource last wrote them (shared files aside: other owners change those). */
+export function driftReplaced(plan: ChangePlan, snapshot: HostSnapshot): string[] {
+    return plan.files.flatMap((c) => {
+        if (c.action !== "write" || c.file.merge) return [];
+        const now = snapshot.files[c.file.path];
+        return now?.exists && now.lastWritten && now.lastWritten !== now.sha256 ? [c.file.path] : [];
+    });
 }
 
 export function isNoop(plan: ChangePlan): boolean {

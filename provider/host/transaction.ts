@@ -1,19 +1,20 @@
 import { OnpremError, isOnpremError } from "../contract/errors";
 import { ConnectionSpec } from "../ssh/connection";
-import { connect, forget } from "../ssh/pool";
-import { ChangePlan, isNoop, planChanges } from "./changes";
-import { DesiredState } from "../contract/desired";
+import { connect, forget, PooledConnection } from "../ssh/pool";
+import { reportProgress } from "../ssh/progress";
+import { ChangePlan, driftReplaced, FileChange, HostSnapshot, isNoop, planChanges, ServiceWork } from "./changes";
+import { DesiredState, StateSpec } from "../contract/desired";
 import { hostFacts, HostFacts } from "./facts";
 import { stateDir } from "./layout";
 import { withHostLock } from "./lock";
 import { ensurePackages } from "./packages";
 import { redactSecrets } from "../contract/secrets";
 import { activate } from "./steps/activate";
-import { checkpointAndSwap, keepPending } from "./steps/checkpoint";
+import { checkpointAndSwap, keepFresh } from "./steps/checkpoint";
 import { commit, rollback } from "./steps/commit";
 import { applyStatesConfirmed, awaitRevert, confirmDeadline, UnconfirmedChange } from "./steps/confirm";
 import { prepare, readFiles } from "./steps/prepare";
-import { discardStaged, stage } from "./steps/stage";
+import { discardStaged, stage, StagedChange } from "./steps/stage";
 import { applyStates, readStates, verifyStates } from "./steps/states";
 import { validate } from "./steps/validate";
 import { verifiersFor, verify } from "./steps/verify";
@@ -27,6 +28,8 @@ export interface ApplyResult {
     changedServices: string[];
     changedStates: string[];
     installedPackages: string[];
+    /** Files this apply overwrote that had been changed on the host since the resource last wrote them. */
+    replacedDrift: string[];
     /** An earlier, interrupted transaction had to be rolled back first. */
     recovered: boolean;
     /** With commit-confirm: the address the host answered at after the change. */
@@ -66,27 +69,22 @@ export async function applyHostState(
             changedServices: plan.services.map((w) => w.service.name),
             changedStates: plan.states.map((s) => s.name),
             installedPackages,
+            replacedDrift: driftReplaced(plan, snapshot),
             recovered: snapshot.recovered,
         };
         if (isNoop(plan)) return result;
+        // Like Ansible, the declared content wins; unlike a silent overwrite, the user hears of it.
+        for (const path of result.replacedDrift) reportProgress(`replace ${path}: it was changed on the host since the last apply`);
 
-        const staged = await stage(conn, dir, plan.files);
+        const staged = await stageAndValidate(conn, dir, plan.files, snapshot.missingDirs, desired, redact);
         result.changedFiles = staged.map((c) => (c.action === "write" ? c.file.path : c.path));
         const checkpointed = staged.length > 0 || plan.states.length > 0;
-        if (staged.length > 0) {
-            try {
-                await validate(conn, desired.validators, staged, redact);
-            } catch (e) {
-                await discardStaged(conn, staged).catch(() => undefined); // the next prepare removes them too
-                throw e;
-            }
-        }
         // Live states that may cut the host off are confirmed through a fresh connection (see steps/confirm).
         const confirming = desired.confirm !== undefined && plan.states.length > 0;
         const armedAt = Date.now();
-        if (checkpointed) await checkpointAndSwap(conn, dir, staged, snapshot, plan.services, desired.rollbackTimeoutSeconds, plan.states);
+        if (checkpointed) await swap(conn, dir, staged, snapshot, plan.services, desired, plan.states);
         // Commit-confirm keeps its fixed deadline: there the watchdog is the revert the user asked for.
-        const stopRenewing = checkpointed && !confirming ? keepPending(conn, dir, desired.rollbackTimeoutSeconds) : () => undefined;
+        const stopRenewing = checkpointed && !confirming ? keepFresh(conn, `${dir}/txn/pending`, desired.rollbackTimeoutSeconds) : () => undefined;
         let live = conn;
         try {
             if (confirming) {
@@ -128,5 +126,70 @@ export async function applyHostState(
         if (checkpointed) await commit(live, dir, result.changedFiles, dropped);
         if (live !== conn) live.client.end();
         return result;
+    });
+}
+
+/**
+ * Stages the changed files beside their targets and runs the validators on them. Nothing live changes
+ * here; on failure the copies are removed at once, or, when the connection is gone, by the host itself
+ * once `rollbackTimeoutSeconds` have passed without the controller (see `renderStagingGuardScript`).
+ */
+async function stageAndValidate(
+    conn: PooledConnection,
+    dir: string,
+    changes: readonly FileChange[],
+    createdDirs: readonly string[],
+    desired: DesiredState,
+    redact: (s: string) => string,
+): Promise<StagedChange[]> {
+    if (changes.length === 0) return [];
+    const timeoutSeconds = desired.rollbackTimeoutSeconds;
+    const stopRenewing = keepFresh(conn, `${dir}/txn/staging`, timeoutSeconds);
+    const copies: string[] = [];
+    try {
+        const staged = await stage(conn, dir, changes, undefined, { stateDir: dir, timeoutSeconds, createdDirs });
+        copies.push(...staged.flatMap((c) => (c.staged ? [c.staged] : [])));
+        if (staged.length === 0) await discardStaged(conn, dir, []); // only originals that were never recorded: nothing to swap
+        else await validate(conn, desired.validators, staged, redact);
+        return staged;
+    } catch (e) {
+        throw await withoutStaged(conn, dir, copies, timeoutSeconds, e);
+    } finally {
+        stopRenewing();
+    }
+}
+
+/** Arms the rollback and swaps; a swap refused before its renames leaves no staged copies either. */
+async function swap(
+    conn: PooledConnection,
+    dir: string,
+    staged: readonly StagedChange[],
+    snapshot: HostSnapshot,
+    services: readonly ServiceWork[],
+    desired: DesiredState,
+    states: readonly StateSpec[],
+): Promise<void> {
+    try {
+        await checkpointAndSwap(conn, dir, staged, snapshot, services, desired.rollbackTimeoutSeconds, states);
+    } catch (e) {
+        // The swap script finishes on the host even without the connection, and its watchdog undoes it.
+        if (isOnpremError(e, "Connection")) throw e;
+        // A swap that stopped part way: the rollback script undoes any rename (it does nothing before `pending`).
+        await rollback(conn, dir);
+        throw await withoutStaged(conn, dir, staged.flatMap((c) => (c.staged ? [c.staged] : [])), desired.rollbackTimeoutSeconds, e);
+    }
+}
+
+/** Removes the staged copies after `e`; says in the error who removes them when the controller cannot. */
+async function withoutStaged(conn: PooledConnection, dir: string, copies: readonly string[], timeoutSeconds: number, e: unknown): Promise<unknown> {
+    const gone = await discardStaged(conn, dir, copies).then(
+        () => false,
+        (d: unknown) => isOnpremError(d, "Connection"),
+    );
+    if (!gone || !isOnpremError(e)) return e;
+    return new OnpremError(e.kind, `${e.detail}\nnothing was swapped: the host keeps its previous files and removes the staged copies by itself within ${timeoutSeconds} s`, {
+        host: conn.target,
+        output: e.output,
+        cause: e,
     });
 }

@@ -2,7 +2,11 @@ import { AsyncLocalStorage } from "async_hooks";
 import { OnpremError } from "../contract/errors";
 import { shCommand } from "../contract/shell";
 import { PooledConnection } from "./pool";
+import { reportProgress } from "./progress";
 import { countCommand } from "./stats";
+
+// The dynamic provider listens for each remote step that succeeds through this.
+export { withProgress } from "./progress";
 
 export interface RunResult {
     code: number;
@@ -24,12 +28,6 @@ const DEFAULT_COMMAND_TIMEOUT_SECONDS = 600;
 /** Seconds between TERM and KILL when a command overruns, and the local grace after that. */
 const KILL_AFTER_SECONDS = 5;
 const commandTimeout = new AsyncLocalStorage<number>();
-const progress = new AsyncLocalStorage<(step: string) => void>();
-
-/** Runs `fn` reporting each remote step that succeeds (its description, never a command or a value) to `report`. */
-export function withProgress<T>(report: (step: string) => void, fn: () => Promise<T>): Promise<T> {
-    return progress.run(report, fn);
-}
 
 /** Runs `fn` with every remote command it starts bounded by `seconds` (a resource's own setting). */
 export function withCommandTimeout<T>(seconds: number | undefined, fn: () => Promise<T>): Promise<T> {
@@ -70,7 +68,7 @@ export async function runChecked(
             output: redact(`${result.stderr}${result.stdout}`),
         });
     }
-    progress.getStore()?.(opts.step);
+    reportProgress(opts.step);
     return result;
 }
 

@@ -11,6 +11,7 @@ import {
     poolKey,
 } from "./connection";
 import { presentedKey, verifyHostKey } from "./hostKey";
+import { reportProgress } from "./progress";
 import { countDial, countHandshake } from "./stats";
 
 /** OpenSSH allows 10 sessions per connection (MaxSessions); stay below it. */
@@ -99,6 +100,8 @@ async function dial(spec: ConnectionSpec, key: string): Promise<PooledConnection
             const err = e as OnpremError;
             if (err.kind !== "Connection" || (limit >= 0 && attempt >= Math.max(1, limit))) throw err;
             const backoff = Math.min(BACKOFF_FIRST_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS, perDialMs || BACKOFF_MAX_MS);
+            // As @pulumi/command says it ("Dial 1/10 failed: retrying"), with the reason and the wait.
+            reportProgress(`dial ${attempt}${limit >= 0 ? `/${Math.max(1, limit)}` : ""} to ${target} failed (${err.detail}): retrying in ${(backoff / 1000).toFixed(2)} s`);
             await new Promise((r) => setTimeout(r, backoff));
         }
     }

@@ -68,6 +68,16 @@ test("the real pulumi CLI: preview touches nothing, up writes 3 files on 3 hosts
     assert.doesNotMatch(onHost(hosts[0], `cat ${FILE}`), /hand edit/);
     assert.match(run(["preview"]), /19 unchanged/, "converged");
 
+    // A hand edit between preview and up: up writes the declared content whole and names the file it replaced.
+    project.pulumi(["config", "set", "message", "reviewed in a pull request"]);
+    assert.match(run(["preview", "--diff"]), /~ 9 to update/);
+    onHost(hosts[1], `echo 'hand edit after the preview' >> ${FILE}`);
+    const upAfterEdit = run(["up", "--yes", "--skip-preview"]);
+    assert.match(upAfterEdit, new RegExp(`root@${hosts[1].address.replace(/\./g, "\\.")} \\(file\\): replace ${FILE}: it was changed on the host since the last apply`), upAfterEdit);
+    assert.equal((upAfterEdit.match(/it was changed on the host since the last apply/g) ?? []).length, 1, "only the edited file on the edited host is named");
+    assert.equal(onHost(hosts[1], `cat ${FILE}`), `# reviewed in a pull request\nmessage = reviewed in a pull request\ntoken = ${SECRET}\n`, "the declared content, whole");
+    run(["preview", "--expect-no-changes"]);
+
     const state = run(["stack", "export", "--show-secrets=false"]);
     assert.ok(!state.includes(SECRET), "no plaintext secret in the state");
     assert.match(state, /require\(\\"pulumi-onprem\/provider\\"\)/, "the provider is a require of the installed package");

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { HostConfigInputs } from "../../provider/dynamic/hostConfigInputs";
 import type { FileSpec } from "../../provider/contract/desired";
-import { connectionFor, LabHost } from "../support/lab";
+import { connectionFor, LabHost, onHost } from "../support/lab";
 
 /** Inputs as the SDK would pass them, with a fresh key so tests never share host state. */
 export function hostInputs(host: LabHost, files: FileSpec[], over: Partial<HostConfigInputs> = {}): HostConfigInputs {
@@ -22,4 +22,17 @@ export async function rejection(p: Promise<unknown>): Promise<Error & { kind?: s
         return e as Error & { kind?: string };
     }
     throw new Error("expected a rejection, but it resolved");
+}
+
+/**
+ * Shell for a lab host: kills the sshd processes serving established SSH sessions (by PID, inside the
+ * host), so every connection to it drops at that moment. Run as a validator it cuts the connection before
+ * the swap; as a verifier, after it.
+ */
+export const CUT_SSH = "ss -tnpH state established '( sport = :22 )' | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | xargs -r kill -9";
+
+/** Staged or backup copies the engine may leave beside targets, and staged-copy lists in state dirs, on a lab host. */
+export function leftovers(host: LabHost): string[] {
+    const script = `find /etc /opt /var /root /usr/local \\( -name '.*.onprem-new' -o -name '.*.onprem-bak' \\) -print 2>/dev/null; ls -d /var/lib/pulumi-onprem/*/txn/staging* 2>/dev/null; true`;
+    return onHost(host, script).split("\n").filter(Boolean);
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { HostSnapshot, planChanges, sha256 } from "../../provider/host/changes";
+import { driftReplaced, HostSnapshot, planChanges, sha256 } from "../../provider/host/changes";
 import { DesiredState } from "../../provider/contract/desired";
 import { placeholder } from "../../provider/contract/secrets";
 import { renderActivateScript } from "../../provider/host/steps/activate";
@@ -50,6 +50,18 @@ test("only the changed file is written, and only the service watching it is trig
     const plan2 = planChanges(desired(), snap);
     assert.deepEqual(plan2.files.map((f) => f.action === "write" && f.reason), ["mode", "content"]);
     assert.equal(plan2.services[0].trigger, true);
+});
+
+test("a file changed on the host since the resource wrote it is named when the plan overwrites it; a shared file never is", () => {
+    const snap = matching();
+    snap.files["/etc/a.conf"].lastWritten = snap.files["/etc/a.conf"].sha256; // as written, only the declared content changes
+    snap.files["/etc/b.conf"] = { ...snap.files["/etc/b.conf"], lastWritten: sha256("b\n"), sha256: sha256("hand edit\n") };
+    const next = desired({ files: [{ path: "/etc/a.conf", content: "new\n" }, { path: "/etc/b.conf", content: "b\n", mode: "0600" }] });
+    assert.deepEqual(driftReplaced(planChanges(next, snap), snap), ["/etc/b.conf"]);
+    const shared = desired({ files: [{ path: "/etc/b.conf", content: "{}\n", merge: "json-keys" }] });
+    assert.deepEqual(driftReplaced(planChanges(shared, snap, [], { "/etc/b.conf": "{}\n" }), snap), []);
+    delete snap.files["/etc/b.conf"].lastWritten;
+    assert.deepEqual(driftReplaced(planChanges(next, snap), snap), [], "no record (written before records were kept): nothing to say");
 });
 
 test("a stopped service is started without a trigger; a dropped path is restored", () => {

@@ -4,7 +4,7 @@ import { HostSnapshot, ServiceWork } from "../changes";
 import { StateSpec } from "../../contract/desired";
 import { backupPath, CREATED_DIRS, originalKey } from "../layout";
 import { shellQuote as q } from "../../contract/shell";
-import { StagedChange } from "./stage";
+import { StagedChange, TAKE_STAGING } from "./stage";
 
 /**
  * Stops a sleeping watchdog (its process group). SIGKILL, since it inherits the swap script's ignored
@@ -66,6 +66,12 @@ export function renderSwapScript(stateDir: string, staged: readonly StagedChange
         `mkdir -p "$S/orig" "$S/txn"`,
         `cat > "$S/txn/rollback.sh"`,
     ];
+    // The staged copies are the swap's from here on: the host's cleaner must not remove them any more.
+    if (staged.length > 0) {
+        const gone = `{ echo "the host removed the staged copies: the controller was silent for longer than the rollback timeout before the swap" >&2; exit 3; }`;
+        lines.push(`${TAKE_STAGING} || { [ -e "$S/txn/staging.cleaning" ] && ${gone}; true; }`, `rm -f "$S/txn/staging.taken"`);
+        for (const c of staged) if (c.staged) lines.push(`[ -e ${q(c.staged)} ] || ${gone}`);
+    }
     for (const c of staged) {
         const t = targetOf(c);
         const o = `"$S/orig/${originalKey(t)}"`;
@@ -83,7 +89,7 @@ export function renderSwapScript(stateDir: string, staged: readonly StagedChange
     }
     lines.push(
         `: > "$S/txn/pending"`,
-        // The deadline runs from `pending`'s mtime: a controller still at work renews it (see `keepPending`).
+        // The deadline runs from `pending`'s mtime: a controller still at work renews it (see `keepFresh`).
         `setsid sh -c 'sleep "$2"; p="$1/txn/pending"; while r=$(( $2 - $(date +%s) + $(stat -c %Y "$p" 2>/dev/null || echo 0) )); [ "$r" -gt 0 ]; do sleep "$r"; done; mv -f "$p" "$1/txn/pending.watchdog" 2>/dev/null && sh "$1/txn/rollback.sh" watchdog' sh "$S" ${timeoutSeconds} </dev/null >/dev/null 2>&1 &`,
         `echo $! > "$S/txn/watchdog.pid"`,
     );
@@ -111,14 +117,15 @@ export async function checkpointAndSwap(
 }
 
 /**
- * While the controller works through a transaction (apply, activate, verify), it renews the watchdog's
- * deadline every quarter of the timeout: the watchdog is for a controller that vanished, not for a slow
- * host (a dockerd restart under load can take minutes). Returns the function that stops the renewal.
+ * While the controller works through a transaction (stage, validate; apply, activate, verify), it renews
+ * the deadline of the host's own clean-up (`marker`'s mtime) every quarter of the timeout: the cleaner and
+ * the watchdog are for a controller that vanished, not for a slow host (a dockerd restart under load can
+ * take minutes). Returns the function that stops the renewal.
  */
-export function keepPending(conn: PooledConnection, stateDir: string, timeoutSeconds: number): () => void {
+export function keepFresh(conn: PooledConnection, marker: string, timeoutSeconds: number): () => void {
     const timer = setInterval(() => {
-        // -c: never recreate it once a rollback or the commit took it.
-        runChecked(conn, `touch -c "$1/txn/pending"`, { args: [stateDir], step: "renew the rollback deadline" }).catch(() => undefined);
+        // -c: never recreate it once a rollback, the commit or the cleaner took it.
+        runChecked(conn, `touch -c "$1"`, { args: [marker], step: "renew the rollback deadline" }).catch(() => undefined);
     }, Math.max(1, timeoutSeconds / 4) * 1000);
     timer.unref();
     return () => clearInterval(timer);

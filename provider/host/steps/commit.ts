@@ -5,7 +5,8 @@ import { shellQuote as q } from "../../contract/shell";
 import { KILL_WATCHDOG } from "./checkpoint";
 
 /**
- * Disarms the watchdog and drops this transaction's backups; originals of dropped paths are forgotten.
+ * Disarms the watchdog and drops this transaction's backups; records the hash of each file written;
+ * originals of dropped paths are forgotten.
  * Taking `pending` first means the watchdog cannot start undoing the change once the commit has begun;
  * if it already has (the controller took longer than the timeout), the commit fails.
  */
@@ -15,8 +16,10 @@ export async function commit(conn: PooledConnection, stateDir: string, touched: 
         `rm "$S/txn/pending" 2>/dev/null || { echo "the host's watchdog reverted the change before the commit: it took longer than the rollback timeout" >&2; exit 3; }`,
         KILL_WATCHDOG,
         `rm -f "$S/txn/watchdog.pid" "$S/txn/rollback.sh"`,
-        ...touched.map((t) => `rm -f ${q(backupPath(t))}`),
-        ...dropped.map((t) => `rm -f "$S/orig/${originalKey(t)}" "$S/orig/${originalKey(t)}.absent"`),
+        `mkdir -p "$S/written"`,
+        // What the resource wrote, so the next apply can tell a hand edit from its own work.
+        ...touched.map((t) => `rm -f ${q(backupPath(t))}; if [ -e ${q(t)} ]; then sha256sum < ${q(t)} | cut -d' ' -f1 > "$S/written/${originalKey(t)}"; fi`),
+        ...dropped.map((t) => `rm -f "$S/orig/${originalKey(t)}" "$S/orig/${originalKey(t)}.absent" "$S/written/${originalKey(t)}"`),
         "exit 0",
     ];
     await runChecked(conn, lines.join("\n"), { step: "commit" });

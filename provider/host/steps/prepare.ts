@@ -1,23 +1,26 @@
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { HostSnapshot } from "../changes";
-import { tempSiblingsGlob } from "../layout";
+import { originalKey, tempSiblingsGlob } from "../layout";
+import { DISCARD_STAGING } from "./stage";
 
 /**
  * Reads the host before any change: an interrupted transaction of this resource is rolled back first,
- * stale staged copies are removed, then each file's hash/mode/owner and each service's state are read.
+ * stale staged copies (and directories their staging created) are removed, then each file's hash/mode/owner
+ * (and the hash this resource last wrote there) and each service's state are read.
  * One command.
  */
 const READ_SCRIPT = `
 mode=$1; S=$2; nfiles=$3; shift 3
+if [ "$mode" = apply ]; then ${DISCARD_STAGING}; fi
 [ -d "$S" ] && echo P
 if [ "$mode" = apply ] && [ -e "$S/txn/pending" ]; then sh "$S/txn/rollback.sh" >/dev/null 2>&1; echo R; fi
 i=0
 while [ $i -lt $nfiles ]; do
-  p=$1; d=$2; pre=$3; shift 3; i=$((i+1))
+  p=$1; d=$2; pre=$3; k=$4; shift 4; i=$((i+1))
   [ "$mode" = apply ] && rm -f "$d/$pre"* 2>/dev/null
   if [ -e "$p" ]; then
-    printf 'F\\t%s\\t%s\\t%s\\n' "$p" "$(sha256sum < "$p" | cut -d' ' -f1)" "$(stat -c '%a\t%U\t%G' "$p")"
+    printf 'F\\t%s\\t%s\\t%s\\t%s\\n' "$p" "$(sha256sum < "$p" | cut -d' ' -f1)" "$(stat -c '%a\t%U\t%G' "$p")" "$(cat "$S/written/$k" 2>/dev/null)"
   else
     printf 'A\\t%s\\n' "$p"
   fi
@@ -44,7 +47,7 @@ async function readHost(conn: PooledConnection, mode: "apply" | "read", stateDir
     const args = [mode, stateDir, String(paths.length)];
     for (const p of paths) {
         const { dir, prefix } = tempSiblingsGlob(p);
-        args.push(p, dir, prefix);
+        args.push(p, dir, prefix, originalKey(p));
     }
     args.push(...services);
     const { stdout } = await runChecked(conn, READ_SCRIPT, { args, step: "read current state" });
@@ -64,7 +67,7 @@ export function parseSnapshot(text: string): HostSnapshot {
                 snap.recovered = true;
                 break;
             case "F":
-                snap.files[f[1]] = { exists: true, sha256: f[2], mode: f[3], owner: f[4], group: f[5] };
+                snap.files[f[1]] = { exists: true, sha256: f[2], mode: f[3], owner: f[4], group: f[5], ...(f[6] ? { lastWritten: f[6] } : {}) };
                 break;
             case "A":
                 snap.files[f[1]] = { exists: false };
