@@ -142,6 +142,7 @@ function applySummary(r: Awaited<ReturnType<typeof applyHostState>>): string {
     const parts = [
         r.installedPackages.length ? `installed ${r.installedPackages.join(", ")}` : "",
         r.changedFiles.length ? `changed ${r.changedFiles.join(", ")}` : "",
+        r.replacedDrift.length ? `replaced hand edits in ${r.replacedDrift.join(", ")}` : "",
         r.changedStates.length ? `applied ${r.changedStates.join(", ")}` : "",
         r.changedServices.length ? `activated ${r.changedServices.join(", ")}` : "",
         r.recovered ? "rolled back an interrupted earlier change first" : "",

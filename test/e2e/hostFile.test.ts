@@ -74,6 +74,8 @@ test("the real pulumi CLI: preview touches nothing, up writes 3 files on 3 hosts
     onHost(hosts[1], `echo 'hand edit after the preview' >> ${FILE}`);
     const upAfterEdit = run(["up", "--yes", "--skip-preview"]);
     assert.match(upAfterEdit, new RegExp(`root@${hosts[1].address.replace(/\./g, "\\.")} \\(file\\): replace ${FILE}: it was changed on the host since the last apply`), upAfterEdit);
+    // And in the apply's summary line, which stays in the output.
+    assert.match(upAfterEdit, new RegExp(`root@${hosts[1].address.replace(/\./g, "\\.")} \\(file\\): changed ${FILE}; replaced hand edits in ${FILE}`), upAfterEdit);
     assert.equal((upAfterEdit.match(/it was changed on the host since the last apply/g) ?? []).length, 1, "only the edited file on the edited host is named");
     assert.equal(onHost(hosts[1], `cat ${FILE}`), `# reviewed in a pull request\nmessage = reviewed in a pull request\ntoken = ${SECRET}\n`, "the declared content, whole");
     run(["preview", "--expect-no-changes"]);

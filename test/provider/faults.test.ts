@@ -78,6 +78,8 @@ test("a service that fails after the swap is rolled back and runs on the old fil
     assert.match(err.message, /(verify: (docker-registry is active|registry answers \/v2\/)|activate docker-registry) failed/);
     assert.match(err.message, /rolled back/);
     assert.equal(onHost(h2, `cat ${conf}`), registry(good));
+    // Not its first transaction: what delete needs (the originals) stays, and the transaction's markers go.
+    assert.equal(onHost(h2, `ls ${stateDir(inputs.key)}/orig | grep -c . ; ls ${stateDir(inputs.key)}/txn`).trim(), "2", "the originals kept, no transaction left");
     await eventually("the registry answers on its old address", () => onHost(h2, answers(good) + " && echo up", { allowFail: true }).trim() === "up");
     await p.delete(id, outs);
 });
@@ -113,7 +115,8 @@ test("the host rolls back by itself when the controller vanishes after the swap"
     await checkpointAndSwap(conn, dir, staged, snap, [], 2); // then "vanish": no verify, no commit
     assert.equal(onHost(h2, `cat ${path}`), "after\n");
     await eventually("the watchdog restored the old file", () => onHost(h2, `cat ${path}`) === "before\n", 8000, 200);
-    assert.equal(onHost(h2, `ls ${dir}/txn`), "", "the pending marker and watchdog are gone");
+    // It was the resource's first transaction: nothing of it is left, its state directory included.
+    assert.equal(onHost(h2, `test -e ${dir} && echo present || echo gone`).trim(), "gone", "no state directory after the first transaction was undone");
     onHost(h2, `rm -rf ${dir} ${path}`);
 });
 

@@ -18,7 +18,6 @@ import { planKeepalived } from "../../provider/plan/keepalived/plan";
 import { planOvsMesh } from "../../provider/plan/ovs/plan";
 import { DAEMON_JSON_PATH } from "../../provider/render/docker/daemonJson";
 import { interfacesPath } from "../../provider/render/staticInterface/interfaces";
-import { REGISTRY_CONFIG_PATH } from "../../provider/plan/registry/model";
 import { closeAll } from "../../provider/ssh/pool";
 import { keepalivedWork } from "../../provider/work/keepalived";
 import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
@@ -114,7 +113,7 @@ function staticInterfaceCase(): Case {
 function registryCase(): Case {
     const h = labHost(0);
     const version = (port: number) => {
-        const spec = { runtime: "native" as const, address: h.address, port, tls: { mode: "off" as const, insecure: true }, retainDataOnDelete: false };
+        const spec = { runtime: "native" as const, address: h.address, port, tls: { mode: "off" as const, insecure: true as const }, retainDataOnDelete: false };
         return work({ ...registryHostWork(spec, undefined, ""), kind: "docker-registry" });
     };
     // The native registry has no offline checker of its config (its faults at start are in faults.test.ts).

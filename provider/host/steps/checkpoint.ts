@@ -53,7 +53,12 @@ export function renderRollbackScript(
                 : `systemctl restart ${name} >/dev/null 2>&1`,
         );
     }
-    lines.push(`rm -f "$S/txn/pending" "$S/txn/pending.rollback" "$S/txn/pending.watchdog" "$S/txn/watchdog.pid" "$S/txn/rollback.sh"`, "exit 0", "");
+    // Undoing the resource's first transaction leaves the host as if it never existed: no state directory either.
+    lines.push(
+        `if [ -e "$S/txn/first" ]; then rm -rf "$S"; else rm -f "$S/txn/pending" "$S/txn/pending.rollback" "$S/txn/pending.watchdog" "$S/txn/watchdog.pid" "$S/txn/rollback.sh"; fi`,
+        "exit 0",
+        "",
+    );
     return lines.join("\n");
 }
 
@@ -63,7 +68,10 @@ export function renderSwapScript(stateDir: string, staged: readonly StagedChange
         "trap '' HUP INT TERM PIPE # finish the swap even if the connection drops now",
         "set -e",
         `S=${q(stateDir)}`,
+        // No originals kept yet: the resource's first transaction (its rollback removes the state directory).
+        `if [ -d "$S/orig" ]; then first=no; else first=yes; fi`,
         `mkdir -p "$S/orig" "$S/txn"`,
+        `if [ $first = yes ]; then : > "$S/txn/first"; fi`,
         `cat > "$S/txn/rollback.sh"`,
     ];
     // The staged copies are the swap's from here on: the host's cleaner must not remove them any more.

@@ -15,7 +15,7 @@ export async function commit(conn: PooledConnection, stateDir: string, touched: 
         `S=${q(stateDir)}`,
         `rm "$S/txn/pending" 2>/dev/null || { echo "the host's watchdog reverted the change before the commit: it took longer than the rollback timeout" >&2; exit 3; }`,
         KILL_WATCHDOG,
-        `rm -f "$S/txn/watchdog.pid" "$S/txn/rollback.sh"`,
+        `rm -f "$S/txn/watchdog.pid" "$S/txn/rollback.sh" "$S/txn/first"`,
         `mkdir -p "$S/written"`,
         // What the resource wrote, so the next apply can tell a hand edit from its own work.
         ...touched.map((t) => `rm -f ${q(backupPath(t))}; if [ -e ${q(t)} ]; then sha256sum < ${q(t)} | cut -d' ' -f1 > "$S/written/${originalKey(t)}"; fi`),
