@@ -15,7 +15,7 @@ import { eventually, labHost, onHost } from "../support/lab";
 import { CUT_SSH, hostInputs, leftovers, rejection } from "./support";
 
 const h = labHost(3);
-const TIMEOUT = 4; // the host's own clean-up and rollback deadline, in seconds
+const TIMEOUT = 10; // the host's own clean-up and rollback deadline, in seconds: the least a resource may set (a loaded host needs it)
 after(() => closeAll());
 
 const sums = (paths: string[]) => onHost(h, `for f in ${paths.join(" ")}; do if [ -e $f ]; then sha256sum $f; else echo "absent $f"; fi; done`);

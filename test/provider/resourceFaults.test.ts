@@ -26,7 +26,7 @@ import { staticInterfaceWork } from "../../provider/work/staticInterface";
 import { eventually, LabHost, labHost, onHost } from "../support/lab";
 import { CUT_SSH, hostInputs, leftovers, rejection } from "./support";
 
-const TIMEOUT = 4; // the host's own clean-up and rollback deadline, in seconds
+const TIMEOUT = 10; // the host's own clean-up and rollback deadline, in seconds: the least a resource may set (a loaded host needs it)
 /** A service that never starts, installed on each host: "a service of the transaction fails to start". */
 const BROKEN = "onprem-broken";
 const BROKEN_INIT = `#!/bin/sh\ncase "$1" in start|restart|reload|force-reload) echo "${BROKEN}: refusing to start" >&2; exit 1 ;; stop) exit 0 ;; *) exit 3 ;; esac\n`;
