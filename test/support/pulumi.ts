@@ -31,6 +31,21 @@ export interface Project {
     pulumi(args: string[], opts?: { allowFail?: boolean }): { code: number; out: string };
 }
 
+/** Seconds since `since` (a `process.hrtime.bigint()`). */
+export function secondsSince(since: bigint): number {
+    return Number(process.hrtime.bigint() - since) / 1e9;
+}
+
+/** `project.pulumi`, each run's duration reported as a test diagnostic ("pulumi up --yes: 50.1 s"). */
+export function timedPulumi(t: { diagnostic(message: string): void }, project: Project): Project["pulumi"] {
+    return (args, opts) => {
+        const started = process.hrtime.bigint();
+        const r = project.pulumi(args, opts);
+        t.diagnostic(`pulumi ${args.join(" ")}: ${secondsSince(started).toFixed(1)} s`);
+        return r;
+    };
+}
+
 /**
  * A copy of an example (or a test program) in a temp directory with the packed package installed from its tarball, an
  * offline local backend, and a stack `dev`.

@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { test } from "node:test";
 import { eventually, inventory, type LabHost } from "../support/lab";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { exampleProject, secondsSince, setObjectConfig, timedPulumi } from "../support/pulumi";
 import { labKind, onAnyHost, runOnHost } from "../support/vmlab";
 
 const USER = "alice";
@@ -14,7 +14,6 @@ const CONFIG_DIR = "/etc/docker/registry";
 /** The container the "container" runtime runs. */
 const CONTAINER = "pulumi-onprem-registry";
 
-const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 const exists = (h: LabHost, path: string) => onAnyHost(h, `test -e ${path} && echo yes || echo no`) === "yes";
 const containerId = (h: LabHost) => runOnHost(h, `docker inspect -f '{{.Id}}' ${CONTAINER}`, { allowFail: true }).stdout.trim();
 
@@ -27,7 +26,7 @@ async function rebootAndWait(h: LabHost): Promise<number> {
         const r = runOnHost(h, "cat /proc/sys/kernel/random/boot_id", { allowFail: true, timeoutMs: 30_000 });
         return r.status === 0 && r.stdout.trim() !== bootId;
     }, 300_000, 2000);
-    return seconds(started);
+    return secondsSince(started);
 }
 
 test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one dockerd, pull on another, restart and reboot, destroy keeps the images", async (t) => {
@@ -54,12 +53,8 @@ test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one d
         // The kept images are this test's own: gone after it, so a rerun starts clean.
         runOnHost(reg, `rm -rf ${STORAGE}${storageParentBefore ? "" : "; rmdir /opt/data"}`, { allowFail: true });
     });
-    const run = (args: string[]) => {
-        const started = process.hrtime.bigint();
-        const r = project.pulumi(args);
-        t.diagnostic(`pulumi ${args.join(" ")}: ${seconds(started).toFixed(1)} s`);
-        return r.out;
-    };
+    const timed = timedPulumi(t, project);
+    const run = (args: string[]) => timed(args).out;
     setObjectConfig(project, { registry: reg, clients, userNames: [USER], runtime: "container" });
     project.pulumi(["config", "set", "--secret", "passwords", JSON.stringify({ [USER]: PASSWORD })]);
 
@@ -90,14 +85,14 @@ test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one d
     for (const c of clients) assert.match(onAnyHost(c, login), /Login Succeeded/, c.name);
     let started = process.hrtime.bigint();
     onAnyHost(pusher, `docker push ${ref}`);
-    t.diagnostic(`docker push (${pusher.name}): ${seconds(started).toFixed(1)} s`);
+    t.diagnostic(`docker push (${pusher.name}): ${secondsSince(started).toFixed(1)} s`);
     assert.ok(exists(reg, `${STORAGE}/docker/registry/v2/repositories/test/busybox/_manifests/tags/1`), "the image is stored on the host path");
     const imageId = onAnyHost(pusher, `docker image inspect -f '{{.Id}}' ${ref}`);
     const pull = () => {
         runOnHost(puller, `docker rmi ${ref} >/dev/null 2>&1; true`);
         const began = process.hrtime.bigint();
         onAnyHost(puller, `docker pull ${ref}`);
-        const took = seconds(began);
+        const took = secondsSince(began);
         assert.equal(onAnyHost(puller, `docker image inspect -f '{{.Id}}' ${ref}`), imageId, "vm3 pulled the image vm2 pushed");
         assert.equal(onAnyHost(puller, `docker run --rm ${ref} echo pulled`), "pulled");
         return took;
@@ -115,7 +110,7 @@ test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one d
     const since = process.hrtime.bigint();
     await eventually("the registry container running after the reboot", () => runOnHost(reg, `docker inspect -f '{{.State.Running}}' ${CONTAINER}`, { allowFail: true }).stdout.trim() === "true", 180_000, 2000);
     await eventually("the registry answers after the reboot", () => runOnHost(puller, `curl -s -o /dev/null --cacert ${certsDir}/ca.crt https://${hostPort}/v2/`, { allowFail: true }).status === 0, 120_000, 1000);
-    t.diagnostic(`registry answering ${(rebooted + seconds(since)).toFixed(1)} s after the reboot command`);
+    t.diagnostic(`registry answering ${(rebooted + secondsSince(since)).toFixed(1)} s after the reboot command`);
     assert.equal(containerId(reg), id, "the same container, started again by dockerd");
     assert.equal(onAnyHost(reg, "systemctl is-enabled docker; systemctl is-active docker"), "enabled\nactive");
     t.diagnostic(`docker pull after the reboot: ${pull().toFixed(1)} s`);

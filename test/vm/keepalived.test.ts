@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { test } from "node:test";
 import { eventually, holdsAddress, inventory, type LabHost } from "../support/lab";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { exampleProject, secondsSince, setObjectConfig, timedPulumi } from "../support/pulumi";
 import { labKind, onAnyHost, runOnHost } from "../support/vmlab";
 
 const PASSWORD = "Kq2wz8mb";
@@ -16,7 +16,6 @@ const CHECK_BOUND_SECONDS = 6 + 3 * 3 + (3 + 1) * 3;
 /** keepalived's own timers run on an emulated CPU (TCG) that the machine may starve: allowed on top of its bound. */
 const KEEPALIVED_SLACK_SECONDS = 2;
 
-const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 const unitState = (h: LabHost) => runOnHost(h, "systemctl is-enabled keepalived; systemctl is-active keepalived", { allowFail: true }).stdout.trim();
 const mainPid = (h: LabHost) => onAnyHost(h, "systemctl show -p MainPID --value keepalived");
 /** The real servers IPVS lists for the virtual server: address:port -> weight. */
@@ -32,8 +31,8 @@ function pool(h: LabHost, vip: string): Record<string, number> {
 async function timeUntil(what: string, since: bigint, probe: () => boolean, timeoutSeconds: number): Promise<{ after: number; by: number }> {
     let after = 0;
     for (;;) {
-        const began = seconds(since);
-        if (probe()) return { after, by: seconds(since) };
+        const began = secondsSince(since);
+        if (probe()) return { after, by: secondsSince(since) };
         if (began > timeoutSeconds) throw new Error(`timed out after ${timeoutSeconds} s waiting for: ${what}`);
         after = began;
         await new Promise((r) => setTimeout(r, 200));
@@ -68,12 +67,8 @@ test("KeepalivedCluster with LVS on VMs: IPVS pool follows the HTTP checks, relo
 
     const project = exampleProject("keepalived-lvs");
     t.after(() => fs.rmSync(project.dir, { recursive: true, force: true }));
-    const run = (args: string[]) => {
-        const started = process.hrtime.bigint();
-        const r = project.pulumi(args);
-        t.diagnostic(`pulumi ${args.join(" ")}: ${seconds(started).toFixed(1)} s`);
-        return r.out;
-    };
+    const timed = timedPulumi(t, project);
+    const run = (args: string[]) => timed(args).out;
     setObjectConfig(project, { hosts: nodes, vip, realServers: realServers.map(rs) });
     project.pulumi(["config", "set", "--secret", "vrrpPassword", PASSWORD]);
 

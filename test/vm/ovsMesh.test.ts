@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { IPv4CidrRange } from "ip-num";
 import type { OvsMeshHostOutput } from "../../sdk/ovsMesh";
 import { eventually, inventory, type LabHost, onHost } from "../support/lab";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { exampleProject, secondsSince, setObjectConfig, timedPulumi } from "../support/pulumi";
 import { containerAddress as containerAddressOf, pingFromContainer, removeContainer, startContainer } from "../support/dockerContainers";
 import { labKind, runOnHost } from "../support/vmlab";
 
@@ -21,7 +21,6 @@ const CONVERGE_MS = 150_000;
 
 type HostOut = OvsMeshHostOutput;
 
-const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 const sh = (h: LabHost, script: string) => onHost(h, script).trim();
 
 test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the full MTU, across dockerd and Open vSwitch restarts and a reboot, a host leaves, VXLAN, destroy restores each VM", async (t) => {
@@ -58,12 +57,7 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
         for (const h of hosts) onHost(h, `ifdown eth1 >/dev/null 2>&1; rm -f ${UNDERLAY}; ip addr flush dev eth1; ip link set eth1 up`, { allowFail: true });
         fs.rmSync(project.dir, { recursive: true, force: true });
     });
-    const timed = (args: string[], opts?: { allowFail?: boolean }) => {
-        const started = process.hrtime.bigint();
-        const r = project.pulumi(args, opts);
-        t.diagnostic(`pulumi ${args.join(" ")}: ${seconds(started).toFixed(1)} s`);
-        return r;
-    };
+    const timed = timedPulumi(t, project);
     const up = () => {
         timed(["up", "--yes", "--skip-preview"]);
         assert.match(timed(["preview", "--expect-no-changes"]).out, /unchanged/, "a second run changes nothing");
@@ -122,7 +116,7 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
             }
             rows.push(`${a.name} (${addr.get(a.name)}): ${cells.join(" | ")}`);
         }
-        t.diagnostic(`${what}: containers ping each other at ${mtu - 28} bytes (-M do, MTU ${mtu}) within ${seconds(started).toFixed(1)} s; ${mtu - 27} bytes do not pass. RTT min/avg/max ms, row -> column:\n  ${rows.join("\n  ")}`);
+        t.diagnostic(`${what}: containers ping each other at ${mtu - 28} bytes (-M do, MTU ${mtu}) within ${secondsSince(started).toFixed(1)} s; ${mtu - 27} bytes do not pass. RTT min/avg/max ms, row -> column:\n  ${rows.join("\n  ")}`);
         return addr;
     };
 
@@ -147,7 +141,7 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
         const sent = sh(a, `docker exec ${CTR} sh -c 'head -c ${size} /dev/urandom > /tmp/y && md5sum < /tmp/y && cat /tmp/y | timeout 120 nc ${addr.get(b.name)} 5001; true'`).split(/\s/)[0];
         let got = "";
         await eventually(`${b.name}: ${size} bytes arrived`, () => (got = onHost(b, `docker exec ${CTR} sh -c 'wc -c < /tmp/x'`, { allowFail: true }).trim()) === String(size), 60_000, 500);
-        const secs = seconds(started);
+        const secs = secondsSince(started);
         assert.equal(sh(b, `docker exec ${CTR} sh -c 'md5sum < /tmp/x'`).split(/\s/)[0], sent, "the bytes arrived intact");
         t.diagnostic(`TCP ${a.name} -> ${b.name} container to container: ${size} bytes in ${secs.toFixed(1)} s (${(size / 1e6 / secs).toFixed(2)} MB/s), md5 equal (${got} bytes)`);
     }
@@ -164,11 +158,11 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
         // The old system answers for a moment; wait for a new boot id.
         await new Promise((r) => setTimeout(r, 5_000));
         await eventually(`${vm.name} back after reboot`, () => runOnHost(vm, "test $(cut -d. -f1 /proc/uptime) -lt 600 && systemctl is-system-running --wait >/dev/null; s=$?; [ $s -le 1 ]", { allowFail: true, timeoutMs: 60_000 }).status === 0, 300_000, 3_000);
-        t.diagnostic(`${vm.name} rebooted: SSH and systemd up after ${seconds(started).toFixed(1)} s`);
+        t.diagnostic(`${vm.name} rebooted: SSH and systemd up after ${secondsSince(started).toFixed(1)} s`);
         assert.notEqual(sh(vm, "systemctl is-failed networking.service; true"), "failed", `${vm.name}: the stanzas did not break ifup -a at boot`);
         checkHost(vm, out[vm.name], hosts.filter((p) => p !== vm), "gre", 1462);
         await matrix(hosts, `after a reboot of ${vm.name}`);
-        t.diagnostic(`${vm.name}: reboot to full container mesh ${seconds(started).toFixed(1)} s`);
+        t.diagnostic(`${vm.name}: reboot to full container mesh ${secondsSince(started).toFixed(1)} s`);
     }
 
     // 4. A host leaves the program.

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { test } from "node:test";
 import { eventually, inventory, type LabHost, onHost } from "../support/lab";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { exampleProject, secondsSince, setObjectConfig, timedPulumi } from "../support/pulumi";
 import { type AnyLabHost, labKind, runOnHost } from "../support/vmlab";
 
 /** The format `auto` must pick for each flavor of eth1, and the file it writes. */
@@ -22,7 +22,6 @@ const ROUTE = "10.90.0.0/16";
 /** Seconds a VM waits for the controller after a live change of its management address. */
 const CONFIRM_SECONDS = 20;
 
-const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 const sh = (h: LabHost, script: string) => onHost(h, script).trim();
 const flavorOf = (h: LabHost): Flavor => ((h as AnyLabHost).netFlavor ?? "ifupdown") as Flavor;
 const ipRe = (ip: string) => ip.replace(/\./g, "\\.");
@@ -105,12 +104,7 @@ test("StaticInterface on VMs: format auto per flavor (ifupdown, NetworkManager, 
         if (!destroyed) project.pulumi(["destroy", "--yes", "--skip-preview"], { allowFail: true });
         fs.rmSync(project.dir, { recursive: true, force: true });
     });
-    const timed = (args: string[], opts?: { allowFail?: boolean }) => {
-        const started = process.hrtime.bigint();
-        const r = project.pulumi(args, opts);
-        t.diagnostic(`pulumi ${args.join(" ")}: ${seconds(started).toFixed(1)} s`);
-        return r;
-    };
+    const timed = timedPulumi(t, project);
     const spec = (h: LabHost, addrs: string[]) => ({ host: h.name, device: "eth1", addresses: addrs, routes: [{ destination: ROUTE, via: gw, metric: 100 }] });
     /** Live (ip), in the file auto chose, and in the flavor's tool. */
     const check = (want: (h: LabHost) => string[], what: string) => {
@@ -148,7 +142,7 @@ test("StaticInterface on VMs: format auto per flavor (ifupdown, NetworkManager, 
         const back = new Map<string, number>();
         await Promise.all(hosts.map(async (h) => {
             await eventually(`${h.name} back after reboot`, () => runOnHost(h, `[ "$(cat /proc/sys/kernel/random/boot_id)" != ${bootIds.get(h.name)} ] && systemctl is-system-running --wait >/dev/null; s=$?; [ $s -le 1 ]`, { allowFail: true, timeoutMs: 60_000 }).status === 0, 420_000, 3_000);
-            back.set(h.name, seconds(started));
+            back.set(h.name, secondsSince(started));
         }));
         t.diagnostic(`reboot of ${hosts.length} VMs at once: SSH and systemd up after ${hosts.map((h) => `${h.name} ${back.get(h.name)!.toFixed(1)} s`).join(", ")}`);
         for (const h of hosts) {
@@ -159,7 +153,7 @@ test("StaticInterface on VMs: format auto per flavor (ifupdown, NetworkManager, 
         const want = (h: LabHost) => [addrA(h), addrC(h)];
         await eventually("each flavor configured eth1 after the boot", () => { try { check(want, "after the reboot"); return true; } catch { return false; } }, 120_000, 3_000);
         check(want, "after the reboot");
-        t.diagnostic(`reboot to eth1 configured by each flavor: ${seconds(started).toFixed(1)} s`);
+        t.diagnostic(`reboot to eth1 configured by each flavor: ${secondsSince(started).toFixed(1)} s`);
         timed(["refresh", "--yes", "--expect-no-changes"]);
     }
 
@@ -181,7 +175,7 @@ test("StaticInterface on VMs: format auto per flavor (ifupdown, NetworkManager, 
         t.after(() => { try { process.kill(-watcher.pid!); } catch { /* gone */ } });
         const started = process.hrtime.bigint();
         const failed = mgmt.pulumi(["up", "--yes", "--skip-preview"], { allowFail: true });
-        const upSeconds = seconds(started);
+        const upSeconds = secondsSince(started);
         process.kill(-watcher.pid!);
         assert.notEqual(failed.code, 0, "up fails");
         assert.match(failed.out, /the change was reverted: no SSH connection reached the host after the change/);
