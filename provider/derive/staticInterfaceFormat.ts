@@ -23,7 +23,7 @@ export interface StaticInterfaceFacts {
     /** Which of the formats' tools (ifup, netplan, nmcli) the host has. */
     tools: Record<string, boolean>;
     /** Devices a running network service has (netplan, NetworkManager): `auto` writes that service's format for them. Absent in facts kept by older versions. */
-    managers?: Record<string, DeviceManager>;
+    managers?: Record<string, "netplan" | "networkmanager">;
 }
 
 /** Input of `staticInterfaceFormat`. */
