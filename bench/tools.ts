@@ -3,6 +3,7 @@
  * this package, Ansible, and a naive @pulumi/command program. Each exposes the same four steps.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -60,9 +61,19 @@ class PulumiTool implements Tool {
 
     constructor(readonly name: string, program: string, work: string, tc: Toolchain, deps: string[]) {
         this.dir = path.join(work, name);
-        fs.rmSync(this.dir, { recursive: true, force: true });
-        fs.cpSync(path.join(ROOT, "bench/programs", program), this.dir, { recursive: true });
-        execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", ...deps], { cwd: this.dir, stdio: "inherit" });
+        // the program and its packages: reinstalled only when the program or the packed package changed
+        const source = path.join(ROOT, "bench/programs", program);
+        const stamp = crypto.createHash("sha256");
+        for (const f of fs.readdirSync(source).sort()) stamp.update(`${f}\0${fs.readFileSync(path.join(source, f))}\0`);
+        for (const d of deps) stamp.update(fs.existsSync(d) ? fs.readFileSync(d) : d);
+        const want = stamp.digest("hex");
+        const stampFile = path.join(this.dir, ".bench-stamp");
+        if (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, "utf8") !== want) {
+            fs.rmSync(this.dir, { recursive: true, force: true });
+            fs.cpSync(source, this.dir, { recursive: true });
+            execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", ...deps], { cwd: this.dir, stdio: "inherit" });
+            fs.writeFileSync(stampFile, want);
+        }
         const backend = path.join(this.dir, ".pulumi-state");
         fs.mkdirSync(backend, { recursive: true });
         this.env = {
@@ -84,7 +95,10 @@ class PulumiTool implements Tool {
     }
 
     reset(_labs: Labs, run: string): void {
-        if (this.stack) this.pulumi(["stack", "rm", "--force", "--yes", this.stack]);
+        // the state of the last run goes (the hosts were cleaned), the new run starts from an empty stack
+        for (const stack of new Set([this.stack, run])) {
+            if (stack) spawnSync("pulumi", ["--non-interactive", "stack", "rm", "--force", "--yes", stack], { cwd: this.dir, env: this.env, stdio: "ignore" });
+        }
         this.stack = run;
         this.pulumi(["stack", "init", run]);
     }
