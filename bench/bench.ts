@@ -222,6 +222,14 @@ async function main(): Promise<void> {
     const rawPath = path.join(opts.work, "results.json");
     const save = () => fs.writeFileSync(rawPath, JSON.stringify({ opts, uptimes, rows }, null, 2));
 
+    // an interrupted bench still takes its labs down
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+        process.once(sig, () => {
+            if (!opts.keepLab) labsDown(opts.labDir);
+            save();
+            process.exit(130);
+        });
+    }
     try {
         for (const n of opts.hosts) {
             const labs = labsUp(opts.labDir, n);
