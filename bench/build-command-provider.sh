@@ -16,7 +16,7 @@ command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH=$PATH:/
 [ -f "$src/provider/go.mod" ] || { echo "build-command-provider: $src/provider/go.mod missing" >&2; exit 1; }
 mkdir -p "$out"
 cd "$src/provider"
-GOSUMDB=off go build -trimpath \
+GOSUMDB=off GOFLAGS=-mod=readonly go build -trimpath \
   -ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=v1.2.1" \
   -o "$out/" ./cmd/pulumi-resource-command
 echo "$out/pulumi-resource-command"
