@@ -253,7 +253,8 @@ async function main(): Promise<void> {
             }
             for (const [step, ds] of Object.entries(digests)) {
                 const distinct = new Set(ds.map((d) => d.split(":")[1]));
-                const line = `files after ${step} at ${n} hosts: ${distinct.size === 1 ? "byte-identical across tools and runs" : `DIFFER: ${ds.join(" ")}`}`;
+                const verdict = ds.length < 2 ? "one tool, one run: nothing to compare" : distinct.size === 1 ? `byte-identical across ${ds.length} deploys (tools and runs)` : `DIFFER: ${ds.join(" ")}`;
+                const line = `files after ${step} at ${n} hosts: ${verdict}`;
                 console.log(`# ${line}`);
                 extra.push(`\n${line}`);
             }
