@@ -21,6 +21,7 @@ import { interfacesPath } from "../../provider/render/staticInterface/interfaces
 import { closeAll } from "../../provider/ssh/pool";
 import { keepalivedWork } from "../../provider/work/keepalived";
 import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
+import { DEFAULT_REGISTRY_STORAGE_PATH } from "../../provider/plan/registry/model";
 import { registryHostWork } from "../../provider/work/dockerRegistry";
 import { staticInterfaceWork } from "../../provider/work/staticInterface";
 import { eventually, LabHost, labHost, onHost } from "../support/lab";
@@ -40,6 +41,8 @@ interface Case {
     corrupt?: { path: string; text: string; refusedBy: string };
     /** Services started before the test and stopped after it. */
     running?: string[];
+    /** Run on the host before the test: what earlier tests may have left that the case must not find. */
+    clean?: string;
 }
 
 const work = (w: Partial<HostConfigInputs>): Omit<HostConfigInputs, "key" | "connection"> => ({
@@ -117,7 +120,8 @@ function registryCase(): Case {
         return work({ ...registryHostWork(spec, undefined, ""), kind: "docker-registry" });
     };
     // The native registry has no offline checker of its config (its faults at start are in faults.test.ts).
-    return { resource: "DockerRegistry", host: h, versions: [version(5000), version(5001)] };
+    // Its storage starts absent: a registry destroyed earlier on this host keeps its images by design.
+    return { resource: "DockerRegistry", host: h, versions: [version(5000), version(5001)], clean: `rm -rf ${DEFAULT_REGISTRY_STORAGE_PATH}` };
 }
 
 interface Fault {
@@ -205,6 +209,7 @@ describe("fault matrix per resource", { concurrency: true }, () => {
             const c = make();
             const key = hostInputs(c.host, []).key;
             const inputs = (v: Omit<HostConfigInputs, "key" | "connection">, extra: Partial<HostConfigInputs> = {}): HostConfigInputs => ({ ...hostInputs(c.host, []), ...v, key, ...extra });
+            if (c.clean) onHost(c.host, c.clean);
             for (const svc of c.running ?? []) onHost(c.host, `systemctl start ${svc}`);
             const pristine = snapshot(c, c.versions[0]);
             const created = await p.create(inputs(c.versions[0]));
