@@ -113,7 +113,7 @@ test("StaticInterface on VMs: format auto per flavor (ifupdown, NetworkManager, 
             const addrs = want(h);
             assert.equal(formats[`${h.name}-eth1`], FLAVOR[flavorOf(h)].format, `${h.name}: auto chose the ${flavorOf(h)} flavor's format`);
             const live = eth1(h).split("\n");
-            assert.deepEqual(live.filter((l) => /^\d/.test(l)), [...addrs].sort(), `${h.name} ${what}: addresses on eth1`);
+            assert.deepEqual(live.filter((l) => /^[\d.]+\/\d+$/.test(l)), [...addrs].sort(), `${h.name} ${what}: addresses on eth1`);
             assert.ok(live.some((l) => new RegExp(`^${ipRe(ROUTE)} via ${ipRe(gw)} .*metric 100`).test(l)), `${h.name} ${what}: the route on eth1: ${live.join("; ")}`);
             const file = sh(h, `cat ${FLAVOR[flavorOf(h)].file}`);
             for (const a of addrs) assert.ok(file.includes(a), `${h.name} ${what}: ${a} in ${FLAVOR[flavorOf(h)].file}`);
