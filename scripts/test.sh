@@ -56,7 +56,7 @@ summary() {
     # A tier can fail before any test reports (a crash, a lab that does not come up): say so.
     [ ${#failed_tiers[@]} = 0 ] || echo "test: FAILED tiers: ${failed_tiers[*]}"
     echo "$pass passed, $fail failed, $skip skipped"
-    rm -rf "$report_dir"
+    rm -rf "$report_dir" "${pack_dir:-}"
 }
 trap summary EXIT
 
@@ -69,6 +69,12 @@ tier_lines+=("static checks: $((SECONDS - static_started)) s")
 shopt -s globstar nullglob
 unit_tests() { node --import tsx --test "$@" test/unit/**/*.test.ts; }
 run_tier unit unit_tests
+
+# The package as users get it, packed once (its prepack builds it) for every test program of the lab tiers.
+pack_dir=$(mktemp -d /tmp/pulumi-onprem-test-pack.XXXXXX)
+npm pack --silent --pack-destination "$pack_dir" >/dev/null
+PULUMI_ONPREM_TEST_TARBALL=$(ls "$pack_dir"/*.tgz)
+export PULUMI_ONPREM_TEST_TARBALL
 
 # A netns lab of its own, on addresses of its own, so a lab someone left up for exploring is not disturbed.
 own_dir=${TEST_LAB_DIR:+no}
