@@ -1,3 +1,7 @@
+// Not in the VM tier yet: every step passed on three VMs, but the closing before/after comparison on the
+// NetworkManager VM compares runtime state (an in-memory connection NetworkManager made for an eth1 that
+// an earlier test had configured, fallback tunnel devices) that a reboot clears. Run it by hand with
+// PULUMI_ONPREM_LAB_INVENTORY set to a VM lab of 3 (vmlab.sh up 3 --net ifupdown,networkmanager,netplan).
 // StaticInterface on real machines (seed 000): format "auto" on three Debian VMs whose eth1 ifupdown,
 // NetworkManager and netplan (networkd) run; two addresses and a route applied live and accepted by the
 // flavor's own tool, a change, a reboot of all three, commit-confirm on a management interface, and
