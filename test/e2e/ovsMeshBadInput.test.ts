@@ -1,24 +1,12 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { BadInputCase, expectPreviewRefusals, previewProject } from "../support/badInput";
-import { KEY } from "../support/badCorpus";
+import { mesh } from "../support/badCorpus";
 import { setObjectConfig } from "../support/pulumi";
 
-const host = (name: string, n: number) => ({
-    name,
-    connection: { host: `10.0.0.${10 + n}`, privateKey: KEY /* parses, reaches nothing */ },
-    underlayAddress: `10.0.1.${10 + n}/24`,
-});
-type Args = Record<string, unknown> & { hosts: ReturnType<typeof host>[] };
-const good = (): Args => ({
-    hosts: [host("h1", 1), host("h2", 2), host("h3", 3)],
-    tunnel: { type: "gre" },
-    containerNetwork: "172.17.0.0/16",
-    hostPrefixLength: 18,
-    bridgeAddressBlock: "172.17.42.0/24",
-    datapathType: "netdev",
-    underlayBridge: { port: "eth1" },
-});
+type Args = ReturnType<typeof mesh>;
+/** The corpus's good mesh: 3 hosts on the userspace datapath, GRE, seed 003's addresses. */
+const good = mesh;
 
 // Each case costs a preview (about 10 s here): the planner's unit tests hold the full table.
 const cases: BadInputCase<Args>[] = [
