@@ -5,10 +5,16 @@
  */
 import { shellQuote as q } from "../../contract/shell";
 import { HostMeshPlan, OWNER_KEY } from "../../plan/ovs/model";
+import { restoreDefaultBridgeScript } from "../docker/defaultBridge";
 import { ensureRunning, StateScripts, withRunning } from "./scriptParts";
 
 /** external_ids key on the underlay bridge: the interface the underlay address was moved from. */
 const MOVED_FROM_KEY = `${OWNER_KEY}-moved-from`;
+/**
+ * external_ids key on the mesh bridge: the addresses a Docker bridge that was there before the mesh had
+ * (dockerd's own docker0, 172.17.0.1/16), comma-separated, or "none"; given back at removal.
+ */
+const DOCKER_BRIDGE_WAS_KEY = `${OWNER_KEY}-docker-bridge-was`;
 
 /** The kernel side: the Docker bridge, the addresses, links up. */
 export function linksScripts(host: HostMeshPlan, service: string): StateScripts {
@@ -52,6 +58,12 @@ export function linksScripts(host: HostMeshPlan, service: string): StateScripts 
         `for l in ${[host.bridge, ...vlanPorts.map((v) => v.name), ...(u ? [u.bridge] : [])].map(q).join(" ")}; do i=0; while [ ! -e "/sys/class/net/$l" ]; do i=$((i+1)); [ $i -le 100 ] || { echo "$l did not appear within 10 s" >&2; exit 1; }; sleep 0.1; done; done`,
         // A Docker bridge of ours under another name (the mesh's dockerBridge changed) goes.
         `for f in /sys/class/net/*/ifalias; do n=\${f%/ifalias}; n=\${n##*/}; [ "$n" != ${q(d)} ] && [ "$(cat "$f" 2>/dev/null)" = ${q(alias)} ] && ip link del "$n"; done`,
+        // A Docker bridge that was there before us: its addresses kept once, before they are replaced
+        // (states apply before services restart: dockerd has not yet been told the mesh's "bip").
+        `if [ -e /sys/class/net/${d} ] && [ "$(cat /sys/class/net/${d}/ifalias 2>/dev/null)" != ${q(alias)} ] && ! ovs-vsctl --timeout=10 br-get-external-id ${q(host.bridge)} ${DOCKER_BRIDGE_WAS_KEY} 2>/dev/null | grep -q .; then`,
+        `  was=$(ip -o addr show dev ${q(d)} scope global | awk '{print $4}' | grep -vxF ${q(host.bridgeAddress)} | paste -sd, -)`,
+        `  ovs-vsctl --timeout=10 br-set-external-id ${q(host.bridge)} ${DOCKER_BRIDGE_WAS_KEY} "\${was:-none}"`,
+        "fi",
         `[ -e /sys/class/net/${d} ] || { ip link add ${q(d)} type bridge; ip link set ${q(d)} alias ${q(alias)}; }`,
         // Spanning tree runs on the OVS bridge; on this leaf bridge it would only delay forwarding.
         `ip link set ${q(d)} type bridge stp_state 0 forward_delay 0`,
@@ -77,8 +89,16 @@ export function linksScripts(host: HostMeshPlan, service: string): StateScripts 
         service,
         [
             `for f in /sys/class/net/*/ifalias; do n=\${f%/ifalias}; n=\${n##*/}; [ "$(cat "$f" 2>/dev/null)" = ${q(alias)} ] && ip link del "$n"; done`,
-            // A Docker bridge that was there before us keeps existing, without our address and port.
-            `if [ -e /sys/class/net/${d} ]; then ip addr del ${q(host.bridgeAddress)} dev ${q(d)} 2>/dev/null || true; ip link set ${q(host.bridge)} nomaster 2>/dev/null || true; fi`,
+            // A Docker bridge that was there before us keeps existing, without our address and port, with its own
+            // again, and dockerd's default network with it when dockerd runs (it was told the mesh's "bip").
+            `was=$(ovs-vsctl --timeout=10 br-get-external-id ${q(host.bridge)} ${DOCKER_BRIDGE_WAS_KEY} 2>/dev/null || true)`,
+            `if [ -e /sys/class/net/${d} ]; then`,
+            `  ip addr del ${q(host.bridgeAddress)} dev ${q(d)} 2>/dev/null || true; ip link set ${q(host.bridge)} nomaster 2>/dev/null || true`,
+            `  for a in $(echo "$was" | tr , ' '); do [ "$a" = none ] || ip addr replace "$a" dev ${q(d)}; done`,
+            "fi",
+            ...(host.docker.mode === "daemon-json" && "bip" in host.docker.daemonJson
+                ? [restoreDefaultBridgeScript(), `case "$was" in ""|none) ;; *) restore_docker_bridge "\${was%%,*}" ;; esac`]
+                : []),
             ...(u
                 ? [
                       `from=$(ovs-vsctl --timeout=10 br-get-external-id ${q(u.bridge)} ${MOVED_FROM_KEY} 2>/dev/null || true)`,
