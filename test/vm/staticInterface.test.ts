@@ -1,7 +1,3 @@
-// Not in the VM tier yet: every step passed on three VMs, but the closing before/after comparison on the
-// NetworkManager VM compares runtime state (an in-memory connection NetworkManager made for an eth1 that
-// an earlier test had configured, fallback tunnel devices) that a reboot clears. Run it by hand with
-// PULUMI_ONPREM_LAB_INVENTORY set to a VM lab of 3 (vmlab.sh up 3 --net ifupdown,networkmanager,netplan).
 // StaticInterface on real machines (seed 000): format "auto" on three Debian VMs whose eth1 ifupdown,
 // NetworkManager and netplan (networkd) run; two addresses and a route applied live and accepted by the
 // flavor's own tool, a change, a reboot of all three, commit-confirm on a management interface, and
@@ -40,8 +36,9 @@ function flavorView(h: LabHost): string {
         case "ifupdown":
             return `${files}\n${sh(h, "ifquery --list")}`;
         case "networkmanager":
-            // Connections NetworkManager makes for devices it only watches (lo, docker0) get a new UUID at every boot: names only.
-            return `${files}\n${sh(h, "nmcli -t -f NAME,TYPE,DEVICE connection show | sort; nmcli -t -f DEVICE,STATE device | sort")}`;
+            // Persistent connections only, by name: NetworkManager also keeps in-memory connections for devices
+            // others configured (an earlier test's eth1, lo, docker0) that a reboot drops or renames.
+            return `${files}\n${sh(h, "nmcli -t -f NAME,TYPE,FILENAME connection show | grep ':/etc/' | sort")}`;
         case "netplan":
             return `${files}\n${sh(h, "netplan get ethernets.eth1; cat /run/systemd/network/10-netplan-eth1.network")}`;
     }
