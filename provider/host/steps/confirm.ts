@@ -17,6 +17,8 @@ const LAUNCH_DELAY_SECONDS = 1;
 /** The reconnect gives up this long before the watchdog fires: a confirmation must never race the revert. */
 const CONFIRM_MARGIN_MS = 3_000;
 const RECONNECT_PAUSE_MS = 500;
+/** How much longer than the host's own wait for the live change a connection may take to answer before it counts as quiet. */
+const AWAIT_MARGIN_SECONDS = 5;
 /** After the watchdog's time, how long the host may take to revert and answer again. */
 const REVERT_SLACK_MS = 5_000;
 const REVERT_ANSWER_TIMEOUT_MS = 30_000;
@@ -44,11 +46,14 @@ async function launchStates(conn: PooledConnection, stateDir: string, states: re
     await runChecked(conn, script, { stdin: renderDetachedStates(states), step: "start the live change (detached)" });
 }
 
-/** Waits on the host up to `seconds` for the detached apply to end: its exit code and log, or undefined. */
+/**
+ * Waits on the host up to `seconds` for the detached apply to end: its exit code and log, or undefined.
+ * Bounded by the clock, not by a count of sleeps: on a starved host each `sleep` takes far longer.
+ */
 async function awaitStates(conn: PooledConnection, stateDir: string, seconds: number): Promise<{ code: number; log: string } | undefined> {
     const script = `
-S=$1; i=0
-while [ ! -e "$S/txn/states.rc" ] && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i+1)); done
+S=$1; end=$(( $(date +%s) + $2 ))
+while [ ! -e "$S/txn/states.rc" ] && [ "$(date +%s)" -lt $end ]; do sleep 0.1; done
 [ -e "$S/txn/states.rc" ] || { echo running; exit 0; }
 cat "$S/txn/states.rc"; cat "$S/txn/states.log" 2>/dev/null
 `;
@@ -107,7 +112,9 @@ async function reconnect(connection: ConnectionSpec, fingerprint: string, hosts:
     const left = () => deadline - Date.now();
     const tryHost = async (host: string, seconds: number): Promise<Reached> => {
         const c = await dialUnpooled({ ...connection, host, hostKey: fingerprint, knownHostsPath: undefined, trustOnFirstUse: false, dialErrorLimit: 1, perDialTimeout: seconds });
-        const applied = await withTimeout(awaitStates(c, stateDir, seconds).catch(() => undefined), (seconds + 2) * 1000);
+        // The host's own wait ends before the deadline; the margin covers starting the command on a busy host.
+        const wait = Math.min(seconds, Math.max(1, Math.floor(left() / 1000) - 1));
+        const applied = await withTimeout(awaitStates(c, stateDir, wait).catch(() => undefined), (wait + AWAIT_MARGIN_SECONDS) * 1000);
         if (applied === "timeout" || applied === undefined) {
             c.client.end();
             throw new OnpremError("Connection", applied === "timeout" ? "went quiet after connecting" : "the live change had not ended", { host: c.target });
