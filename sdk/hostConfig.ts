@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";
 import { ConnectionArgs } from "./connection";
-import { providerShim } from "./providerShim";
+import { pausePromiseTraces, providerShim } from "./providerShim";
 
 /** Inputs of `HostConfig`: one host's desired files, services and checks. */
 export interface HostConfigArgs {
@@ -49,21 +49,26 @@ export class HostConfig extends pulumi.dynamic.Resource {
     declare readonly states: pulumi.Output<StateSpec[] | undefined>;
 
     constructor(name: string, args: HostConfigArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim("hostConfigProvider"),
-            name,
-            {
-                ...args,
-                key: hostStateKey(args.kind, name),
-                target: targetOf(args.connection),
-                connection: pulumi.secret(args.connection),
-                secrets: pulumi.secret(args.secrets ?? {}),
-                hostKeyFingerprint: undefined,
-            },
-            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
-            "pulumi-onprem",
-            "HostConfig",
-        );
+        const resume = pausePromiseTraces();
+        try {
+            super(
+                providerShim("hostConfigProvider"),
+                name,
+                {
+                    ...args,
+                    key: hostStateKey(args.kind, name),
+                    target: targetOf(args.connection),
+                    connection: pulumi.secret(args.connection),
+                    secrets: pulumi.secret(args.secrets ?? {}),
+                    hostKeyFingerprint: undefined,
+                },
+                pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
+                "pulumi-onprem",
+                "HostConfig",
+            );
+        } finally {
+            resume();
+        }
     }
 }
 
@@ -88,13 +93,18 @@ export function hostStateKey(kind: string, name: string): string {
  */
 export class HostCheck extends pulumi.dynamic.Resource {
     constructor(name: string, args: HostConfigArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim("hostCheckProvider"),
-            name,
-            { ...args, key: hostStateKey(args.kind, name), target: targetOf(args.connection), connection: pulumi.secret(args.connection), secrets: pulumi.secret(args.secrets ?? {}) },
-            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
-            "pulumi-onprem",
-            "HostCheck",
-        );
+        const resume = pausePromiseTraces();
+        try {
+            super(
+                providerShim("hostCheckProvider"),
+                name,
+                { ...args, key: hostStateKey(args.kind, name), target: targetOf(args.connection), connection: pulumi.secret(args.connection), secrets: pulumi.secret(args.secrets ?? {}) },
+                pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
+                "pulumi-onprem",
+                "HostCheck",
+            );
+        } finally {
+            resume();
+        }
     }
 }
