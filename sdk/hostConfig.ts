@@ -88,20 +88,37 @@ export function hostStateKey(kind: string, name: string): string {
 }
 
 /**
- * Runs `args.validators` on the files a `HostConfig` would write, in a temp directory, changing
- * nothing: resources that depend on it are left alone when the check fails.
+ * Runs each host's `validators` on the files its `HostConfig` would write, in a temp directory, changing
+ * nothing: resources that depend on it are left alone when any host's check fails. One resource for
+ * all hosts; it connects only to the hosts whose inputs changed. Each host's `HostConfig` still shows
+ * that host's own diff.
  */
-export class HostCheck extends pulumi.dynamic.Resource {
-    constructor(name: string, args: HostConfigArgs, opts?: pulumi.CustomResourceOptions) {
+export class ClusterCheck extends pulumi.dynamic.Resource {
+    constructor(name: string, args: { kind: string; hosts: Record<string, HostConfigArgs> }, opts?: pulumi.CustomResourceOptions) {
+        const names = Object.keys(args.hosts);
+        const each = <T>(f: (h: HostConfigArgs) => T) => Object.fromEntries(names.map((n) => [n, f(args.hosts[n])]));
         const resume = pausePromiseTraces();
         try {
             super(
-                providerShim("hostCheckProvider"),
+                providerShim("clusterCheckProvider"),
                 name,
-                { ...args, key: hostStateKey(args.kind, name), target: targetOf(args.connection), connection: pulumi.secret(args.connection), secrets: pulumi.secret(args.secrets ?? {}) },
-                pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
+                {
+                    kind: args.kind,
+                    key: hostStateKey(args.kind, name),
+                    hosts: each((h) => ({
+                        target: targetOf(h.connection),
+                        files: h.files,
+                        packages: h.packages,
+                        validators: h.validators,
+                        ensurePackages: h.ensurePackages,
+                        commandTimeoutSeconds: h.commandTimeoutSeconds,
+                    })),
+                    connections: pulumi.secret(each((h) => h.connection)),
+                    secrets: pulumi.secret(each((h) => h.secrets ?? {})),
+                },
+                pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connections", "secrets"] }),
                 "pulumi-onprem",
-                "HostCheck",
+                "ClusterCheck",
             );
         } finally {
             resume();

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-type ShimName = "hostConfigProvider" | "hostCheckProvider" | "derivedProvider" | "inputCheckProvider";
+type ShimName = "hostConfigProvider" | "clusterCheckProvider" | "derivedProvider" | "inputCheckProvider";
 
 /** One object per name: Pulumi serializes a provider once per object, and each serialization parses its code. */
 const shims = new Map<ShimName, pulumi.dynamic.ResourceProvider>();
