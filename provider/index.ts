@@ -2,6 +2,7 @@
  * What the dynamic-provider shims in the SDK load by package name (`pulumi-onprem/provider`) inside
  * each method, so that state holds a one-line `require`, not a serialized copy of this code.
  */
+import * as clusterCheck from "./dynamic/clusterCheck";
 import * as derived from "./dynamic/derived";
 import * as hostCheck from "./dynamic/hostCheck";
 import * as hostConfig from "./dynamic/hostConfig";
@@ -16,6 +17,15 @@ export const hostConfigProvider = {
     delete: hostConfig.remove,
 };
 
+export const clusterCheckProvider = {
+    check: clusterCheck.check,
+    diff: clusterCheck.diff,
+    create: clusterCheck.create,
+    update: clusterCheck.update,
+    delete: clusterCheck.remove,
+};
+
+/** The per-host check of earlier versions: stacks made by them still name it when they delete it. */
 export const hostCheckProvider = {
     check: hostCheck.check,
     diff: hostCheck.diff,

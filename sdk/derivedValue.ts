@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DerivationName, Derivations } from "../provider/derive/derivations";
 import type { ConnectionArgs } from "./connection";
-import { providerShim } from "./providerShim";
+import { pausePromiseTraces, providerShim } from "./providerShim";
 
 export type {
     Derivation, DerivationName, Derivations, HtpasswdInput, HtpasswdUser, MeshSlotsInput, RegistryTlsInput, RegistryTlsState, SlotRequest,
@@ -31,18 +31,23 @@ export class DerivedValue<N extends DerivationName> extends pulumi.dynamic.Resou
 
     constructor(name: string, args: DerivedValueArgs<N>, opts?: pulumi.CustomResourceOptions) {
         const input = args.secret ? pulumi.secret(args.input) : args.input;
-        super(
-            providerShim("derivedProvider"),
-            name,
-            // A secret value starts as a secret placeholder: the engine keeps the secret mark of an input key
-            // that `check` fills in only if the key was secret already (dynamic providers get plain values).
-            {
-                derivation: args.derivation, input, value: args.secret ? pulumi.secret("") : undefined,
-                connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
-            },
-            pulumi.mergeOptions(opts, { additionalSecretOutputs: [...(args.secret ? ["input", "value"] : []), ...(args.connection === undefined ? [] : ["connection"])] }),
-            "pulumi-onprem",
-            "DerivedValue",
-        );
+        const resume = pausePromiseTraces();
+        try {
+            super(
+                providerShim("derivedProvider"),
+                name,
+                // A secret value starts as a secret placeholder: the engine keeps the secret mark of an input key
+                // that `check` fills in only if the key was secret already (dynamic providers get plain values).
+                {
+                    derivation: args.derivation, input, value: args.secret ? pulumi.secret("") : undefined,
+                    connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
+                },
+                pulumi.mergeOptions(opts, { additionalSecretOutputs: [...(args.secret ? ["input", "value"] : []), ...(args.connection === undefined ? [] : ["connection"])] }),
+                "pulumi-onprem",
+                "DerivedValue",
+            );
+        } finally {
+            resume();
+        }
     }
 }

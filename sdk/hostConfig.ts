@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";
 import { ConnectionArgs } from "./connection";
-import { providerShim } from "./providerShim";
+import { pausePromiseTraces, providerShim } from "./providerShim";
 
 /** Inputs of `HostConfig`: one host's desired files, services and checks. */
 export interface HostConfigArgs {
@@ -49,21 +49,26 @@ export class HostConfig extends pulumi.dynamic.Resource {
     declare readonly states: pulumi.Output<StateSpec[] | undefined>;
 
     constructor(name: string, args: HostConfigArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim("hostConfigProvider"),
-            name,
-            {
-                ...args,
-                key: hostStateKey(args.kind, name),
-                target: targetOf(args.connection),
-                connection: pulumi.secret(args.connection),
-                secrets: pulumi.secret(args.secrets ?? {}),
-                hostKeyFingerprint: undefined,
-            },
-            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
-            "pulumi-onprem",
-            "HostConfig",
-        );
+        const resume = pausePromiseTraces();
+        try {
+            super(
+                providerShim("hostConfigProvider"),
+                name,
+                {
+                    ...args,
+                    key: hostStateKey(args.kind, name),
+                    target: targetOf(args.connection),
+                    connection: pulumi.secret(args.connection),
+                    secrets: pulumi.secret(args.secrets ?? {}),
+                    hostKeyFingerprint: undefined,
+                },
+                pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
+                "pulumi-onprem",
+                "HostConfig",
+            );
+        } finally {
+            resume();
+        }
     }
 }
 
@@ -83,18 +88,40 @@ export function hostStateKey(kind: string, name: string): string {
 }
 
 /**
- * Runs `args.validators` on the files a `HostConfig` would write, in a temp directory, changing
- * nothing: resources that depend on it are left alone when the check fails.
+ * Runs each host's `validators` on the files its `HostConfig` would write, in a temp directory, changing
+ * nothing: resources that depend on it are left alone when any host's check fails. One resource for
+ * all hosts; it connects only to the hosts whose inputs changed. Each host's `HostConfig` still shows
+ * that host's own diff.
  */
-export class HostCheck extends pulumi.dynamic.Resource {
-    constructor(name: string, args: HostConfigArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim("hostCheckProvider"),
-            name,
-            { ...args, key: hostStateKey(args.kind, name), target: targetOf(args.connection), connection: pulumi.secret(args.connection), secrets: pulumi.secret(args.secrets ?? {}) },
-            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
-            "pulumi-onprem",
-            "HostCheck",
-        );
+export class ClusterCheck extends pulumi.dynamic.Resource {
+    constructor(name: string, args: { kind: string; hosts: Record<string, HostConfigArgs> }, opts?: pulumi.CustomResourceOptions) {
+        const names = Object.keys(args.hosts);
+        const each = <T>(f: (h: HostConfigArgs) => T) => Object.fromEntries(names.map((n) => [n, f(args.hosts[n])]));
+        const resume = pausePromiseTraces();
+        try {
+            super(
+                providerShim("clusterCheckProvider"),
+                name,
+                {
+                    kind: args.kind,
+                    key: hostStateKey(args.kind, name),
+                    hosts: each((h) => ({
+                        target: targetOf(h.connection),
+                        files: h.files,
+                        packages: h.packages,
+                        validators: h.validators,
+                        ensurePackages: h.ensurePackages,
+                        commandTimeoutSeconds: h.commandTimeoutSeconds,
+                    })),
+                    connections: pulumi.secret(each((h) => h.connection)),
+                    secrets: pulumi.secret(each((h) => h.secrets ?? {})),
+                },
+                pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connections", "secrets"] }),
+                "pulumi-onprem",
+                "ClusterCheck",
+            );
+        } finally {
+            resume();
+        }
     }
 }

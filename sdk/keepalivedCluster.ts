@@ -5,7 +5,7 @@ import { planKeepalived } from "../provider/plan/keepalived/plan";
 import { validateKeepalived } from "../provider/plan/keepalived/validate";
 import { vridConflicts } from "../provider/plan/keepalived/vridConflicts";
 import { KeepalivedWork, keepalivedSecrets, keepalivedWork } from "../provider/work/keepalived";
-import { HostCheck, HostConfig, HostConfigArgs } from "./hostConfig";
+import { ClusterCheck, HostConfig, HostConfigArgs } from "./hostConfig";
 import { checkInputs } from "./issues";
 import type { KeepalivedClusterArgs } from "./keepalivedClusterTypes";
 import { intendedMasters, resolveSpec } from "./keepalivedInputs";
@@ -74,13 +74,14 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
                   )
                 : [];
             // Phase 1: every node's config passes `keepalived -t` before any node changes.
-            const checks = children.map(({ node, hostArgs }) => new HostCheck(`${name}-${node.name}-check`, hostArgs, { parent: this, dependsOn: [inputs, ...scripts] }));
+            const hosts = Object.fromEntries(children.map(({ node, hostArgs }) => [node.name, hostArgs]));
+            const check = new ClusterCheck(`${name}-check`, { kind: "keepalived", hosts }, { parent: this, dependsOn: [inputs, ...scripts] });
             // Phase 2: nodes that master no instance; phase 3: the masters, so VIPs move once at most.
             const masters = intendedMasters({ ...args, nodes });
             const apply = (group: typeof children, dependsOn: pulumi.Resource[]) =>
                 group.map(({ node, hostArgs }) => new HostConfig(`${name}-${node.name}`, hostArgs, { parent: this, dependsOn }));
-            const backups = apply(children.filter((c) => !masters.has(c.node.name)), [inputs, ...checks]);
-            apply(children.filter((c) => masters.has(c.node.name)), [inputs, ...checks, ...backups]);
+            const backups = apply(children.filter((c) => !masters.has(c.node.name)), [inputs, check]);
+            apply(children.filter((c) => masters.has(c.node.name)), [inputs, check, ...backups]);
         }
 
         this.files = work.apply((r) => r?.work.files ?? {});

@@ -8,7 +8,7 @@
  * the CA, so clients' ca.crt files stay valid across reissues.
  */
 import { createHash, webcrypto } from "node:crypto";
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 import { OnpremError } from "../contract/errors";
 import { parseIp } from "../model/address";
 import {
@@ -23,6 +23,12 @@ const BACKDATE_MS = 60 * 60 * 1000;
 const EC_KEY = { name: "ECDSA", namedCurve: "P-256" } as const;
 const EC_SIGNING = { name: "ECDSA", hash: "SHA-256", namedCurve: "P-256" } as const;
 const crypto = webcrypto;
+
+/** Loaded on first use: its 0.1 s of module loading is paid only by runs that make or read a certificate. */
+let x509Module: typeof X509 | undefined;
+function loadX509(): typeof X509 {
+    return (x509Module ??= require("@peculiar/x509") as typeof X509);
+}
 
 /** A certificate and its private key, both PEM; the key is PKCS#8 ("-----BEGIN PRIVATE KEY-----") and secret. */
 export interface CertificateAndKey {
@@ -45,6 +51,7 @@ export interface ServerCertOptions {
 
 /** A self-signed CA that may sign server certificates only (path length 0). */
 export async function generateCa(commonName: string, validityDays: number = DEFAULT_REGISTRY_CA_VALIDITY_DAYS, now: Date = new Date()): Promise<CertificateAndKey> {
+    const x509 = loadX509();
     checkDays(validityDays);
     const keys = (await crypto.subtle.generateKey(EC_KEY, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
     const name = new x509.Name([{ CN: [commonName] }, { O: ["pulumi-onprem"] }]);
@@ -71,6 +78,7 @@ export async function generateCa(commonName: string, validityDays: number = DEFA
 
 /** A server certificate for the registry, signed by `ca`, with the given names as SANs. */
 export async function issueServerCert(ca: CertificateAndKey, options: ServerCertOptions): Promise<CertificateAndKey> {
+    const x509 = loadX509();
     const validityDays = options.validityDays ?? DEFAULT_REGISTRY_CERT_VALIDITY_DAYS;
     checkDays(validityDays);
     const ipAddresses = options.ipAddresses.map((ip) => {
@@ -134,7 +142,8 @@ export interface CertificateInfo {
 
 /** What a (first) certificate in PEM says about itself. */
 export function certificateInfo(pem: string): CertificateInfo {
-    let cert: x509.X509Certificate;
+    const x509 = loadX509();
+    let cert: X509.X509Certificate;
     try {
         cert = new x509.X509Certificate(pem);
     } catch (e) {
@@ -240,11 +249,13 @@ function randomSerial(): string {
 }
 
 async function exportKey(key: webcrypto.CryptoKey): Promise<string> {
+    const x509 = loadX509();
     const der = await crypto.subtle.exportKey("pkcs8", key);
     return x509.PemConverter.encode(der, "PRIVATE KEY") + "\n";
 }
 
 function pemBody(pem: string): ArrayBuffer {
+    const x509 = loadX509();
     const der = x509.PemConverter.decode(pem);
     if (der.length !== 1) throw new OnpremError("InvalidArgument", "the CA key is not one PEM block");
     return der[0];

@@ -28,6 +28,13 @@ case $pm in
 esac
 `;
 
+/**
+ * Packages seen installed over each connection. A cluster's check and then its apply, on one host in one
+ * deployment, ask for the same packages: the second asks the host no more. Nothing here removes
+ * packages, and the config test that follows would fail on a checker gone missing.
+ */
+const installed = new WeakMap<PooledConnection, Set<string>>();
+
 /** Installs the packages the host lacks, and only those; returns what it installed. */
 export async function ensurePackages(conn: PooledConnection, facts: HostFacts, packages: readonly PackageSpec[]): Promise<string[]> {
     if (packages.length === 0) return [];
@@ -35,10 +42,14 @@ export async function ensurePackages(conn: PooledConnection, facts: HostFacts, p
     if (facts.packageManager === "none") {
         throw new OnpremError("Apply", `no known package manager to install ${names.join(", ")}`, { host: conn.target });
     }
-    const missing = (await runChecked(conn, MISSING_SCRIPT, { args: [facts.packageManager, ...names], step: "check installed packages" })).stdout
+    const seen = installed.get(conn) ?? new Set<string>();
+    installed.set(conn, seen);
+    const unknown = names.filter((n) => !seen.has(n));
+    if (unknown.length === 0) return [];
+    const missing = (await runChecked(conn, MISSING_SCRIPT, { args: [facts.packageManager, ...unknown], step: "check installed packages" })).stdout
         .split("\n")
         .filter(Boolean);
-    if (missing.length === 0) return [];
-    await runChecked(conn, INSTALL_SCRIPT, { args: [facts.packageManager, ...missing], step: `install ${missing.join(", ")}` });
+    if (missing.length > 0) await runChecked(conn, INSTALL_SCRIPT, { args: [facts.packageManager, ...missing], step: `install ${missing.join(", ")}` });
+    for (const n of unknown) seen.add(n);
     return missing;
 }

@@ -98,9 +98,6 @@ export function subnetText(subnet: Subnet): string {
 
 /** fe80::/10: on-link by definition, so a next hop there needs no subnet of ours. */
 const IPV6_LINK_LOCAL = IPv6CidrRange.fromCidr("fe80::/10");
-/** 0.0.0.0/8 ("this network") and 240.0.0.0/4 (reserved) cannot be assigned to an interface. */
-const IPV4_UNASSIGNABLE = [IPv4CidrRange.fromCidr("0.0.0.0/8"), IPv4CidrRange.fromCidr("240.0.0.0/4")];
-
 export function isIpv6LinkLocal(ip: IPv4 | IPv6): boolean {
     return ip instanceof IPv6 && IPV6_LINK_LOCAL.contains(ip);
 }
@@ -108,9 +105,12 @@ export function isIpv6LinkLocal(ip: IPv4 | IPv6): boolean {
 /** Why an address cannot be a unicast address of a host, or undefined when it can. */
 export function notUnicast(p: ParsedIp): string | undefined {
     if (p.ip instanceof IPv4) {
-        if (p.ip.isMulticast()) return "is a multicast address";
-        if (p.ip.isLoopback()) return "is a loopback address";
-        if (IPV4_UNASSIGNABLE.some((r) => r.contains(p.ip as IPv4))) return "is in a range that cannot be assigned (0.0.0.0/8 or 240.0.0.0/4)";
+        // By the first octet: ip-num's range tests parse their ranges from text on every call. 0.0.0.0/8
+        // ("this network") and 240.0.0.0/4 (reserved) cannot be assigned to an interface.
+        const first = Number(p.ip.getValue() >> 24n);
+        if (first >= 224 && first <= 239) return "is a multicast address";
+        if (first === 127) return "is a loopback address";
+        if (first === 0 || first >= 240) return "is in a range that cannot be assigned (0.0.0.0/8 or 240.0.0.0/4)";
         return undefined;
     }
     if (p.ip.isMulticast()) return "is a multicast address";

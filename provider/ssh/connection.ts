@@ -69,9 +69,9 @@ export function connectionProblems(c: Partial<ConnectionSpec> | undefined, field
     }
     if (c.privateKey !== undefined) {
         // Never quote the key or the parser's view of it: only whether it parses.
-        const parsed = typeof c.privateKey === "string" ? utils.parseKey(c.privateKey, c.privateKeyPassword) : new Error("not a string");
-        if (parsed instanceof Error) {
-            const encrypted = /passphrase|decrypt|encrypted/i.test(parsed.message);
+        const problem = typeof c.privateKey === "string" ? keyProblem(c.privateKey, c.privateKeyPassword) : "not a string";
+        if (problem !== undefined) {
+            const encrypted = /passphrase|decrypt|encrypted/i.test(problem);
             out.push({
                 property: `${field}.privateKey`,
                 reason: encrypted
@@ -86,6 +86,21 @@ export function connectionProblems(c: Partial<ConnectionSpec> | undefined, field
     if (c.proxy) out.push(...connectionProblems(c.proxy as Partial<ConnectionSpec>, `${field}.proxy`));
     return out;
 }
+
+/**
+ * Why a private key does not parse, or undefined. Every host resource of a stack is checked with the
+ * same key, on every preview: the verdict is kept per digest of key and passphrase (parsing an
+ * encrypted key costs a key derivation each time).
+ */
+function keyProblem(key: string, passphrase: string | undefined): string | undefined {
+    const digest = createHash("sha256").update(key).update("\0").update(passphrase ?? "").digest("hex");
+    if (!keyVerdicts.has(digest)) {
+        const parsed = utils.parseKey(key, passphrase);
+        keyVerdicts.set(digest, parsed instanceof Error ? parsed.message : undefined);
+    }
+    return keyVerdicts.get(digest);
+}
+const keyVerdicts = new Map<string, string | undefined>();
 
 /** An OpenSSH public key line (type, base64 blob whose own type matches, optional comment) or a `SHA256:` fingerprint. */
 function isHostKeyPin(pin: unknown): boolean {

@@ -53,6 +53,8 @@ export class PooledConnection {
 }
 
 const pool = new Map<string, Promise<PooledConnection>>();
+/** The connection each pool entry resolved to, so that a closed connection removes its own entry only. */
+const pooled = new Map<string, PooledConnection>();
 
 /** The pooled connection for `spec`, dialled on first use and again after it dropped. */
 export function connect(spec: ConnectionSpec): Promise<PooledConnection> {
@@ -70,11 +72,13 @@ export function connect(spec: ConnectionSpec): Promise<PooledConnection> {
 export function closeAll(): void {
     for (const entry of pool.values()) entry.then((c) => c.client.end(), () => undefined);
     pool.clear();
+    pooled.clear();
 }
 
 /** Drops a connection from the pool so the next use dials again. */
 export function forget(conn: PooledConnection): void {
     if (pool.get(conn.key) !== undefined) pool.delete(conn.key);
+    if (pooled.get(conn.key) === conn) pooled.delete(conn.key);
     conn.closed = true;
     conn.client.end();
 }
@@ -153,9 +157,14 @@ function dialOnce(spec: ConnectionSpec, key: string, target: string, perDialMs: 
                 countHandshake(key);
                 const conn = new PooledConnection(key, target, client, user, fingerprint);
                 client.on("error", (e: Error) => (conn.lostReason ??= e.message));
+                if (pool.has(key)) pooled.set(key, conn);
                 client.on("close", () => {
                     conn.closed = true;
-                    if (pool.get(key)) pool.delete(key);
+                    // Not the entry of a successor dialled after this one was dropped (forget, closeAll).
+                    if (pooled.get(key) === conn) {
+                        pooled.delete(key);
+                        pool.delete(key);
+                    }
                 });
                 resolve(conn);
             });

@@ -7,6 +7,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import * as clusterCheckProvider from "../../provider/dynamic/clusterCheck";
 import * as derivedProvider from "../../provider/dynamic/derived";
 import * as hostConfigProvider from "../../provider/dynamic/hostConfig";
 import * as inputCheckProvider from "../../provider/dynamic/inputCheck";
@@ -74,19 +75,17 @@ const isHostResource = (r: Registered) => "connection" in r.inputs && "files" in
 
 /**
  * The lines the engine would print, in its order: the components' input checks first; only when they
- * pass, the host resources' checks (HostCheck children before the HostConfigs that depend on them).
+ * pass, the host resources' checks (a cluster's ClusterCheck before the HostConfigs that depend on it).
  */
 async function refusals(): Promise<string[]> {
     const lines = async (rs: Registered[], run: (i: any) => Promise<{ failures?: { reason: string }[] }>, prefix: (r: Registered) => string) =>
         (await Promise.all(rs.map(async (r) => ((await run(r.inputs)).failures ?? []).map((f) => `${prefix(r)}${f.reason}`)))).flat();
     const inputs = await lines(registered.filter((r) => r.name.endsWith("-inputs")), (i) => inputCheckProvider.check({} as any, i), () => "");
     if (inputs.length) return inputs;
-    const hosts = registered.filter(isHostResource);
-    for (const tier of [hosts.filter((r) => r.name.endsWith("-check")), hosts.filter((r) => !r.name.endsWith("-check"))]) {
-        const found = await lines(tier, (i) => hostConfigProvider.check({} as any, i), (r) => `${r.name}: `);
-        if (found.length) return found;
-    }
-    return [];
+    const clusterChecks = registered.filter((r) => "connections" in r.inputs && "hosts" in r.inputs);
+    const checked = await lines(clusterChecks, (i) => clusterCheckProvider.check({} as any, i), (r) => `${r.name}: `);
+    if (checked.length) return checked;
+    return lines(registered.filter(isHostResource), (i) => hostConfigProvider.check({} as any, i), (r) => `${r.name}: `);
 }
 
 const ONE_LINE = /^[^\n]{10,300}$/;

@@ -125,6 +125,6 @@ export const CASES: CorpusCase[] = [
     c("privateKey a path, not the key (new rule)", hf((a) => (a.connection.privateKey = "~/.ssh/id_ed25519")), /^f-file: `connection\.privateKey`: is not an OpenSSH, PEM or PPK private key$/),
     c("proxy without host", hf((a) => (a.connection.proxy = { privateKey: KEY })), /^f-file: `connection\.proxy\.host` is required$/),
     c("proxy hostKey malformed (new rule)", hf((a) => (a.connection.proxy = { host: "10.0.0.1", privateKey: KEY, hostKey: "yes" })), /^f-file: `connection\.proxy\.hostKey`: is neither/),
-    c("cluster node's connection: bad hostKey, once (new rule)", ka((a) => (a.nodes[1].connection.hostKey = "not a key")), /^lb-n2-check: `connection\.hostKey`: is neither/),
+    c("cluster node's connection: bad hostKey, once (new rule)", ka((a) => (a.nodes[1].connection.hostKey = "not a key")), /^lb-check: n2: `connection\.hostKey`: is neither/),
     c("mesh host's connection: port 0", om((a) => (a.hosts[0].connection.port = 0)), /^m1-h1(-[a-z]+)?: `connection\.port`: 0 is outside 1-65535$/),
 ];

@@ -28,7 +28,7 @@ import {
 import { resolveMtu } from "./mtu";
 import { ovsRecords } from "./records";
 import { planSubnets } from "./subnets";
-import { hasLoop, hostTunnelPorts, peersByHost, topologyLinks } from "./topology";
+import { hasLoop, peersByHost, topologyLinks, tunnelPortsByHost } from "./topology";
 
 /** Beyond this many hosts a full mesh is mostly STP-blocked tunnels (seed 003's advice). */
 const FULL_MESH_NOTE_ABOVE = 6;
@@ -84,6 +84,7 @@ export function planOvsMesh(spec: OvsMeshSpec, previous: Readonly<Record<string,
     const ordered = hosts.map((h) => h.name).sort((a, b) => (subnets.slots[a] ?? 0) - (subnets.slots[b] ?? 0));
     const peers = peersByHost(topologyLinks(topology, ordered, spec.hub));
     const addresses = new Map([...underlay].map(([name, p]) => [name, p.address]));
+    const portsByHost = tunnelPortsByHost(peers, tunnel, addresses);
     const cookie = flowCookie(mesh);
     const dockerMode = docker.mode ?? DEFAULT_DOCKER_MODE;
     const osConfig = { format: spec.osConfig?.format ?? DEFAULT_OS_CONFIG, ovs: spec.osConfig?.ovs ?? true };
@@ -92,7 +93,7 @@ export function planOvsMesh(spec: OvsMeshSpec, previous: Readonly<Record<string,
     for (const h of hosts) {
         const sub = subnets.hosts.get(h.name) ?? bug(`no subnet for ${h.name}`);
         const endpoint = underlay.get(h.name) ?? bug(`no underlay address for ${h.name}`);
-        const tunnelPorts = hostTunnelPorts(peers.get(h.name) ?? [], tunnel, addresses);
+        const tunnelPorts = portsByHost.get(h.name) ?? [];
         const underlayPlan: UnderlayPlan | undefined =
             underlayBridge !== undefined
                 ? {

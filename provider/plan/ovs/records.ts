@@ -17,7 +17,10 @@ export function ovsRecords(input: {
 }): OvsRecords {
     const bridges: OvsBridgeRecord[] = [];
     const ports: OvsPortRecord[] = [];
-    const ids = () => ({ ...input.ownerIds });
+    // One owner-ids map and each tunnel's options shared by the records (read-only): a full mesh of
+    // n hosts has n(n-1) tunnel ports, and copies of these were most of the planner's allocations.
+    const ownerIds = { ...input.ownerIds };
+    const ids = () => ownerIds;
     if (input.underlay) {
         bridges.push({
             name: input.underlay.bridge,
@@ -51,7 +54,7 @@ export function ovsRecords(input: {
             bridge: input.bridge,
             name: t.name,
             externalIds: ids(),
-            interface: { name: t.name, type: t.type, options: { ...t.options }, externalIds: ids() },
+            interface: { name: t.name, type: t.type, options: t.options, externalIds: ids() },
         });
     }
     for (const v of [...input.vlans].filter((v) => v.port !== input.bridge).sort((a, b) => (a.port < b.port ? -1 : 1))) {

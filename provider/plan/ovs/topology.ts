@@ -105,15 +105,27 @@ export function peersByHost(links: readonly Link[]): Map<string, string[]> {
     return peers;
 }
 
-/** The tunnel ports of one host to its `peers`, sorted by port name. `addresses` maps host names to bare underlay addresses. */
-export function hostTunnelPorts(peers: readonly string[], tunnel: OvsTunnelSpec, addresses: ReadonlyMap<string, string>): TunnelPort[] {
-    const ports: TunnelPort[] = [];
-    for (const peer of peers) {
-        const remoteIp = addresses.get(peer);
-        if (remoteIp === undefined) continue;
-        ports.push({ name: tunnelPortName(tunnel.type, peer), type: tunnel.type, peer, remoteIp, options: tunnelOptions(tunnel, remoteIp) });
+/**
+ * Each host's tunnel ports to its peers, sorted by port name. `addresses` maps host names to bare
+ * underlay addresses. A port to a given peer is the same on every host that has one (its name, type
+ * and options depend on the peer alone), so there is one record per peer, shared by every host's list,
+ * and one sort by name: a full mesh of n hosts then makes n ports, not n(n-1), and sorts them once.
+ * The records are shared: treat them as read-only.
+ */
+export function tunnelPortsByHost(peers: ReadonlyMap<string, readonly string[]>, tunnel: OvsTunnelSpec, addresses: ReadonlyMap<string, string>): Map<string, TunnelPort[]> {
+    const toPeer = new Map<string, TunnelPort>();
+    for (const [peer, remoteIp] of addresses) {
+        if (peers.has(peer)) toPeer.set(peer, { name: tunnelPortName(tunnel.type, peer), type: tunnel.type, peer, remoteIp, options: tunnelOptions(tunnel, remoteIp) });
     }
-    return ports.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    const byName = [...toPeer.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    const rank = new Map(byName.map((port, i) => [port.peer, i]));
+    const out = new Map<string, TunnelPort[]>();
+    for (const [host, list] of peers) {
+        // Each host's ports in name order: its peers' ranks sorted as numbers.
+        const ranks = Int32Array.from(list.filter((peer) => rank.has(peer)), (peer) => rank.get(peer)!).sort();
+        out.set(host, Array.from(ranks, (i) => byName[i]));
+    }
+    return out;
 }
 
 /**

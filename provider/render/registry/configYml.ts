@@ -2,7 +2,7 @@
  * distribution 2.8's config.yml for a registry spec. Deterministic, no I/O; the proxy password appears
  * only as a `{{secret:NAME}}` placeholder.
  */
-import { Document, Scalar, YAMLSeq } from "yaml";
+import type * as Yaml from "yaml";
 import { placeholder } from "../../contract/secrets";
 import { DockerRegistrySpec, REGISTRY_SECRET_PROXY_PASSWORD } from "../../plan/registry/model";
 import { RegistryPaths, registryPaths } from "../../plan/registry/plan";
@@ -47,6 +47,8 @@ export function renderRegistryConfig(spec: DockerRegistrySpec, paths: RegistryPa
     }
     config.health = { storagedriver: { enabled: true, interval: "10s", threshold: 3 } };
 
+    // Loaded here: every program that imports this package would otherwise load it (35 ms) for registries it may not have.
+    const { Document, Scalar, YAMLSeq } = require("yaml") as typeof Yaml;
     const doc = new Document(config);
     const headers = doc.getIn(["http", "headers", "X-Content-Type-Options"], true);
     if (headers instanceof YAMLSeq) headers.flow = true; // the form the registry's own sample config uses

@@ -1,0 +1,61 @@
+import { strict as assert } from "node:assert";
+import { after, test } from "node:test";
+import { clusterCheckProvider as p, sshStats } from "../../provider";
+import type { ClusterCheckInputs } from "../../provider/dynamic/clusterCheck";
+import { closeAll } from "../../provider/ssh/pool";
+import { connectionFor, inventory, LabHost } from "../support/lab";
+import { rejection } from "./support";
+
+after(() => closeAll());
+
+/** A cluster check over `hosts`: each host's file must hold "ok", and its secret fills the placeholder. */
+function inputs(hosts: LabHost[], content: (h: LabHost) => string): ClusterCheckInputs {
+    const each = <T>(f: (h: LabHost) => T) => Object.fromEntries(hosts.map((h) => [h.name, f(h)]));
+    return {
+        kind: "test",
+        key: "test-cluster-check",
+        hosts: each((h) => ({
+            target: `root@${h.address}`,
+            files: [{ path: "/etc/cluster-check/x.conf", content: content(h) }],
+            validators: [{ description: "x.conf says ok", command: "grep -qx ok-s3cr3t {{staged:/etc/cluster-check/x.conf}}" }],
+        })),
+        connections: each(connectionFor),
+        secrets: each(() => ({ word: "s3cr3t" })),
+    };
+}
+
+const handshakesTo = (before: ReturnType<typeof sshStats>, h: LabHost) =>
+    Object.entries(sshStats().perHost)
+        .filter(([k]) => k.includes(h.address))
+        .reduce((n, [k, v]) => n + v.handshakes - (before.perHost[k]?.handshakes ?? 0), 0);
+
+test("ClusterCheck: create tests every host; update connects only to the hosts whose inputs changed; failures name their hosts", async () => {
+    const hosts = inventory().hosts.slice(0, 3);
+    const good = inputs(hosts, () => "ok-{{secret:word}}\n");
+    const created = await p.create(good);
+    assert.deepEqual(created.outs, good);
+
+    closeAll(); // every host dials again: the handshakes below count the hosts the update reached
+    const before = sshStats();
+    const changed = inputs(hosts, (h) => (h === hosts[1] ? "ok-{{secret:word}}\n# changed\n" : "ok-{{secret:word}}\n"));
+    await p.update(created.id, good, changed);
+    assert.deepEqual(hosts.map((h) => handshakesTo(before, h)), [0, 1, 0], "only the changed host was connected to");
+
+    const bad = inputs(hosts, (h) => (h === hosts[1] ? "ok-{{secret:word}}\n" : "not ok\n"));
+    const e = await rejection(p.update(created.id, changed, bad));
+    assert.match(e.message, /the check failed on 2 hosts/);
+    for (const h of [hosts[0], hosts[2]]) assert.match(e.message, new RegExp(`root@${h.address.replace(/\./g, "\\.")}: x\\.conf says ok failed`));
+    assert.doesNotMatch(e.message, /s3cr3t/, "no secret in the message");
+
+    const diff = await p.diff(created.id, good, good);
+    assert.equal(diff.changes, false);
+    assert.equal((await p.diff(created.id, good, changed)).changes, true);
+});
+
+test("ClusterCheck: check names the host of a bad field", async () => {
+    const hosts = inventory().hosts.slice(0, 2);
+    const news = inputs(hosts, () => "ok\n");
+    news.hosts[hosts[1].name].files[0].path = "relative/x.conf";
+    const r = await p.check({} as ClusterCheckInputs, news);
+    assert.deepEqual(r.failures?.map((f) => f.reason), [`${hosts[1].name}: \`files[0].path\`: must be an absolute path`]);
+});
