@@ -20,7 +20,7 @@ import { intendedMasters, resolveSpec } from "./keepalivedInputs";
 export class KeepalivedCluster extends pulumi.ComponentResource {
     /** Node name -> path -> text of every file it writes (passwords as placeholders): what preview diffs show. */
     readonly files: pulumi.Output<Record<string, Record<string, string>>>;
-    /** Which node holds each instance's VIPs when every node is up. */
+    /** Which node holds each instance's VIPs when every node is up, leaving out the nodes in `maintenance`. */
     readonly expectedHolders: pulumi.Output<Record<string, string>>;
     /** Per instance, the longest a backup waits before it takes over from a crashed master, in seconds. */
     readonly failoverBoundSeconds: pulumi.Output<Record<string, number>>;

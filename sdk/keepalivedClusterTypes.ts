@@ -301,4 +301,10 @@ export interface KeepalivedClusterArgs {
     ensurePackages?: pulumi.Input<boolean>;
     /** After apply, check that each preempting instance's VIPs are on the node that should hold them. Defaults to true. */
     verifyVips?: pulumi.Input<boolean>;
+    /**
+     * Names of nodes in maintenance: each keeps its config but gives up every VIP to the next node (within
+     * `failoverBoundSeconds`) and stays out until removed from the list. Only a flag file changes on the
+     * node, and keepalived is not reloaded. Defaults to none.
+     */
+    maintenance?: pulumi.Input<pulumi.Input<string>[]>;
 }

@@ -26,7 +26,7 @@ export function resolveSpec(args: KeepalivedClusterArgs): ResolvedSpec {
                 .apply(([address, iface, interfaceCidr, routerId]) => strip({ name: n.name, address, interface: iface, interfaceCidr, routerId })),
         ),
     );
-    const rest = { virtualServers: args.virtualServers, globalDefs: args.globalDefs, scripts: args.scripts, scriptFiles: args.scriptFiles };
+    const rest = { virtualServers: args.virtualServers, globalDefs: args.globalDefs, scripts: args.scripts, scriptFiles: args.scriptFiles, maintenance: args.maintenance };
     const specOf = (instances: pulumi.Input<unknown>) =>
         pulumi.all([nodes, pulumi.output({ instances, ...rest })]).apply(([ns, r]) => strip({ nodes: ns, ...r }) as unknown as KeepalivedClusterSpec);
     return { spec: specOf(args.instances), publicSpec: specOf(withoutPasswords(args.instances)) };

@@ -19,6 +19,9 @@ const iface = config.get("interface") ?? "eth0";
 const prefixLength = config.getNumber("prefixLength") ?? 24;
 // Optional: explicit priorities for VI_2 instead of "hosts[1] is master".
 const vi2Priorities = config.getObject<Record<string, number>>("vi2Priorities");
+// Optional: nodes in maintenance (`pulumi config set --path 'maintenance[0]' lb1`): each hands its VIPs to
+// the next node and stays out until removed from the list.
+const maintenance = config.getObject<string[]>("maintenance") ?? [];
 // Optional: an extra track script every node must have (keepalived refuses a config whose script is missing).
 const extraCheck = config.get("extraCheckScript");
 
@@ -48,6 +51,7 @@ const cluster = new KeepalivedCluster("lb", {
         interfaceCidr: `${h.address}/${prefixLength}`,
     })),
     instances,
+    maintenance,
     globalDefs: { enableScriptSecurity: true },
     scripts: {
         chk_down: { script: "/usr/bin/test ! -f /etc/keepalived/down", interval: 1, weight: -20 },

@@ -5,12 +5,15 @@
  */
 import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec } from "../contract/desired";
 import { parseAddress } from "../model/address";
-import { KEEPALIVED_CONF_PATH, KeepalivedClusterSpec, vipOf } from "../plan/keepalived/model";
+import { DEFAULT_ADVERT_INT, KEEPALIVED_CONF_PATH, KeepalivedClusterSpec, MAINTENANCE_FLAG_PATH, VrrpInstanceSpec, vipOf } from "../plan/keepalived/model";
 import type { KeepalivedPlan } from "../plan/keepalived/plan";
+import { masterDownIntervalSeconds } from "../plan/keepalived/priorities";
 import { authSecretName, renderKeepalivedConf } from "../render/keepalived/keepalivedConf";
+import { renderMaintenanceFlag } from "../render/keepalived/maintenanceFlag";
 
 /** The config holds the auth password once filled in, so only root may read it. */
 const KEEPALIVED_CONF_MODE = "0600";
+const MAINTENANCE_FLAG_MODE = "0644";
 const DEFAULT_SCRIPT_FILE_MODE = "0755";
 /** A preempting master takes its VIPs within a few adverts of the reload: 40 × 500 ms covers it. */
 const VIP_CHECK_ATTEMPTS = 40;
@@ -60,16 +63,44 @@ export function keepalivedWork(spec: KeepalivedClusterSpec, plan: KeepalivedPlan
     const files: Record<string, Record<string, string>> = {};
     for (const node of spec.nodes) {
         const conf: FileSpec = { path: KEEPALIVED_CONF_PATH, content: renderKeepalivedConf(spec, plan, node.name), mode: KEEPALIVED_CONF_MODE };
+        const inMaintenance = (spec.maintenance ?? []).includes(node.name);
+        const flag: FileSpec = { path: MAINTENANCE_FLAG_PATH, content: renderMaintenanceFlag(inMaintenance), mode: MAINTENANCE_FLAG_MODE };
         hosts[node.name] = {
-            files: [conf],
+            files: [conf, flag],
             packages: [{ name: "keepalived" }],
-            services: [{ name: "keepalived", onChange: "reload", state: "running", enabled: true }],
+            // keepalived rereads the flag by itself: a move into or out of maintenance reloads nothing.
+            services: [{ name: "keepalived", onChange: "reload", watch: [KEEPALIVED_CONF_PATH], state: "running", enabled: true }],
             validators,
-            verifiers: options.verifyVips ? vipChecks(spec, plan, node.name) : [],
+            verifiers: !options.verifyVips ? [] : inMaintenance ? releasedVipChecks(spec) : vipChecks(spec, plan, node.name),
         };
-        files[node.name] = Object.fromEntries([conf, ...scriptFiles].map((f) => [f.path, f.content]));
+        files[node.name] = Object.fromEntries([conf, flag, ...scriptFiles].map((f) => [f.path, f.content]));
     }
     return { hosts, scriptFiles, files };
+}
+
+/**
+ * On a node in maintenance, no VIP of any instance is left: the next node has taken each over within
+ * its master-down interval (the longest, at priority 1, bounds them all), plus a second to add them.
+ */
+function releasedVipChecks(spec: KeepalivedClusterSpec): CommandSpec[] {
+    return spec.instances.flatMap((i) => {
+        const seconds = masterDownIntervalSeconds(i.advertInt ?? DEFAULT_ADVERT_INT, 1, 3) + 1;
+        const attempts = Math.ceil((seconds * 1000) / VIP_CHECK_INTERVAL_MS);
+        return vipAddresses(i).map((address) => ({
+            description: `${i.name} gave up VIP ${address} (maintenance)`,
+            command: `[ -z "$(ip -o addr show to ${address})" ]`,
+            attempts,
+            intervalMs: VIP_CHECK_INTERVAL_MS,
+        }));
+    });
+}
+
+/** An instance's VIPs as bare canonical addresses (the spec validated, so they parse). */
+function vipAddresses(instance: VrrpInstanceSpec): string[] {
+    return instance.vips.map((v) => {
+        const text = vipOf(v).address;
+        return parseAddress(text)?.address ?? text.split("/")[0];
+    });
 }
 
 /** Placeholder name -> password, for every instance with authentication. */
@@ -89,10 +120,11 @@ function vipChecks(spec: KeepalivedClusterSpec, plan: KeepalivedPlan, node: stri
     return spec.instances
         .filter((i) => i.preempt !== false && i.preemptDelay === undefined && plan.expectedHolder[i.name] === node)
         .flatMap((i) =>
-            i.vips.map((v) => {
-                const text = vipOf(v).address;
-                const address = parseAddress(text)?.address ?? text.split("/")[0];
-                return { description: `${i.name} holds VIP ${address}`, command: `[ -n "$(ip -o addr show to ${address})" ]`, attempts: VIP_CHECK_ATTEMPTS, intervalMs: VIP_CHECK_INTERVAL_MS };
-            }),
+            vipAddresses(i).map((address) => ({
+                description: `${i.name} holds VIP ${address}`,
+                command: `[ -n "$(ip -o addr show to ${address})" ]`,
+                attempts: VIP_CHECK_ATTEMPTS,
+                intervalMs: VIP_CHECK_INTERVAL_MS,
+            })),
         );
 }

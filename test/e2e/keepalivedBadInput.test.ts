@@ -12,7 +12,7 @@ const node = (name: string, address: string) => ({
     interface: "eth0",
     interfaceCidr: `${address}/24`,
 });
-type Args = { nodes: ReturnType<typeof node>[]; instances: Record<string, unknown>[]; globalDefs?: object; scripts?: object };
+type Args = { nodes: ReturnType<typeof node>[]; instances: Record<string, unknown>[]; globalDefs?: object; scripts?: object; maintenance?: string[] };
 const good = (): Args => ({
     nodes: [node("n1", "10.0.0.11"), node("n2", "10.0.0.12")],
     instances: [{ name: "VI_1", virtualRouterId: 51, master: "n1", vips: ["10.0.0.100"], auth: { type: "PASS" } }],
@@ -35,6 +35,8 @@ const cases: BadInputCase<Args>[] = [
     ["track script not absolute", (a) => { a.scripts = { chk: { script: "test -f /x" } }; a.globalDefs = { enableScriptSecurity: true }; a.instances[0].trackScripts = ["chk"]; }, /`scripts\.chk\.script`/],
     ["no nodes", (a) => (a.nodes = []), /`nodes`: at least one node is needed/],
     ["advert interval zero", (a) => (a.instances[0].advertInt = 0), /`instances\[0\]\.advertInt`/],
+    ["maintenance names no node", (a) => (a.maintenance = ["n9"]), /`maintenance\[0\]`: "n9" is not a node of this cluster \(nodes: n1, n2\)/],
+    ["maintenance on every node", (a) => (a.maintenance = ["n1", "n2"]), /`maintenance`: puts every node \(n1, n2\) in maintenance, which would leave the VIPs of VI_1 with no holder/],
 ];
 
 test("KeepalivedCluster bad input fails at `pulumi preview`, naming the field, with no SSH connection", async (t) => {

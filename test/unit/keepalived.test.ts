@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fillSecrets, placeholder, referencedSecrets } from "../../provider/contract/secrets";
-import { KeepalivedClusterSpec, KeepalivedNodeSpec } from "../../provider/plan/keepalived/model";
+import { KeepalivedClusterSpec, KeepalivedNodeSpec, MAINTENANCE_FLAG_PATH } from "../../provider/plan/keepalived/model";
 import { planKeepalived } from "../../provider/plan/keepalived/plan";
 import { derivePriorities, masterDownIntervalSeconds } from "../../provider/plan/keepalived/priorities";
 import { validateKeepalived } from "../../provider/plan/keepalived/validate";
@@ -329,6 +329,16 @@ const lvs: KeepalivedClusterSpec = {
     ],
 };
 
+/** Day-2 maintenance: node1 masters a preempting instance and a nopreempt one, and is in maintenance. */
+const maintenance: KeepalivedClusterSpec = {
+    nodes: [...seed002Nodes, { name: "node3", address: "10.10.100.113/24", interface: "eth0" }],
+    maintenance: ["node1"],
+    instances: [
+        { name: "VI_1", virtualRouterId: 80, master: "node1", vips: ["10.10.100.110"] },
+        { name: "VI_2", virtualRouterId: 81, master: "node1", preempt: false, vips: ["10.10.100.111"] },
+    ],
+};
+
 /** One golden per case and node: `<case>-<node>.conf`. */
 const goldenCases: { name: string; spec: KeepalivedClusterSpec; nodes: string[] }[] = [
     { name: "master-backup", spec: masterBackup, nodes: ["lb1", "lb2"] },
@@ -339,6 +349,7 @@ const goldenCases: { name: string; spec: KeepalivedClusterSpec; nodes: string[] 
     { name: "unicast-dual-master", spec: unicastDualMaster, nodes: ["node1", "node2"] },
     { name: "notify", spec: notifyScripts, nodes: ["node1"] },
     { name: "lvs", spec: lvs, nodes: ["lb1"] },
+    { name: "maintenance", spec: maintenance, nodes: ["node1", "node2"] },
 ];
 /** The interfaces the goldens name, created in the throw-away namespace for `keepalived -t`. */
 const GOLDEN_INTERFACES = ["eth0", "eth1"];
@@ -566,9 +577,9 @@ test("rendering is deterministic and ships script files with the config", () => 
     const plan = planKeepalived(notifyScripts);
     assert.equal(renderKeepalivedConf(notifyScripts, plan, "node1"), renderKeepalivedConf(notifyScripts, planKeepalived(notifyScripts), "node1"));
     const work = keepalivedWork(notifyScripts, plan, { verifyVips: true });
-    assert.deepEqual(work.hosts.node1.files.map((f) => [f.path, f.mode]), [["/etc/keepalived/keepalived.conf", "0600"]]);
+    assert.deepEqual(work.hosts.node1.files.map((f) => [f.path, f.mode]), [["/etc/keepalived/keepalived.conf", "0600"], [MAINTENANCE_FLAG_PATH, "0644"]]);
     assert.deepEqual(work.scriptFiles, [{ path: "/etc/keepalived/notify.sh", content: NOTIFY_SCRIPT, mode: "0755" }]);
-    assert.deepEqual(Object.keys(work.files.node1), ["/etc/keepalived/keepalived.conf", "/etc/keepalived/notify.sh"]);
+    assert.deepEqual(Object.keys(work.files.node1), ["/etc/keepalived/keepalived.conf", MAINTENANCE_FLAG_PATH, "/etc/keepalived/notify.sh"]);
     assert.equal(work.files.node1["/etc/keepalived/keepalived.conf"], renderKeepalivedConf(notifyScripts, plan, "node1"));
     assert.throws(() => renderKeepalivedConf(notifyScripts, plan, "node9"), /node "node9" is not in the keepalived plan/);
 });
@@ -576,13 +587,61 @@ test("rendering is deterministic and ships script files with the config", () => 
 test("each host's work: keepalived -t on the staged config, IPVS only with virtual servers, VIP checks on the holder of preempting instances", () => {
     const work = keepalivedWork(masterBackup, planKeepalived(masterBackup), { verifyVips: true });
     assert.deepEqual(work.hosts.lb1.validators.map((v) => v.command), ["keepalived -t -f {{staged:/etc/keepalived/keepalived.conf}}"]);
-    assert.deepEqual(work.hosts.lb1.services, [{ name: "keepalived", onChange: "reload", state: "running", enabled: true }]);
+    assert.deepEqual(work.hosts.lb1.services, [{ name: "keepalived", onChange: "reload", watch: ["/etc/keepalived/keepalived.conf"], state: "running", enabled: true }]);
     assert.deepEqual(work.hosts.lb1.verifiers.map((v) => v.description), ["VI_1 holds VIP 192.168.100.41", "VI_1 holds VIP 192.168.200.17", "VI_1 holds VIP 192.168.200.18"]);
     assert.deepEqual(work.hosts.lb2.verifiers, []);
     assert.deepEqual(keepalivedWork(masterBackup, planKeepalived(masterBackup), { verifyVips: false }).hosts.lb1.verifiers, []);
     assert.deepEqual(keepalivedWork(unicastNopreempt, planKeepalived(unicastNopreempt), { verifyVips: true }).hosts.node1.verifiers, [], "nopreempt: the VIPs may rightly be elsewhere");
     const withLvs = keepalivedWork(lvs, planKeepalived(lvs), { verifyVips: true });
     assert.deepEqual(withLvs.hosts.lb1.validators.map((v) => v.description), ["keepalived config test (keepalived -t)", "IPVS in the kernel (virtual_server needs it)"]);
+});
+
+describe("maintenance", () => {
+    const out: KeepalivedClusterSpec = { ...maintenance, maintenance: [] };
+
+    test("a node keeps its config: only the flag file differs, and keepalived reloads only for the config", () => {
+        const inWork = keepalivedWork(maintenance, planKeepalived(maintenance), { verifyVips: true });
+        const outWork = keepalivedWork(out, planKeepalived(out), { verifyVips: true });
+        for (const node of ["node1", "node2", "node3"]) {
+            assert.equal(inWork.files[node]["/etc/keepalived/keepalived.conf"], outWork.files[node]["/etc/keepalived/keepalived.conf"], node);
+        }
+        assert.equal(inWork.files.node1[MAINTENANCE_FLAG_PATH], "1\n");
+        assert.equal(outWork.files.node1[MAINTENANCE_FLAG_PATH], "0\n");
+        assert.equal(inWork.files.node2[MAINTENANCE_FLAG_PATH], "0\n");
+        assert.deepEqual(inWork.hosts.node1.services[0].watch, ["/etc/keepalived/keepalived.conf"]);
+    });
+
+    test("the config tracks the flag: lowered priority for preempting instances, FAULT for nopreempt", () => {
+        const text = renderKeepalivedConf(maintenance, planKeepalived(maintenance), "node1");
+        assert.match(text, /track_file pulumi_onprem_maintenance \{\n  file "\/etc\/keepalived\/pulumi-onprem-maintenance"\n  weight -253\n\}/);
+        assert.match(text, /vrrp_instance VI_1 \{[^]*?track_file \{\n    pulumi_onprem_maintenance weight -253\n  \}/);
+        assert.match(text, /vrrp_instance VI_2 \{[^]*?track_file \{\n    pulumi_onprem_maintenance weight 0\n  \}/);
+        assert.match(text, /vrrp_instance VI_1 \{\n  state MASTER\n[^]*?priority 100\n/, "node1 keeps its state and priority");
+    });
+
+    test("expected holders, the failover bound and the notes leave the nodes in maintenance out", () => {
+        const plan = planKeepalived(maintenance);
+        assert.deepEqual(plan.expectedHolder, { VI_1: "node2", VI_2: "node2" });
+        // Next after node2 (90) is node3 (80): 3 + (256 - 80) / 256.
+        assert.equal(plan.failoverBoundSeconds.VI_1, 3 + 176 / 256);
+        assert.ok(plan.notes.some((n) => /VI_1.*node1 is in maintenance \(priority lowered to 1\); node2 takes the VIPs within 3\.65 s/.test(n)), plan.notes.join("\n"));
+        assert.ok(plan.notes.some((n) => /VI_2.*node1 is in maintenance and goes to FAULT.*node2 after about 0\.65 s/.test(n)), plan.notes.join("\n"));
+        const two = planKeepalived({ ...maintenance, maintenance: ["node1", "node2"] });
+        assert.deepEqual(two.expectedHolder, { VI_1: "node3", VI_2: "node3" });
+        assert.deepEqual(two.failoverBoundSeconds, {});
+        assert.ok(two.notes.some((n) => /only node3 is outside maintenance/.test(n)));
+        assert.deepEqual(planKeepalived(out).expectedHolder, { VI_1: "node1", VI_2: "node1" });
+    });
+
+    test("verifiers: the node in maintenance holds no VIP; the new holder holds the preempting instance's", () => {
+        const work = keepalivedWork(maintenance, planKeepalived(maintenance), { verifyVips: true });
+        assert.deepEqual(work.hosts.node1.verifiers.map((v) => v.description), ["VI_1 gave up VIP 10.10.100.110 (maintenance)", "VI_2 gave up VIP 10.10.100.111 (maintenance)"]);
+        assert.equal(work.hosts.node1.verifiers[0].command, '[ -z "$(ip -o addr show to 10.10.100.110)" ]');
+        // Priority 1 bounds every backup: 3 + 255/256 s, plus a second to add the addresses, at 500 ms.
+        assert.equal(work.hosts.node1.verifiers[0].attempts, 10);
+        assert.deepEqual(work.hosts.node2.verifiers.map((v) => v.description), ["VI_1 holds VIP 10.10.100.110"]);
+        assert.deepEqual(keepalivedWork(maintenance, planKeepalived(maintenance), { verifyVips: false }).hosts.node1.verifiers, []);
+    });
 });
 
 test("quotes and backslashes in commands are escaped for keepalived", () => {
@@ -613,6 +672,30 @@ test("the base spec of the bad-input table is valid", () => {
 });
 
 const badInputs: { name: string; change: (s: KeepalivedClusterSpec) => void; field: string; message: string }[] = [
+    {
+        name: "maintenance names an unknown node",
+        change: (s) => (s.maintenance = ["lb9"]),
+        field: "maintenance[0]",
+        message: '`maintenance[0]`: "lb9" is not a node of this cluster (nodes: lb1, lb2)',
+    },
+    {
+        name: "maintenance on every node",
+        change: (s) => (s.maintenance = ["lb2", "lb1"]),
+        field: "maintenance",
+        message: "`maintenance`: puts every node (lb1, lb2) in maintenance, which would leave the VIPs of VI_1 with no holder; keep at least one node out",
+    },
+    {
+        name: "maintenance lists a node twice",
+        change: (s) => (s.maintenance = ["lb1", "lb1"]),
+        field: "maintenance[1]",
+        message: '`maintenance[1]`: "lb1" is already listed as maintenance[0]',
+    },
+    {
+        name: "a script file in place of the maintenance flag",
+        change: (s) => (s.scriptFiles = [{ path: MAINTENANCE_FLAG_PATH, content: "1\n" }]),
+        field: "scriptFiles[0].path",
+        message: "`scriptFiles[0].path`: /etc/keepalived/pulumi-onprem-maintenance is the maintenance flag (set it through `maintenance`)",
+    },
     {
         name: "VRID out of range",
         change: (s) => (s.instances[0].virtualRouterId = 300),

@@ -177,17 +177,32 @@ export interface KeepalivedClusterSpec {
     globalDefs?: GlobalDefsSpec;
     scripts?: Record<string, VrrpScriptSpec>;
     scriptFiles?: KeepalivedScriptFile[];
+    /** Node names that give up every VIP and stay out (see `MAINTENANCE_FLAG_PATH`). */
+    maintenance?: string[];
 }
 
 /** Where keepalived reads its configuration (a script file may not take its place). */
 export const KEEPALIVED_CONF_PATH = "/etc/keepalived/keepalived.conf";
 export const DEFAULT_ADVERT_INT = 1;
+/**
+ * The flag every node's config tracks (`track_file`): "1" puts the node in maintenance, "0" takes it
+ * out. keepalived rereads it on change (inotify), so moving a node in or out rewrites only this file:
+ * keepalived.conf stays the same and is not reloaded.
+ */
+export const MAINTENANCE_FLAG_PATH = "/etc/keepalived/pulumi-onprem-maintenance";
+/** The `track_file` name of the flag. */
+export const MAINTENANCE_TRACK_FILE = "pulumi_onprem_maintenance";
 /** keepalived's own default group for VRRP over IPv4. */
 export const DEFAULT_MCAST_GROUP4 = "224.0.0.18";
 /** keepalived's group for VRRP over IPv6. */
 export const DEFAULT_MCAST_GROUP6 = "ff02::12";
 /** The user scripts run as when none is given (see the planner's note on keepalived 2.2.7). */
 export const DEFAULT_SCRIPT_USER = "root";
+
+/** Whether a node in maintenance leaves an instance through FAULT rather than a lowered priority (see the renderer). */
+export function leavesThroughFault(instance: Pick<VrrpInstanceSpec, "preempt" | "preemptDelay">): boolean {
+    return instance.preempt === false || instance.preemptDelay !== undefined;
+}
 
 /** The VIP as an object, whichever form it was given in. */
 export function vipOf(vip: VipSpec | string): VipSpec {

@@ -1,6 +1,6 @@
 import { parseAddress } from "../../model/address";
 import { instanceFamily } from "./addresses";
-import { DEFAULT_ADVERT_INT, DEFAULT_SCRIPT_USER, KeepalivedClusterSpec, VrrpInstanceSpec, hasScripts, trackScriptOf } from "./model";
+import { DEFAULT_ADVERT_INT, DEFAULT_SCRIPT_USER, KeepalivedClusterSpec, VrrpInstanceSpec, hasScripts, leavesThroughFault, trackScriptOf } from "./model";
 import { instancePriorities, masterDownIntervalSeconds, rankNodes } from "./priorities";
 
 /**
@@ -41,11 +41,12 @@ interface NodePlan {
 export interface KeepalivedPlan {
     /** Per node name. */
     nodes: Record<string, NodePlan>;
-    /** Per instance: the node holding its VIPs when every node is up (the highest priority). */
+    /** Per instance: the node holding its VIPs when every node is up (the highest priority outside `maintenance`). */
     expectedHolder: Record<string, string>;
     /**
-     * Per instance with at least two nodes: seconds from a crash of the holder until the next node takes
-     * the VIPs, i.e. keepalived's master-down interval for that node (see `masterDownIntervalSeconds`).
+     * Per instance with at least two nodes outside maintenance: seconds from a crash of the holder until
+     * the next node takes the VIPs, i.e. keepalived's master-down interval for that node (see
+     * `masterDownIntervalSeconds`). It also bounds a move into or out of maintenance.
      */
     failoverBoundSeconds: Record<string, number>;
     /** The resolved `script_user`, set when scripts are configured. */
@@ -64,31 +65,37 @@ export function planKeepalived(spec: KeepalivedClusterSpec): KeepalivedPlan {
     }
     const expectedHolder: Record<string, string> = {};
     const failoverBoundSeconds: Record<string, number> = {};
+    const maintenance = new Set(spec.maintenance ?? []);
 
     spec.instances.forEach((instance, i) => {
         const label = `\`instances[${i}]\` (${instance.name})`;
         const advertInt = instance.advertInt ?? DEFAULT_ADVERT_INT;
         const names = spec.nodes.map((n) => n.name);
         const priorities = instancePriorities(names, instance);
-        const ranked = rankNodes(names, priorities);
+        // States and priorities come from every node (a node's config does not change with maintenance);
+        // who holds the VIPs, and who takes them next, from the nodes outside it.
+        const all = rankNodes(names, priorities);
+        const ranked = all.filter((n) => !maintenance.has(n));
         const holder = ranked[0];
         expectedHolder[instance.name] = holder;
+        notes.push(...maintenanceNotes(instance, label, all[0], holder, advertInt, priorities[holder]));
 
         const allBackup = instance.preempt === false || instance.preemptDelay !== undefined || strict;
         if (instance.preempt === false || instance.preemptDelay !== undefined) {
             const what = instance.preempt === false ? "`nopreempt`" : "`preempt_delay`";
-            notes.push(`${label}: every node starts in state BACKUP, since ${what} works only when no node starts as MASTER; ${holder} (priority ${priorities[holder]}) still takes the VIPs first.`);
+            notes.push(`${label}: every node starts in state BACKUP, since ${what} works only when no node starts as MASTER; ${all[0]} (priority ${priorities[all[0]]}) still takes the VIPs first.`);
         } else if (strict) {
-            notes.push(`${label}: every node starts in state BACKUP, since \`vrrp_strict\` allows state MASTER only at priority 255; ${holder} (priority ${priorities[holder]}) still takes the VIPs first.`);
+            notes.push(`${label}: every node starts in state BACKUP, since \`vrrp_strict\` allows state MASTER only at priority 255; ${all[0]} (priority ${priorities[all[0]]}) still takes the VIPs first.`);
         }
         if (instance.preempt === false) {
             notes.push(`${label}: with \`nopreempt\` the VIPs stay where a failover put them; \`expectedHolder\` is the holder after a start of all nodes.`);
         }
 
         if (ranked.length >= 2) {
-            const vrrpVersion = instanceFamily(instance) === 6 ? 3 : 2;
-            failoverBoundSeconds[instance.name] = masterDownIntervalSeconds(advertInt, priorities[ranked[1]], vrrpVersion);
+            failoverBoundSeconds[instance.name] = masterDownIntervalSeconds(advertInt, priorities[ranked[1]], vrrpVersionOf(instance));
             notes.push(...weakWeightNotes(spec, instance, label, holder, priorities[holder], ranked[1], priorities[ranked[1]]));
+        } else if (all.length >= 2) {
+            notes.push(`${label}: only ${holder} is outside maintenance, so there is no failover until a node comes back.`);
         } else {
             notes.push(`${label}: only one node, so there is no failover.`);
         }
@@ -96,7 +103,7 @@ export function planKeepalived(spec: KeepalivedClusterSpec): KeepalivedPlan {
         spec.nodes.forEach((node) => {
             const plan: InstancePlan = {
                 name: instance.name,
-                state: !allBackup && node.name === holder ? "MASTER" : "BACKUP",
+                state: !allBackup && node.name === all[0] ? "MASTER" : "BACKUP",
                 priority: priorities[node.name],
                 interface: instance.interface ?? node.interface,
                 advertInt,
@@ -126,6 +133,24 @@ export function planKeepalived(spec: KeepalivedClusterSpec): KeepalivedPlan {
     // No undefined-valued keys: the plan may end up in resource inputs, where they are not allowed.
     return { nodes, expectedHolder, failoverBoundSeconds, ...(scriptUser === undefined ? {} : { scriptUser }), notes };
 }
+
+/**
+ * What maintenance does to an instance whose first choice is in it: how its VIPs leave (see the
+ * renderer's `track_file`) and who takes them.
+ */
+function maintenanceNotes(instance: VrrpInstanceSpec, label: string, first: string, holder: string, advertInt: number, holderPriority: number): string[] {
+    if (first === holder) return [];
+    if (leavesThroughFault(instance)) {
+        const what = instance.preempt === false ? "`nopreempt` keeps a lowered master in charge" : "`preempt_delay` delays a move by priority";
+        return [`${label}: ${first} is in maintenance and goes to FAULT (${what}); its priority-0 advert hands the VIPs to ${holder} after about ${skewSeconds(holderPriority).toFixed(2)} s, with no holder in between.`];
+    }
+    return [
+        `${label}: ${first} is in maintenance (priority lowered to 1); ${holder} takes the VIPs within ${masterDownIntervalSeconds(advertInt, holderPriority, vrrpVersionOf(instance)).toFixed(2)} s while ${first} keeps them until then, and ${first} stays a last-resort backup.`,
+    ];
+}
+
+const skewSeconds = (priority: number) => (256 - priority) / 256;
+const vrrpVersionOf = (instance: VrrpInstanceSpec): 2 | 3 => (instanceFamily(instance) === 6 ? 3 : 2);
 
 /** Negative track weights too small to move the VIPs: a failure lowers the holder but not below the next node. */
 function weakWeightNotes(

@@ -6,9 +6,10 @@
 import type { Issue } from "../../contract/issue";
 import { parseAddress, parseIp, subnetContains } from "../../model/address";
 import { advertChannel, instanceFamily } from "./addresses";
-import { KEEPALIVED_CONF_PATH, KeepalivedClusterSpec, KeepalivedNodeSpec, hasScripts, vipOf } from "./model";
+import { KEEPALIVED_CONF_PATH, KeepalivedClusterSpec, MAINTENANCE_FLAG_PATH, KeepalivedNodeSpec, hasScripts, vipOf } from "./model";
 import { Add, NOT_AN_INTERFACE, NOT_A_NAME, NOT_A_WORD, isCommand, isIdentifier, isInt, isInterfaceName, isWeight, isWord, q } from "./rules";
 import { validateInstance } from "./validateInstance";
+import { validateMaintenance } from "./validateMaintenance";
 import { validateVirtualServer, validateVirtualServersUnique } from "./validateServers";
 
 const OCTAL_MODE = /^0?[0-7]{3}$/;
@@ -34,6 +35,7 @@ export function validateKeepalived(spec: KeepalivedClusterSpec): Issue[] {
     validateVipsUnique(spec, add);
     validateScripts(spec, add);
     validateScriptFiles(spec, add);
+    validateMaintenance(spec, add);
     (spec.virtualServers ?? []).forEach((vs, v) => validateVirtualServer(vs, v, add));
     validateVirtualServersUnique(spec, add);
     return issues;
@@ -164,6 +166,8 @@ function validateScriptFiles(spec: KeepalivedClusterSpec, add: Add): void {
             add(`${at}.path`, `${q(String(file.path))} is not an absolute path without spaces or ".."`);
         } else if (file.path === KEEPALIVED_CONF_PATH) {
             add(`${at}.path`, `${file.path} is the config file itself`);
+        } else if (file.path === MAINTENANCE_FLAG_PATH) {
+            add(`${at}.path`, `${file.path} is the maintenance flag (set it through \`maintenance\`)`);
         } else if (seen.has(file.path)) {
             add(`${at}.path`, `${file.path} is already shipped by scriptFiles[${seen.get(file.path)}]`);
         } else {

@@ -10,10 +10,13 @@ import {
     HealthCheckSpec,
     KeepalivedClusterSpec,
     LvsScheduler,
+    MAINTENANCE_FLAG_PATH,
+    MAINTENANCE_TRACK_FILE,
     RealServerSpec,
     VirtualServerSpec,
     VrrpInstanceSpec,
     VrrpScriptSpec,
+    leavesThroughFault,
     trackScriptOf,
     vipOf,
 } from "../../plan/keepalived/model";
@@ -24,6 +27,12 @@ const DEFAULT_LVS_SCHEDULER: LvsScheduler = "rr";
 const DEFAULT_LVS_METHOD = "NAT";
 const DEFAULT_VS_PROTOCOL = "TCP";
 const DEFAULT_REAL_SERVER_WEIGHT = 1;
+/**
+ * A flag of 1 times this takes any priority (254 at most) down to keepalived's floor of 1: the node
+ * keeps sending adverts, so the next node takes over after its master-down interval and the VIPs are
+ * never without a holder. Below -253 keepalived would go to FAULT instead.
+ */
+const MAINTENANCE_WEIGHT = -253;
 
 /** The secret name of an instance's auth password, as in `{{secret:auth_VI_1}}`. */
 export function authSecretName(instanceName: string): string {
@@ -34,7 +43,7 @@ export function renderKeepalivedConf(spec: KeepalivedClusterSpec, plan: Keepaliv
     const nodePlan = plan.nodes[nodeName];
     if (!nodePlan) throw new OnpremError("Bug", `node ${JSON.stringify(nodeName)} is not in the keepalived plan`);
 
-    const blocks: Block[] = [globalDefsBlock(spec.globalDefs ?? {}, nodePlan.routerId, plan.scriptUser)];
+    const blocks: Block[] = [globalDefsBlock(spec.globalDefs ?? {}, nodePlan.routerId, plan.scriptUser), maintenanceTrackFileBlock()];
     for (const name of Object.keys(spec.scripts ?? {}).sort()) blocks.push(vrrpScriptBlock(name, spec.scripts![name]));
     spec.instances.forEach((instance, i) => blocks.push(vrrpInstanceBlock(instance, nodePlan.instances[i])));
     for (const vs of spec.virtualServers ?? []) blocks.push(virtualServerBlock(vs));
@@ -109,6 +118,11 @@ function globalDefsBlock(g: GlobalDefsSpec, routerId: string, scriptUser: string
     ]);
 }
 
+/** The maintenance flag every instance tracks (see `MAINTENANCE_FLAG_PATH`). */
+function maintenanceTrackFileBlock(): Block {
+    return block(`track_file ${MAINTENANCE_TRACK_FILE}`, [`file ${quoted(MAINTENANCE_FLAG_PATH)}`, `weight ${MAINTENANCE_WEIGHT}`]);
+}
+
 function vrrpScriptBlock(name: string, s: VrrpScriptSpec): Block {
     return block(`vrrp_script ${name}`, [
         `script ${quoted(s.script)}`,
@@ -155,6 +169,9 @@ function vrrpInstanceBlock(instance: VrrpInstanceSpec, p: InstancePlan): Block {
     if (trackScripts.length > 0) {
         body.push(block("track_script", trackScripts.map((t) => [t.name, ...opt("weight", t.weight)].join(" "))));
     }
+    // Weight 0 means FAULT: a non-preempting backup would never take over from a lowered master, and
+    // with preempt_delay only after the delay; FAULT sends a priority-0 advert, so it takes over at once.
+    body.push(block("track_file", [`${MAINTENANCE_TRACK_FILE} weight ${leavesThroughFault(instance) ? 0 : MAINTENANCE_WEIGHT}`]));
     const notify = instance.notify ?? {};
     body.push(
         ...opt("notify_master", notify.master === undefined ? undefined : quoted(notify.master)),
