@@ -40,15 +40,17 @@ test("the host removes staged copies and the directories staging made once the c
 });
 
 test("renewing the list's mtime holds the clean-up off; taking it for the swap cancels it", async () => {
-    const { S, copies } = arm("renewed", 1);
-    for (let i = 0; i < 4; i++) {
+    // A timeout of 3 s renewed every 0.5 s for 5 s: the host reads whole seconds of mtime, and a busy
+    // machine delays the renewals; 1 s left no margin for either.
+    const { S, copies } = arm("renewed", 3);
+    for (let i = 0; i < 10; i++) {
         await wait(500);
         const now = new Date();
         utimesSync(join(S, "txn", "staging"), now, now);
     }
     assert.ok(copies.every((c) => existsSync(c)), "a controller at work keeps its copies");
     execFileSync("sh", ["-c", `S='${S}'; ${TAKE_STAGING} && rm -f "$S/txn/staging.taken"`]);
-    await wait(2000);
+    await wait(4000);
     assert.ok(copies.every((c) => existsSync(c)), "after the swap took them, the cleaner is gone");
     assert.equal(existsSync(join(S, "txn", "cleaner.pid")), false);
 });
