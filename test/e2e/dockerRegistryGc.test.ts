@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -21,30 +22,50 @@ function skopeo(args: string[]): { code: number; out: string } {
  * be), and at the first refusal a whole image with skopeo, as a client would. Runs in a shell of its own
  * so that `pulumi up`, run synchronously, cannot stall it.
  */
-function pushWhileCollecting(base: string, image: { dir: string; tag: string }, work: string): { stop(): Promise<{ attempts: { n: number; code: string; digest: string }[]; skopeo: string }> } {
+function pushWhileCollecting(base: string, image: { dir: string; tag: string }, work: string): { stop(): Promise<{ attempts: { n: number; code: string; digest: string }[]; images: { repo: string; code: number; out: string }[] }> } {
     const out = path.join(work, "skopeo.out");
+    // A blob push as clients do it: POST opens an upload, PUT with the digest stores it (201).
     const script = [
+        `hdr=${path.join(work, "headers")}`,
         "n=0",
         "while :; do",
         "  n=$((n+1)); body=\"probe $n $EPOCHREALTIME\"; digest=sha256:$(printf '%s' \"$body\" | sha256sum | cut -d' ' -f1)",
-        `  code=$(printf '%s' "$body" | curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/octet-stream' --data-binary @- "${base}/v2/probe/blobs/uploads/?digest=$digest")`,
-        "  echo \"$n $code $digest\"",
-        `  if [ "$code" = 405 ] && [ ! -e ${out} ]; then skopeo --insecure-policy copy --dest-tls-verify=false oci:${image.dir}:${image.tag} docker://${base.replace("http://", "")}/refused:${image.tag} > ${out}.tmp 2>&1; mv ${out}.tmp ${out}; fi`,
+        `  code=$(curl -s -o /dev/null -D "$hdr" -w '%{http_code}' -X POST ${base}/v2/probe/blobs/uploads/)`,
+        '  if [ "$code" = 202 ]; then',
+        "    loc=$(grep -i '^location:' \"$hdr\" | cut -d' ' -f2 | tr -d '\\r')",
+        "    code=$(printf '%s' \"$body\" | curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/octet-stream' --data-binary @- \"$loc&digest=$digest\")",
+        "  fi",
+        '  echo "$n $code $digest"',
         "  sleep 0.05",
         "done",
     ].join("\n");
+    // Whole images too, one repository per attempt, as a client would push them.
+    const pushes = [
+        "n=0",
+        "while :; do",
+        "  n=$((n+1))",
+        `  skopeo --insecure-policy copy --dest-tls-verify=false oci:${image.dir}:${image.tag} docker://${base.replace("http://", "")}/push-$n:${image.tag} > ${out}.$n 2>&1; echo "$n $?" >> ${out}`,
+        "done",
+    ].join("\n");
     const child = spawn("bash", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+    const pusher = spawn("bash", ["-c", pushes], { stdio: "ignore" });
     let text = "";
     child.stdout.on("data", (d: Buffer) => (text += d.toString()));
     return {
         async stop() {
-            child.kill();
-            await new Promise((r) => child.once("exit", r));
+            for (const c of [child, pusher]) {
+                c.kill();
+                await new Promise((r) => c.once("exit", r));
+            }
             const attempts = text.trim().split("\n").filter((l) => l.split(" ").length === 3).map((l) => {
                 const [n, code, digest] = l.split(" ");
                 return { n: Number(n), code, digest };
             });
-            return { attempts, skopeo: fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "" };
+            const images = (fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "").trim().split("\n").filter(Boolean).map((l) => {
+                const [n, code] = l.split(" ");
+                return { repo: `push-${n}`, code: Number(code), out: fs.readFileSync(`${out}.${n}`, "utf8") };
+            });
+            return { attempts, images };
         },
     };
 }
@@ -52,7 +73,7 @@ function pushWhileCollecting(base: string, image: { dir: string; tag: string }, 
 test("DockerRegistry garbage collection through the real CLI: a deleted tag's space freed by a run from `pulumi up`, read-only meanwhile, the kept image pulls; destroy removes the job", async (t) => {
     const [reg] = inventory().hosts;
     const base = `http://${reg.address}:5000`;
-    onHost(reg, `systemctl stop docker-registry; rm -rf ${STORAGE} /var/log/pulumi-onprem-registry-gc.log`, { allowFail: true });
+    onHost(reg, `systemctl stop docker-registry; rm -rf ${STORAGE} /var/log/pulumi-onprem-registry-gc.log ${GC_FILES.join(" ")}`, { allowFail: true });
     const debianConfig = onHost(reg, "sha256sum /etc/docker/registry/config.yml");
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-registry-gc-"));
     const project = exampleProject("private-registry");
@@ -66,18 +87,24 @@ test("DockerRegistry garbage collection through the real CLI: a deleted tag's sp
     up();
     upUnchanged();
     // Two tags of one repository, each with a layer of its own; one deleted through the API.
-    const kept = writeOciImage(path.join(work, "kept"), "1.0", "kept layer\n".repeat(20_000));
-    const gone = writeOciImage(path.join(work, "gone"), "2.0", "deleted layer\n".repeat(20_000));
+    // Random layers: a registry may compress them, and these stay about 200 kB.
+    const kept = writeOciImage(path.join(work, "kept"), "1.0", randomBytes(150_000).toString("base64"));
+    const gone = writeOciImage(path.join(work, "gone"), "2.0", randomBytes(150_000).toString("base64"));
     for (const image of [kept, gone]) {
         const push = skopeo(["copy", "--dest-tls-verify=false", `oci:${image.dir}:${image.tag}`, `docker://${reg.address}:5000/app:${image.tag}`]);
         assert.equal(push.code, 0, push.out);
     }
-    const head = await fetch(`${base}/v2/app/manifests/2.0`, { method: "HEAD", headers: { Accept: "application/vnd.oci.image.manifest.v1+json" } });
-    const digest = head.headers.get("docker-content-digest")!;
+    // The registry's own digests (a push may compress the layer).
+    const accept = { Accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" };
+    const manifest = await fetch(`${base}/v2/app/manifests/2.0`, { headers: accept });
+    const digest = manifest.headers.get("docker-content-digest")!;
+    const goneLayer = ((await manifest.json()) as { layers: { digest: string }[] }).layers[0].digest;
     assert.equal((await fetch(`${base}/v2/app/manifests/${digest}`, { method: "DELETE" })).status, 202, "the tag is deleted through the API");
     const blobStatus = async (repo: string, d: string) => (await fetch(`${base}/v2/${repo}/blobs/${d}`, { method: "HEAD" })).status;
-    assert.equal(await blobStatus("app", gone.layerDigest), 200, "a deleted tag frees nothing by itself");
-    const bytes = () => Number(onHost(reg, `du -sb ${STORAGE} | cut -f1`).trim());
+    const blobOnDisk = (d: string) => onHost(reg, `test -e ${STORAGE}/docker/registry/v2/blobs/sha256/${d.slice(7, 9)}/${d.slice(7)}/data && echo yes || echo no`).trim();
+    assert.equal(blobOnDisk(goneLayer), "yes", "a deleted tag frees nothing by itself");
+    // The bytes of stored blobs: the concurrent pushes below add directories and tiny probe blobs, never a layer.
+    const bytes = () => Number(onHost(reg, `find ${STORAGE}/docker/registry/v2/blobs -name data -type f -printf '%s\\n' | awk '{ s += $1 } END { print s + 0 }'`).trim());
     const before = bytes();
 
     // Run it once from the program: the trigger changes, `pulumi up` runs the job.
@@ -86,28 +113,34 @@ test("DockerRegistry garbage collection through the real CLI: a deleted tag's sp
     setObjectConfig(project, { garbageCollection: { schedule: "none", trigger: "gc-1" } });
     const run = up().out;
     await new Promise((r) => setTimeout(r, 1000));
-    const { attempts, skopeo: refusedPush } = await pusher.stop();
+    const { attempts, images } = await pusher.stop();
     const after = bytes();
 
     const codes = attempts.map((a) => a.code);
     const firstRefused = codes.indexOf("405");
     t.diagnostic(`pushes during the run: ${codes.filter((c) => c === "201").length} stored, ${codes.filter((c) => c === "405").length} refused (read-only), ${codes.filter((c) => c !== "201" && c !== "405").length} unanswered (restarts)`);
+    t.diagnostic(`whole images pushed meanwhile: ${images.length - images.filter((i) => i.code !== 0).length} stored, ${images.filter((i) => i.code !== 0).length} refused; e.g. ${(images.find((i) => /405|not allowed/i.test(i.out))?.out ?? "").trim().split("\n").pop()}`);
     assert.ok(codes.slice(0, 3).every((c) => c === "201"), `pushes before the run are stored: ${codes.join(" ")}`);
     assert.ok(firstRefused > 0, `a push during the collection is refused: ${codes.join(" ")}`);
     assert.equal(codes[codes.length - 1], "201", `pushes after the run are stored again: ${codes.join(" ")}`);
-    assert.match(refusedPush, /405|not allowed|unsupported/i, `skopeo's push during the window fails clearly:\n${refusedPush}`);
+    const refusedImages = images.filter((i) => i.code !== 0);
+    assert.ok(refusedImages.length > 0, `an image pushed during the collection is refused: ${images.length} pushes all succeeded`);
+    for (const i of refusedImages) {
+        assert.match(i.out, /405|not allowed|unsupported|connection refused|EOF/i, `${i.repo}: skopeo fails clearly:\n${i.out}`);
+        assert.equal((await fetch(`${base}/v2/${i.repo}/tags/list`)).status, 404, `${i.repo}: the refused image left no tag behind`);
+    }
+    for (const i of images.filter((x) => x.code === 0)) assert.equal((await fetch(`${base}/v2/${i.repo}/manifests/${kept.tag}`, { headers: accept })).status, 200, `${i.repo}: a stored image is whole`);
     for (const a of attempts.filter((x) => x.code === "405")) assert.equal(await blobStatus("probe", a.digest), 404, `refused blob ${a.n} was not stored`);
-    assert.equal((await fetch(`${base}/v2/refused/tags/list`)).status, 404, "the refused image left no repository behind");
 
-    assert.equal(await blobStatus("app", gone.layerDigest), 404, "the deleted tag's layer is gone");
-    assert.ok(after < before - 100_000, `space freed: ${before} -> ${after} bytes`);
+    assert.equal(blobOnDisk(goneLayer), "no", "the deleted tag's layer is gone");
+    assert.ok(after < before - 150_000, `space freed: blobs ${before} -> ${after} bytes`);
     const line = onHost(reg, "grep 'bytes before' /var/log/pulumi-onprem-registry-gc.log | tail -1");
     assert.match(line, /registry garbage collection of \/opt\/data\/registry: \d+ bytes before, \d+ after, \d+ freed/);
     assert.ok(run.includes("registry garbage collection run"), "the run shows in the update");
     const pulled = path.join(work, "pulled");
     const pull = skopeo(["copy", "--src-tls-verify=false", `docker://${reg.address}:5000/app:1.0`, `oci:${pulled}:1.0`]);
     assert.equal(pull.code, 0, `the kept image still pulls:\n${pull.out}`);
-    t.diagnostic(`storage ${before} -> ${after} bytes; ${line.trim()}`);
+    t.diagnostic(`blobs ${before} -> ${after} bytes; the job's log: ${line.trim()}`);
     upUnchanged();
 
     pulumi(["destroy", "--yes", "--skip-preview"]);
