@@ -90,6 +90,7 @@ test("DockerRegistry garbage collection through the real CLI: a deleted tag's sp
     assert.ok(after < before - 150_000, `space freed: blobs ${before} -> ${after} bytes`);
     const line = onHost(reg, "grep 'bytes before' /var/log/pulumi-onprem-registry-gc.log | tail -1");
     assert.match(line, /registry garbage collection of \/opt\/data\/registry: \d+ bytes before, \d+ after, \d+ freed/);
+    assert.ok(Number(line.match(/(\d+) freed/)![1]) > 150_000, `the job reports the layer it freed: ${line}`);
     assert.ok(run.includes("registry garbage collection run"), "the run shows in the update");
     const pulled = path.join(work, "pulled");
     const pull = skopeo(["copy", "--src-tls-verify=false", `docker://${reg.address}:5000/app:1.0`, `oci:${pulled}:1.0`]);

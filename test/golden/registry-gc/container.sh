@@ -38,18 +38,21 @@ collect() {
 exec 9> /run/pulumi-onprem-registry-gc.lock
 flock -n 9 || { log "a garbage collection is already running"; exit 1; }
 if [ ! -d "$STORAGE/docker/registry/v2/repositories" ]; then log "registry garbage collection of $STORAGE: no images, nothing to collect"; exit 0; fi
-before=$(bytes)
 if running; then
   # Whatever fails from here on, the registry comes back writable.
   trap 'readonly_off; healthy || true' EXIT
   readonly_on
   healthy
+  # Measured while read-only: the difference is what the collector freed, not what pushes added.
+  before=$(bytes)
   collect >> "$LOG" 2>&1
+  after=$(bytes)
   trap - EXIT
   readonly_off
   healthy
 else
+  before=$(bytes)
   collect >> "$LOG" 2>&1
+  after=$(bytes)
 fi
-after=$(bytes)
 log "registry garbage collection of $STORAGE: $before bytes before, $after after, $((before - after)) freed"
