@@ -9,6 +9,7 @@ import {
     filesByPath,
     registryClientWork,
     registryFiles,
+    registryGcWork,
     registryHostWork,
     RegistryHostWork,
     registrySecrets,
@@ -81,6 +82,20 @@ export interface DockerRegistryClientArgs {
     dockerConfig?: pulumi.Input<RegistryClientDockerConfig>;
 }
 
+/** Garbage collection of the registry's storage: `registry garbage-collect` with the registry read-only meanwhile. */
+export interface DockerRegistryGcArgs {
+    /**
+     * When a systemd timer runs it, as systemd's `OnCalendar` ("daily", "Sat *-*-* 02:00:00"; the host's
+     * time zone unless one is given), or "none" for no timer (the job runs only through `trigger`, or your
+     * own scheduler calling /usr/local/sbin/pulumi-onprem-registry-gc). Defaults to "Sun *-*-* 03:00:00".
+     */
+    schedule?: pulumi.Input<string>;
+    /** Also delete manifests that no tag refers to (`--delete-untagged`): untagged pushes by digest go too. Defaults to false. */
+    deleteUntagged?: pulumi.Input<boolean>;
+    /** Any value: when it changes, `pulumi up` runs the collection once (e.g. a date, or a counter). Defaults to none. */
+    trigger?: pulumi.Input<string>;
+}
+
 /** Inputs of `DockerRegistry`. */
 export interface DockerRegistryArgs {
     /** How to reach the registry host. */
@@ -111,6 +126,8 @@ export interface DockerRegistryArgs {
     retainDataOnDelete?: pulumi.Input<boolean>;
     /** Install missing packages (docker-registry, curl). Defaults to true. */
     ensurePackages?: pulumi.Input<boolean>;
+    /** Garbage collection on a schedule and on demand (deleting a tag frees no space until it runs). Defaults to none. */
+    garbageCollection?: pulumi.Input<DockerRegistryGcArgs>;
 }
 
 /** Stands for a secret in the copy of the spec that files are rendered from: it never reaches a file. */
@@ -166,6 +183,7 @@ export class DockerRegistry extends pulumi.ComponentResource {
                     },
                     clients: clients.map((c) => ({ name: c.name, dockerConfig: c.dockerConfig ?? "daemon-json" })),
                     retainDataOnDelete: args.retainDataOnDelete,
+                    garbageCollection: args.garbageCollection,
                 })
                 .apply((s) => strip(s) as DockerRegistrySpec);
         const secretSpec = specWith(true);
@@ -235,7 +253,7 @@ export class DockerRegistry extends pulumi.ComponentResource {
         this.url = resolved.apply((r) => (r ? registryUrl(r.spec) : ""));
         this.caCertificate = material.apply((m) => m?.caCertificate);
         // The registry host's files without the container digest: rendering them needs no secret.
-        const registryFilesText = resolved.apply((r) => (r ? filesByPath(registryFiles(r.spec, r.material)) : {}));
+        const registryFilesText = resolved.apply((r) => (r ? filesByPath([...registryFiles(r.spec, r.material), ...registryGcWork(r.spec, r.material).files]) : {}));
         this.files = pulumi
             .all([registryFilesText, pulumi.all(clientWorks)])
             .apply(([registry, perClient]): Record<string, Record<string, string>> => ({ registry, ...Object.fromEntries(perClient) }));

@@ -6,7 +6,7 @@ export {
 } from "./derivedValue";
 export { HostFile, HostFileArgs } from "./hostFile";
 export {
-    DockerRegistry, DockerRegistryArgs, DockerRegistryClientArgs, DockerRegistryProxyArgs, DockerRegistryTlsArgs, DockerRegistryUserArgs,
+    DockerRegistry, DockerRegistryArgs, DockerRegistryClientArgs, DockerRegistryGcArgs, DockerRegistryProxyArgs, DockerRegistryTlsArgs, DockerRegistryUserArgs,
     RegistryClientDockerConfig, RegistryRuntime,
 } from "./dockerRegistry";
 export type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
-import { ConnectionArgs, DockerRegistry } from "pulumi-onprem";
+import { ConnectionArgs, DockerRegistry, DockerRegistryGcArgs } from "pulumi-onprem";
 
 interface HostEntry {
     name: string;
@@ -37,6 +37,9 @@ const registry = new DockerRegistry("registry", {
     tls: insecure ? { mode: "off", insecure: true } : { mode: "generated" },
     users: userNames.map((name) => ({ name, password: passwords!.apply((p) => p[name] ?? "") })),
     clients: clientHosts.map((h) => ({ name: h.name, connection: connection(h) })),
+    deleteEnabled: config.getBoolean("deleteEnabled"),
+    // e.g. `{ "schedule": "Sun *-*-* 03:00:00", "deleteUntagged": true }`; change `trigger` to collect now.
+    garbageCollection: config.getObject<DockerRegistryGcArgs>("garbageCollection"),
 });
 
 export const url = registry.url;

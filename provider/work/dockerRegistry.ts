@@ -4,7 +4,7 @@
  * daemon.json keys. Pure: the SDK renders these in the program, so previews show them. The only place
  * that builds the registry's file, service, state and command specs.
  */
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../contract/desired";
 import { OnpremError } from "../contract/errors";
 import { placeholder } from "../contract/secrets";
@@ -15,14 +15,22 @@ import {
     CONTAINER_STORAGE_PATH,
     DEFAULT_REGISTRY_IMAGE,
     DEFAULT_REGISTRY_STORAGE_PATH,
+    DEFAULT_GC_SCHEDULE,
     DOCKER_CERTS_DIR,
     DockerRegistrySpec,
+    GC_LOG_PATH,
+    GC_SCHEDULE_NONE,
+    GC_SCRIPT_PATH,
+    GC_SERVICE_PATH,
+    GC_TIMER_PATH,
+    GC_UNIT,
     REGISTRY_CA_PATH,
     REGISTRY_CERT_PATH,
     REGISTRY_CONFIG_DIR,
     REGISTRY_CONFIG_PATH,
     REGISTRY_HTPASSWD_PATH,
     REGISTRY_KEY_PATH,
+    REGISTRY_READONLY_CONFIG_PATH,
     REGISTRY_SECRET_HTPASSWD,
     REGISTRY_SECRET_PROXY_PASSWORD,
     REGISTRY_SECRET_TLS_KEY,
@@ -33,8 +41,14 @@ import { clientDaemonEntries, isWildcard, registryHost, registryHostPorts, regis
 import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../render/docker/daemonJson";
 import { renderClientDaemonJson } from "../render/registry/clientDaemonJson";
 import { proxyPasswordValue, renderRegistryConfig } from "../render/registry/configYml";
+import { GcRuntime, renderGcScript } from "../render/registry/gcScript";
+import { renderGcService, renderGcTimer } from "../render/registry/gcUnits";
 
 const REGISTRY_SERVICE = "docker-registry";
+/** Debian's registry binary (the package's unit runs `docker-registry serve <config>`). */
+const REGISTRY_BINARY = "/usr/bin/docker-registry";
+/** Where a run from `pulumi up` records its trigger, so the same trigger never runs twice. */
+const GC_TRIGGER_RECORD = "/var/lib/pulumi-onprem/registry-gc.trigger";
 /** The container's name under the "container" runtime. */
 const REGISTRY_CONTAINER = "pulumi-onprem-registry";
 /** Left in a storage directory the resource created: only such a directory is ever deleted. */
@@ -131,13 +145,103 @@ export function registryHostWork(spec: DockerRegistrySpec, tls: RegistryTlsMater
     const native = spec.runtime === "native";
     const states = [storageState(storage, native ? REGISTRY_SERVICE_USER : "root", spec.retainDataOnDelete !== false)];
     if (!native) states.push(containerState(spec, storage, digest));
+    const gc = registryGcWork(spec, tls);
     return {
-        files: registryFiles(spec, tls),
+        files: [...registryFiles(spec, tls), ...gc.files],
         packages: native ? [{ name: REGISTRY_SERVICE }, { name: "curl" }] : [{ name: "curl" }],
-        services: native ? [{ name: REGISTRY_SERVICE, onChange: "restart", state: "running", enabled: true }] : [],
-        states,
-        validators: native ? [] : [{ description: "docker is installed (container runtime)", command: "command -v docker >/dev/null || { echo 'docker not found: the container runtime needs dockerd on the registry host'; exit 1; }" }],
+        services: native ? [{ name: REGISTRY_SERVICE, onChange: "restart", ...registryWatch(spec, tls, gc), state: "running", enabled: true }] : [],
+        states: [...states, ...gc.states],
+        validators: [
+            ...(native ? [] : [{ description: "docker is installed (container runtime)", command: "command -v docker >/dev/null || { echo 'docker not found: the container runtime needs dockerd on the registry host'; exit 1; }" }]),
+            ...gc.validators,
+        ],
         verifiers: [healthCheck(spec, tls)],
+    };
+}
+
+/** With garbage collection, only the registry's own files restart it: a new schedule or job restarts nothing. */
+function registryWatch(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | undefined, gc: RegistryGcWork): { watch?: string[] } {
+    return gc.files.length === 0 ? {} : { watch: registryFiles(spec, tls).map((f) => f.path) };
+}
+
+/** The garbage collection's share of the registry host (see `registryGcWork`). */
+interface RegistryGcWork {
+    files: FileSpec[];
+    states: StateSpec[];
+    validators: CommandSpec[];
+}
+
+/**
+ * Garbage collection: the job script and the read-only config it serves meanwhile; with a schedule, a
+ * systemd service and timer, enabled and started as a live state; with a trigger, one run of the job
+ * whenever the trigger changes (a live state whose value is the last trigger run). Nothing without
+ * `garbageCollection`.
+ */
+export function registryGcWork(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | undefined): RegistryGcWork {
+    const gc = spec.garbageCollection;
+    if (gc === undefined) return { files: [], states: [], validators: [] };
+    const native = spec.runtime === "native";
+    const storage = spec.storagePath ?? DEFAULT_REGISTRY_STORAGE_PATH;
+    const readable = native ? { owner: "root", group: REGISTRY_SERVICE_USER, mode: "0640" } : { owner: "root", group: "root", mode: "0600" };
+    const runtime: GcRuntime = native
+        ? { kind: "native", service: REGISTRY_SERVICE, user: REGISTRY_SERVICE_USER, binary: REGISTRY_BINARY }
+        : { kind: "container", name: REGISTRY_CONTAINER, image: spec.image ?? DEFAULT_REGISTRY_IMAGE, run: (label, config) => containerRun(spec, storage, label, config), mounts: containerMounts(storage) };
+    const script = renderGcScript({
+        storage,
+        config: REGISTRY_CONFIG_PATH,
+        readOnlyConfig: REGISTRY_READONLY_CONFIG_PATH,
+        deleteUntagged: gc.deleteUntagged === true,
+        health: healthCheck(spec, tls).command,
+        log: GC_LOG_PATH,
+        runtime,
+    });
+    const files: FileSpec[] = [
+        { path: REGISTRY_READONLY_CONFIG_PATH, content: renderRegistryConfig(spec, undefined, { readOnly: true }), ...readable },
+        { path: GC_SCRIPT_PATH, content: script, mode: "0755", owner: "root", group: "root" },
+    ];
+    const states: StateSpec[] = [];
+    const validators: CommandSpec[] = [];
+    const schedule = gc.schedule ?? DEFAULT_GC_SCHEDULE;
+    if (schedule !== GC_SCHEDULE_NONE) {
+        const units = { script: GC_SCRIPT_PATH, after: native ? `${REGISTRY_SERVICE}.service` : "docker.service", schedule };
+        const service = { path: GC_SERVICE_PATH, content: renderGcService(units), mode: "0644", owner: "root", group: "root" };
+        const timer = { path: GC_TIMER_PATH, content: renderGcTimer(units), mode: "0644", owner: "root", group: "root" };
+        files.push(service, timer);
+        states.push(timerState([service, timer]));
+        validators.push({ description: "the garbage collection schedule is a calendar expression systemd reads", command: `systemd-analyze calendar ${q(schedule)} >/dev/null` });
+    }
+    if (gc.trigger !== undefined) states.push(triggerState(gc.trigger));
+    return { files, states, validators };
+}
+
+/**
+ * The timer enabled and active, on the unit files as written (their digest in the state, so a new
+ * schedule reloads systemd and restarts the timer). Hosts without systemd are refused with the way out.
+ */
+function timerState(units: FileSpec[]): StateSpec {
+    const timer = `${GC_UNIT}.timer`;
+    const digest = createHash("sha256").update(units.map((u) => u.content).join("")).digest("hex").slice(0, 16);
+    const paths = units.map((u) => q(u.path)).join(" ");
+    return {
+        name: `registry garbage collection timer ${timer}`,
+        read: `echo "$(systemctl is-enabled ${timer} 2>/dev/null || true) $(systemctl is-active ${timer} 2>/dev/null || true) $(cat ${paths} 2>/dev/null | sha256sum | cut -c1-16)"`,
+        expected: `enabled active ${digest}`,
+        apply: [
+            `[ -d /run/systemd/system ] || { echo 'this host does not run systemd, which the garbage collection timer needs; use schedule "none" and run it through trigger'; exit 1; }`,
+            `systemctl daemon-reload && systemctl enable ${timer} >/dev/null 2>&1 && systemctl restart ${timer}`,
+        ].join("; "),
+        remove: `if [ -d /run/systemd/system ]; then systemctl disable --now ${timer} >/dev/null 2>&1 || true; fi`,
+    };
+}
+
+/** One run of the job per trigger value: the value is recorded only after a run that succeeded. */
+function triggerState(trigger: string): StateSpec {
+    return {
+        name: "registry garbage collection run",
+        read: `cat ${GC_TRIGGER_RECORD} 2>/dev/null || echo "(never run)"`,
+        expected: trigger,
+        apply: `${GC_SCRIPT_PATH} && mkdir -p ${q(GC_TRIGGER_RECORD.replace(/\/[^/]*$/, ""))} && printf '%s\\n' ${q(trigger)} > ${GC_TRIGGER_RECORD}`,
+        remove: `rm -f ${GC_TRIGGER_RECORD}`,
     };
 }
 
@@ -157,20 +261,8 @@ function storageState(path: string, owner: string, retain: boolean): StateSpec {
 /** The registry:2 container with the seed's shape: --restart=always, storage as a volume; the config directory read-only. */
 function containerState(spec: DockerRegistrySpec, storage: string, digest: string): StateSpec {
     const image = spec.image ?? DEFAULT_REGISTRY_IMAGE;
-    const port = registryPort(spec);
-    const address = parseIp(spec.address)?.address;
-    const publish = address === undefined ? `${port}:${CONTAINER_PORT}` : `${hostPort(address, port)}:${CONTAINER_PORT}`;
     const name = REGISTRY_CONTAINER;
-    const run = [
-        "docker run -d",
-        `--name ${name}`,
-        "--restart=always",
-        `--label pulumi-onprem.config=${digest}`,
-        `-p ${q(publish)}`,
-        `-v ${q(`${storage}:${CONTAINER_STORAGE_PATH}`)}`,
-        `-v ${q(`${REGISTRY_CONFIG_DIR}:${REGISTRY_CONFIG_DIR}:ro`)}`,
-        q(image),
-    ].join(" ");
+    const run = containerRun(spec, storage, digest);
     return {
         name: `registry container ${name}`,
         read: `docker inspect -f '{{.Config.Image}} {{.HostConfig.RestartPolicy.Name}} {{index .Config.Labels "pulumi-onprem.config"}} {{.State.Running}}' ${name} 2>/dev/null || echo absent`,
@@ -178,6 +270,31 @@ function containerState(spec: DockerRegistrySpec, storage: string, digest: strin
         apply: `docker rm -f ${name} >/dev/null 2>&1; ${run} >/dev/null`,
         remove: `docker rm -f ${name} >/dev/null 2>&1 || true`,
     };
+}
+
+/**
+ * `docker run` of the registry container, labelled `label` (the config digest, or a shell word that
+ * expands to one); `config` makes it serve another config file of the mounted directory.
+ */
+function containerRun(spec: DockerRegistrySpec, storage: string, label: string, config?: string): string {
+    const port = registryPort(spec);
+    const address = parseIp(spec.address)?.address;
+    const publish = address === undefined ? `${port}:${CONTAINER_PORT}` : `${hostPort(address, port)}:${CONTAINER_PORT}`;
+    return [
+        "docker run -d",
+        `--name ${REGISTRY_CONTAINER}`,
+        "--restart=always",
+        `--label pulumi-onprem.config=${label}`,
+        `-p ${q(publish)}`,
+        containerMounts(storage),
+        q(spec.image ?? DEFAULT_REGISTRY_IMAGE),
+        ...(config === undefined ? [] : [q(config)]),
+    ].join(" ");
+}
+
+/** Storage as the image's volume; the config directory read-only at the same path. */
+function containerMounts(storage: string): string {
+    return `-v ${q(`${storage}:${CONTAINER_STORAGE_PATH}`)} -v ${q(`${REGISTRY_CONFIG_DIR}:${REGISTRY_CONFIG_DIR}:ro`)}`;
 }
 
 /**

@@ -66,6 +66,16 @@ export interface RegistryClientSpec {
     dockerConfig: RegistryClientDockerConfig;
 }
 
+/** Garbage collection of the registry's storage (`registry garbage-collect`), read-only while it runs. */
+interface RegistryGcSpec {
+    /** When the systemd timer runs it: an `OnCalendar` expression, or "none" for no timer (runs only through `trigger`). Default: `DEFAULT_GC_SCHEDULE`. */
+    schedule?: string;
+    /** Also delete manifests no tag refers to (`--delete-untagged`). Default: false. */
+    deleteUntagged?: boolean;
+    /** Any value: when it changes, `pulumi up` runs the collection once. Default: none (never from the program). */
+    trigger?: string;
+}
+
 export interface DockerRegistrySpec {
     /** "container": a registry:2-compatible image run by dockerd with `--restart=always`; "native": Debian's `docker-registry` package as a service. No default. */
     runtime: RegistryRuntime;
@@ -91,6 +101,8 @@ export interface DockerRegistrySpec {
     clients?: RegistryClientSpec[];
     /** Keep `storagePath` and its images when the resource is deleted. Default: true. */
     retainDataOnDelete?: boolean;
+    /** Garbage collection on a schedule and on demand. Default: none. */
+    garbageCollection?: RegistryGcSpec;
 }
 
 export const DEFAULT_REGISTRY_IMAGE = "registry:2";
@@ -120,6 +132,19 @@ export const REGISTRY_CONFIG_PATH = `${REGISTRY_CONFIG_DIR}/config.yml`;
 export const REGISTRY_HTPASSWD_PATH = `${REGISTRY_CONFIG_DIR}/htpasswd`;
 export const REGISTRY_CERT_PATH = `${REGISTRY_CONFIG_DIR}/registry.crt`;
 export const REGISTRY_KEY_PATH = `${REGISTRY_CONFIG_DIR}/registry.key`;
+/** The same config with `storage.maintenance.readonly` on: what the registry serves while garbage collection runs. */
+export const REGISTRY_READONLY_CONFIG_PATH = `${REGISTRY_CONFIG_DIR}/config-readonly.yml`;
+/** Weekly, early on Sunday: a quiet hour at most sites. */
+export const DEFAULT_GC_SCHEDULE = "Sun *-*-* 03:00:00";
+/** `schedule` that installs no timer. */
+export const GC_SCHEDULE_NONE = "none";
+/** The collection job on the registry host, and the systemd units that run it. */
+export const GC_SCRIPT_PATH = "/usr/local/sbin/pulumi-onprem-registry-gc";
+export const GC_UNIT = "pulumi-onprem-registry-gc";
+export const GC_SERVICE_PATH = `/etc/systemd/system/${GC_UNIT}.service`;
+export const GC_TIMER_PATH = `/etc/systemd/system/${GC_UNIT}.timer`;
+/** One line per run: bytes before and after. */
+export const GC_LOG_PATH = "/var/log/pulumi-onprem-registry-gc.log";
 /** The CA on the registry host itself, so the health check can verify the handshake as clients do. */
 export const REGISTRY_CA_PATH = `${REGISTRY_CONFIG_DIR}/ca.crt`;
 /** Where the registry:2 image keeps its data; the host's `storagePath` is mounted there. */

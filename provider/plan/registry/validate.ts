@@ -11,6 +11,7 @@ import {
     RegistryTlsSpec,
     RegistryUserSpec,
 } from "./model";
+import { validateGc } from "./validateGc";
 
 /*
  * Checks a resolved registry spec before anything connects. Each issue names its field; the message
@@ -86,6 +87,7 @@ export function validateRegistry(spec: DockerRegistrySpec): Issue[] {
     validateUsers(spec, add);
     validateProxy(spec, add);
     validateClients(spec, add);
+    validateGc(spec, add);
     return issues;
 }
 

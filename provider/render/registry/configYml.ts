@@ -14,14 +14,16 @@ const HTPASSWD_REALM = "registry";
 /**
  * distribution 2.8's config.yml. Keys in a fixed order, 2-space indent, no line folding, the managed
  * header first, trailing newline. The proxy password is a double-quoted placeholder, filled in with
- * `proxyPasswordValue`.
+ * `proxyPasswordValue`. `readOnly` renders the copy served during garbage collection.
  */
-export function renderRegistryConfig(spec: DockerRegistrySpec, paths: RegistryPaths = registryPaths(spec)): string {
+export function renderRegistryConfig(spec: DockerRegistrySpec, paths: RegistryPaths = registryPaths(spec), options: { readOnly?: boolean } = {}): string {
     const proxy = spec.proxy;
     const storage: Record<string, unknown> = {
         filesystem: { rootdirectory: paths.storage },
         delete: { enabled: spec.deleteEnabled === true },
     };
+    // Pulls keep working; pushes and deletes are refused while the collector runs (see the GC job).
+    if (options.readOnly) storage.maintenance = { readonly: { enabled: true } };
     // A blob descriptor cache in front of a pull-through cache can keep answering for blobs the cache
     // has already expired (distribution issue 1356); a plain registry gains from it.
     if (!proxy) storage.cache = { blobdescriptor: "inmemory" };

@@ -1,0 +1,94 @@
+// DockerRegistry garbage collection on a real systemd: the timer fires on its schedule, the native
+// registry is read-only (a drop-in under /run) while the collector runs, the deleted tag's layer is freed,
+// the kept image pulls; destroy removes the timer and the service. One VM.
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { eventually, inventory, onHost } from "../support/lab";
+import { writeOciImage } from "../support/oci";
+import { exampleProject, setObjectConfig, timedPulumi } from "../support/pulumi";
+import { pushWhileCollecting } from "../support/registryPushes";
+import { labKind } from "../support/vmlab";
+
+const STORAGE = "/opt/data/registry";
+const LOG = "/var/log/pulumi-onprem-registry-gc.log";
+const TIMER = "pulumi-onprem-registry-gc.timer";
+const UNITS = ["/etc/systemd/system/pulumi-onprem-registry-gc.service", `/etc/systemd/system/${TIMER}`];
+/** Every 30 s: soon enough to wait for, slow enough for a run under emulation to finish first. */
+const SCHEDULE = "*:*:00/30";
+
+/** fetch, once more on a failure: a kept-alive connection to the registry of the test before may be gone. */
+const get = async (url: string, init?: RequestInit): Promise<Response> => fetch(url, init).catch(() => fetch(url, init));
+
+const skopeo = (args: string[]) => {
+    const r = spawnSync("skopeo", ["--insecure-policy", ...args], { encoding: "utf8", timeout: 120_000 });
+    return { code: r.status ?? -1, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+};
+
+test("DockerRegistry garbage collection on a VM: the systemd timer runs the job, read-only meanwhile, space freed; destroy removes the timer", async (t) => {
+    assert.equal(labKind(), "vm", "this test needs the VM lab's inventory (PULUMI_ONPREM_LAB_INVENTORY)");
+    const [reg] = inventory().hosts;
+    const base = `http://${reg.address}:5000`;
+    onHost(reg, `systemctl disable --now ${TIMER}; systemctl stop docker-registry; docker rm -f pulumi-onprem-registry; rm -rf ${STORAGE} ${LOG}`, { allowFail: true });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-registry-gc-vm-"));
+    const project = exampleProject("private-registry");
+    t.after(() => fs.rmSync(work, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+    const pulumi = timedPulumi(t, project);
+    setObjectConfig(project, { registry: reg, insecure: true, deleteEnabled: true, garbageCollection: { schedule: SCHEDULE } });
+
+    pulumi(["up", "--yes", "--skip-preview"]);
+    pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+    assert.equal(onHost(reg, `systemctl is-enabled ${TIMER}; systemctl is-active ${TIMER}`), "enabled\nactive\n");
+
+    const kept = writeOciImage(path.join(work, "kept"), "1.0", randomBytes(150_000).toString("base64"));
+    const gone = writeOciImage(path.join(work, "gone"), "2.0", randomBytes(150_000).toString("base64"));
+    for (const image of [kept, gone]) {
+        const push = skopeo(["copy", "--dest-tls-verify=false", `oci:${image.dir}:${image.tag}`, `docker://${reg.address}:5000/app:${image.tag}`]);
+        assert.equal(push.code, 0, push.out);
+    }
+    const accept = { Accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" };
+    const manifest = await get(`${base}/v2/app/manifests/2.0`, { headers: accept });
+    const goneLayer = ((await manifest.json()) as { layers: { digest: string }[] }).layers[0].digest;
+    assert.equal((await get(`${base}/v2/app/manifests/${manifest.headers.get("docker-content-digest")}`, { method: "DELETE" })).status, 202);
+    const onDisk = (d: string) => onHost(reg, `test -e ${STORAGE}/docker/registry/v2/blobs/sha256/${d.slice(7, 9)}/${d.slice(7)}/data && echo yes || echo no`).trim();
+    assert.equal(onDisk(goneLayer), "yes");
+
+    // The next run of the timer, with pushes alongside.
+    const runs = () => Number(onHost(reg, `grep -c 'bytes before' ${LOG} 2>/dev/null || true`).trim() || "0");
+    const already = runs();
+    const pushes = pushWhileCollecting(base, kept, work);
+    await eventually("the timer runs the job", () => runs() > already, 120_000, 1000);
+    // Hold the timer (it fires every 30 s) so that no later run disturbs the checks; then, with no run
+    // in progress, no read-only drop-in is left behind.
+    onHost(reg, `systemctl stop ${TIMER}`);
+    const between = () => onHost(reg, "systemctl is-active pulumi-onprem-registry-gc.service; ls /run/systemd/system/docker-registry.service.d 2>/dev/null | wc -l", { allowFail: true }).trim();
+    await eventually("the run over, no read-only drop-in left", () => between() === "inactive\n0", 120_000, 500);
+    await eventually("the registry is writable again", async () => (await get(`${base}/v2/`).catch(() => undefined))?.status === 200, 60_000, 500);
+    await new Promise((r) => setTimeout(r, 2000));
+    const { attempts, images } = await pushes.stop();
+    const codes = attempts.map((a) => a.code);
+    t.diagnostic(`blob pushes alongside: ${codes.filter((c) => c === "201").length} stored, ${codes.filter((c) => c === "405").length} refused, ${codes.filter((c) => c !== "201" && c !== "405").length} unanswered; images: ${images.filter((i) => i.code === 0).length} stored, ${images.filter((i) => i.code !== 0).length} refused`);
+    assert.ok(codes.includes("405"), `a push during the run is refused: ${codes.join(" ")}`);
+    for (const a of attempts.filter((x) => x.code === "405")) assert.equal((await get(`${base}/v2/probe/blobs/${a.digest}`, { method: "HEAD" })).status, 404, `refused blob ${a.n} was not stored`);
+    for (const i of images.filter((x) => x.code === 0)) assert.equal((await get(`${base}/v2/${i.repo}/manifests/1.0`, { headers: accept })).status, 200, `${i.repo}: a stored image is whole`);
+
+    assert.equal(onDisk(goneLayer), "no", "the deleted tag's layer is gone");
+    // The run the test waited for (the timer may have fired once more before it was held).
+    const line = onHost(reg, `grep 'bytes before' ${LOG} | sed -n '${already + 1}p'`).trim();
+    assert.match(line, /registry garbage collection of \/opt\/data\/registry: \d+ bytes before, \d+ after, \d+ freed/);
+    assert.ok(Number(line.match(/(\d+) freed/)![1]) > 150_000, `the job reports the layer it freed: ${line}`);
+    assert.match(onHost(reg, "journalctl -u pulumi-onprem-registry-gc.service --no-pager -o cat | grep 'bytes before' | tail -1"), /bytes before/, "the run is in the journal");
+    const pull = skopeo(["copy", "--src-tls-verify=false", `docker://${reg.address}:5000/app:1.0`, `oci:${path.join(work, "pulled")}:1.0`]);
+    assert.equal(pull.code, 0, `the kept image still pulls:\n${pull.out}`);
+    t.diagnostic(`the job's log: ${line}`);
+
+    pulumi(["destroy", "--yes", "--skip-preview"]);
+    assert.equal(onHost(reg, `systemctl is-enabled ${TIMER} 2>&1; systemctl is-active ${TIMER} 2>&1`, { allowFail: true }).includes("enabled\nactive"), false, "the timer is off");
+    for (const f of UNITS) assert.equal(onHost(reg, `test -e ${f} && echo yes || echo no`).trim(), "no", `${f} is gone`);
+    assert.equal(onHost(reg, `test -d ${STORAGE}/docker && echo kept`).trim(), "kept", "the images are kept");
+});
