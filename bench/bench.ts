@@ -1,6 +1,6 @@
 /**
  * npm run bench -- [--hosts 3,10,30] [--runs 3] [--tools onprem,ansible,command] [--no-fixed] [--no-planners]
- *                  [--lab-dir DIR] [--work DIR] [--keep-lab]
+ *                  [--lab-dir DIR] [--work DIR] [--keep-lab] [--baseline TARBALL]
  *
  * Brings up its own netns lab and deploys the benchmark configuration (a 1-instance unicast keepalived
  * cluster validated with `keepalived -t` and reloaded, plus three daemon.json keys per host) with each
@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { labExec, Labs, labsDown, labsUp, passiveOpens, serviceActions } from "./lab";
 import { measure, Measured } from "./measure";
-import { AnsibleTool, cleanHosts, commandTool, emptyTool, onpremTool, Step, STEPS, Tool, toolchain } from "./tools";
+import { AnsibleTool, baselineTool, cleanHosts, commandTool, emptyTool, onpremTool, Step, STEPS, Tool, toolchain } from "./tools";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -28,6 +28,8 @@ interface Options {
     labDir: string;
     work: string;
     keepLab: boolean;
+    /** a packed earlier version of this package, run as the tool "baseline" beside the others */
+    baseline?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -56,6 +58,7 @@ function parseArgs(argv: string[]): Options {
         else if (a === "--lab-dir") o.labDir = path.resolve(v());
         else if (a === "--work") o.work = path.resolve(v());
         else if (a === "--keep-lab") o.keepLab = true;
+        else if (a === "--baseline") o.baseline = path.resolve(v());
         else if (a === "-h" || a === "--help") {
             console.log(fs.readFileSync(__filename, "utf8").split("\n").slice(1, 4).map((l) => l.replace(/^ \* ?/, "")).join("\n"));
             process.exit(0);
@@ -64,6 +67,10 @@ function parseArgs(argv: string[]): Options {
     if (o.hosts.some((n) => !Number.isInteger(n) || n < 2 || n > 178)) throw new Error("--hosts: each N in 2..178");
     if (!(o.runs >= 1)) throw new Error("--runs: at least 1");
     for (const t of o.tools) if (!["onprem", "ansible", "command"].includes(t)) throw new Error(`--tools: unknown tool ${t}`);
+    if (o.baseline !== undefined) {
+        if (!fs.existsSync(o.baseline)) throw new Error(`--baseline: no file ${o.baseline}`);
+        o.tools.push("baseline");
+    }
     return o;
 }
 
@@ -217,7 +224,9 @@ async function main(): Promise<void> {
         extra.push("\n@pulumi/command: left out, no provider binary was found (see bench/README.md).");
         opts.tools = opts.tools.filter((t) => t !== "command");
     }
-    const tools: Tool[] = opts.tools.map((t) => (t === "onprem" ? onpremTool(opts.work, tc) : t === "ansible" ? new AnsibleTool(opts.work) : commandTool(opts.work, tc)));
+    const tools: Tool[] = opts.tools.map((t) =>
+        t === "onprem" ? onpremTool(opts.work, tc) : t === "ansible" ? new AnsibleTool(opts.work) : t === "baseline" ? baselineTool(opts.work, tc, opts.baseline!) : commandTool(opts.work, tc),
+    );
     const rows: Row[] = [];
     const rawPath = path.join(opts.work, "results.json");
     const save = () => fs.writeFileSync(rawPath, JSON.stringify({ opts, uptimes, rows }, null, 2));

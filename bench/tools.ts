@@ -114,6 +114,11 @@ export function onpremTool(work: string, tc: Toolchain): Tool {
     return new PulumiTool("onprem", "onprem", work, tc, [tc.tarball]);
 }
 
+/** Another packed version of this package (`npm pack` of an earlier commit), for before/after pairs. */
+export function baselineTool(work: string, tc: Toolchain, tarball: string): Tool {
+    return new PulumiTool("baseline", "onprem", work, tc, [tarball]);
+}
+
 export function emptyTool(work: string, tc: Toolchain): PulumiTool {
     return new PulumiTool("empty", "empty", work, tc, []);
 }
