@@ -1,22 +1,15 @@
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { inventory, onHost } from "../support/lab";
-import { writeOciImage } from "../support/oci";
-import { pushWhileCollecting } from "../support/registryPushes";
+import { MANIFEST_ACCEPT, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
 import { exampleProject, setObjectConfig, timedPulumi } from "../support/pulumi";
 
 const STORAGE = "/opt/data/registry";
 const GC_FILES = ["/usr/local/sbin/pulumi-onprem-registry-gc", "/etc/docker/registry/config-readonly.yml", "/var/lib/pulumi-onprem/registry-gc.trigger"];
 
-function skopeo(args: string[]): { code: number; out: string } {
-    const r = spawnSync("skopeo", ["--insecure-policy", ...args], { encoding: "utf8", timeout: 60_000 });
-    return { code: r.status ?? -1, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
-}
 
 test("DockerRegistry garbage collection through the real CLI: a deleted tag's space freed by a run from `pulumi up`, read-only meanwhile, the kept image pulls; destroy removes the job", async (t) => {
     const [reg] = inventory().hosts;
@@ -36,20 +29,7 @@ test("DockerRegistry garbage collection through the real CLI: a deleted tag's sp
 
     up();
     upUnchanged();
-    // Two tags of one repository, each with a layer of its own; one deleted through the API.
-    // Random layers: a registry may compress them, and these stay about 200 kB.
-    const kept = writeOciImage(path.join(work, "kept"), "1.0", randomBytes(150_000).toString("base64"));
-    const gone = writeOciImage(path.join(work, "gone"), "2.0", randomBytes(150_000).toString("base64"));
-    for (const image of [kept, gone]) {
-        const push = skopeo(["copy", "--dest-tls-verify=false", `oci:${image.dir}:${image.tag}`, `docker://${reg.address}:5000/app:${image.tag}`]);
-        assert.equal(push.code, 0, push.out);
-    }
-    // The registry's own digests (a push may compress the layer).
-    const accept = { Accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" };
-    const manifest = await fetch(`${base}/v2/app/manifests/2.0`, { headers: accept });
-    const digest = manifest.headers.get("docker-content-digest")!;
-    const goneLayer = ((await manifest.json()) as { layers: { digest: string }[] }).layers[0].digest;
-    assert.equal((await fetch(`${base}/v2/app/manifests/${digest}`, { method: "DELETE" })).status, 202, "the tag is deleted through the API");
+    const { kept, goneLayer } = await twoTagsOneDeleted(base, work);
     const blobStatus = async (repo: string, d: string) => (await fetch(`${base}/v2/${repo}/blobs/${d}`, { method: "HEAD" })).status;
     const blobOnDisk = (d: string) => onHost(reg, `test -e ${STORAGE}/docker/registry/v2/blobs/sha256/${d.slice(7, 9)}/${d.slice(7)}/data && echo yes || echo no`).trim();
     assert.equal(blobOnDisk(goneLayer), "yes", "a deleted tag frees nothing by itself");
@@ -83,7 +63,7 @@ test("DockerRegistry garbage collection through the real CLI: a deleted tag's sp
         assert.match(i.out, /405|not allowed|connection refused|connection reset|EOF/i, `${i.repo}: skopeo fails clearly:\n${i.out}`);
         assert.equal((await fetch(`${base}/v2/${i.repo}/tags/list`)).status, 404, `${i.repo}: the refused image left no tag behind`);
     }
-    for (const i of images.filter((x) => x.code === 0)) assert.equal((await fetch(`${base}/v2/${i.repo}/manifests/${kept.tag}`, { headers: accept })).status, 200, `${i.repo}: a stored image is whole`);
+    for (const i of images.filter((x) => x.code === 0)) assert.equal((await fetch(`${base}/v2/${i.repo}/manifests/${kept.tag}`, { headers: MANIFEST_ACCEPT })).status, 200, `${i.repo}: a stored image is whole`);
     for (const a of attempts.filter((x) => x.code === "405")) assert.equal(await blobStatus("probe", a.digest), 404, `refused blob ${a.n} was not stored`);
 
     assert.equal(blobOnDisk(goneLayer), "no", "the deleted tag's layer is gone");

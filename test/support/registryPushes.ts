@@ -1,7 +1,38 @@
 /** Pushes to a registry alongside a garbage collection, to see what its read-only window refuses. */
-import { spawn } from "node:child_process";
+import { strict as assert } from "node:assert";
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { writeOciImage } from "./oci";
+
+/** skopeo as the tests run it: no signature policy, its exit code and output. */
+export function skopeo(args: string[]): { code: number; out: string } {
+    const r = spawnSync("skopeo", ["--insecure-policy", ...args], { encoding: "utf8", timeout: 120_000 });
+    return { code: r.status ?? -1, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+/** The Accept header for an image manifest as registries store it. */
+export const MANIFEST_ACCEPT = { Accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" };
+
+/**
+ * A collection's starting point: two tags of `app` (1.0 kept, 2.0 deleted through the API), each with a
+ * random layer of its own (a registry may compress layers; these stay about 200 kB). Returns the kept
+ * image and the deleted tag's layer, by the registry's own digest.
+ */
+export async function twoTagsOneDeleted(base: string, work: string, get: (url: string, init?: RequestInit) => Promise<Response> = fetch): Promise<{ kept: { dir: string; tag: string }; goneLayer: string }> {
+    const kept = writeOciImage(path.join(work, "kept"), "1.0", randomBytes(150_000).toString("base64"));
+    const gone = writeOciImage(path.join(work, "gone"), "2.0", randomBytes(150_000).toString("base64"));
+    for (const image of [kept, gone]) {
+        const push = skopeo(["copy", "--dest-tls-verify=false", `oci:${image.dir}:${image.tag}`, `docker://${base.replace("http://", "")}/app:${image.tag}`]);
+        assert.equal(push.code, 0, push.out);
+    }
+    const manifest = await get(`${base}/v2/app/manifests/${gone.tag}`, { headers: MANIFEST_ACCEPT });
+    const digest = manifest.headers.get("docker-content-digest")!;
+    const goneLayer = ((await manifest.json()) as { layers: { digest: string }[] }).layers[0].digest;
+    assert.equal((await get(`${base}/v2/app/manifests/${digest}`, { method: "DELETE" })).status, 202, "the tag is deleted through the API");
+    return { kept, goneLayer };
+}
 
 /**
  * While it runs: a fresh blob pushed every 50 ms (POST then PUT: 201 means stored, and a refused one must

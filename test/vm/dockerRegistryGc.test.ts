@@ -2,16 +2,13 @@
 // registry is read-only (a drop-in under /run) while the collector runs, the deleted tag's layer is freed,
 // the kept image pulls; destroy removes the timer and the service. One VM.
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { eventually, inventory, onHost } from "../support/lab";
-import { writeOciImage } from "../support/oci";
 import { exampleProject, setObjectConfig, timedPulumi } from "../support/pulumi";
-import { pushWhileCollecting } from "../support/registryPushes";
+import { MANIFEST_ACCEPT, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
 import { labKind } from "../support/vmlab";
 
 const STORAGE = "/opt/data/registry";
@@ -24,10 +21,6 @@ const SCHEDULE = "*:*:00/30";
 /** fetch, once more on a failure: a kept-alive connection to the registry of the test before may be gone. */
 const get = async (url: string, init?: RequestInit): Promise<Response> => fetch(url, init).catch(() => fetch(url, init));
 
-const skopeo = (args: string[]) => {
-    const r = spawnSync("skopeo", ["--insecure-policy", ...args], { encoding: "utf8", timeout: 120_000 });
-    return { code: r.status ?? -1, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
-};
 
 test("DockerRegistry garbage collection on a VM: the systemd timer runs the job, read-only meanwhile, space freed; destroy removes the timer", async (t) => {
     assert.equal(labKind(), "vm", "this test needs the VM lab's inventory (PULUMI_ONPREM_LAB_INVENTORY)");
@@ -50,16 +43,7 @@ test("DockerRegistry garbage collection on a VM: the systemd timer runs the job,
     pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
     assert.equal(onHost(reg, `systemctl is-enabled ${TIMER}; systemctl is-active ${TIMER}`), "enabled\nactive\n");
 
-    const kept = writeOciImage(path.join(work, "kept"), "1.0", randomBytes(150_000).toString("base64"));
-    const gone = writeOciImage(path.join(work, "gone"), "2.0", randomBytes(150_000).toString("base64"));
-    for (const image of [kept, gone]) {
-        const push = skopeo(["copy", "--dest-tls-verify=false", `oci:${image.dir}:${image.tag}`, `docker://${reg.address}:5000/app:${image.tag}`]);
-        assert.equal(push.code, 0, push.out);
-    }
-    const accept = { Accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" };
-    const manifest = await get(`${base}/v2/app/manifests/2.0`, { headers: accept });
-    const goneLayer = ((await manifest.json()) as { layers: { digest: string }[] }).layers[0].digest;
-    assert.equal((await get(`${base}/v2/app/manifests/${manifest.headers.get("docker-content-digest")}`, { method: "DELETE" })).status, 202);
+    const { kept, goneLayer } = await twoTagsOneDeleted(base, work, get);
     const onDisk = (d: string) => onHost(reg, `test -e ${STORAGE}/docker/registry/v2/blobs/sha256/${d.slice(7, 9)}/${d.slice(7)}/data && echo yes || echo no`).trim();
     assert.equal(onDisk(goneLayer), "yes");
 
@@ -80,7 +64,7 @@ test("DockerRegistry garbage collection on a VM: the systemd timer runs the job,
     t.diagnostic(`blob pushes alongside: ${codes.filter((c) => c === "201").length} stored, ${codes.filter((c) => c === "405").length} refused, ${codes.filter((c) => c !== "201" && c !== "405").length} unanswered; images: ${images.filter((i) => i.code === 0).length} stored, ${images.filter((i) => i.code !== 0).length} refused`);
     assert.ok(codes.includes("405"), `a push during the run is refused: ${codes.join(" ")}`);
     for (const a of attempts.filter((x) => x.code === "405")) assert.equal((await get(`${base}/v2/probe/blobs/${a.digest}`, { method: "HEAD" })).status, 404, `refused blob ${a.n} was not stored`);
-    for (const i of images.filter((x) => x.code === 0)) assert.equal((await get(`${base}/v2/${i.repo}/manifests/1.0`, { headers: accept })).status, 200, `${i.repo}: a stored image is whole`);
+    for (const i of images.filter((x) => x.code === 0)) assert.equal((await get(`${base}/v2/${i.repo}/manifests/1.0`, { headers: MANIFEST_ACCEPT })).status, 200, `${i.repo}: a stored image is whole`);
 
     assert.equal(onDisk(goneLayer), "no", "the deleted tag's layer is gone");
     // The run the test waited for (the timer may have fired once more before it was held).
