@@ -8,8 +8,9 @@
 import { DAEMON_JSON_PATH } from "./daemonJson";
 
 /**
- * Shell, a function: when `$1` (an address with prefix, "172.17.0.1/16") is not dockerd's default gateway, restart
- * dockerd once with it as "bip". Left alone: dockerd stopped or absent, and a bip or bridge dockerd gets
+ * Shell, a function: when `$1` (an address with prefix, "172.17.0.1/16") is not dockerd's default
+ * gateway, restart dockerd once with it as "bip" (inserted first in daemon.json's object: `|` delimits
+ * the substitution, since the address holds a `/`). Left alone: dockerd stopped or absent, and a bip or bridge dockerd gets
  * from daemon.json or its command line (both again as the operator set them, or a start with two would fail).
  */
 export function restoreDefaultBridgeScript(): string {
@@ -24,7 +25,7 @@ export function restoreDefaultBridgeScript(): string {
         `  [ "$(docker network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}' 2>/dev/null)" != "\${a%/*}" ] || return 0`,
         `  b=${f}.pulumi-onprem-was`,
         `  if [ -e ${f} ]; then cp -a ${f} "$b"; fi`,
-        `  if [ ! -s ${f} ] || [ "$(tr -d ' \\t\\r\\n' < ${f})" = "{}" ]; then printf '{"bip": "%s"}\\n' "$a" > ${f}; else sed -i "0,/{/s//{\\"bip\\": \\"$a\\", /" ${f}; fi`,
+        `  if [ ! -s ${f} ] || [ "$(tr -d ' \\t\\r\\n' < ${f})" = "{}" ]; then printf '{"bip": "%s"}\\n' "$a" > ${f}; else sed -i "0,/{/s|{|{\\"bip\\": \\"$a\\", |" ${f}; fi`,
         // Docker's unit allows 3 starts a minute: a destroy restarts it up to three times.
         "  systemctl reset-failed docker 2>/dev/null || true",
         `  systemctl restart docker || echo "dockerd did not start with bip $a: its default network keeps the gateway it had" >&2`,
