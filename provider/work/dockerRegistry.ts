@@ -40,7 +40,7 @@ import {
 import { clientDaemonEntries, isWildcard, registryHost, registryHostPorts, registryPort } from "../plan/registry/plan";
 import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../render/docker/daemonJson";
 import { renderClientDaemonJson } from "../render/registry/clientDaemonJson";
-import { proxyPasswordValue, renderRegistryConfig } from "../render/registry/configYml";
+import { proxyPasswordValue, REGISTRY_STOP_SECONDS, renderRegistryConfig } from "../render/registry/configYml";
 import { GcRuntime, renderGcScript } from "../render/registry/gcScript";
 import { renderGcService, renderGcTimer } from "../render/registry/gcUnits";
 
@@ -263,12 +263,14 @@ function containerState(spec: DockerRegistrySpec, storage: string, digest: strin
     const image = spec.image ?? DEFAULT_REGISTRY_IMAGE;
     const name = REGISTRY_CONTAINER;
     const run = containerRun(spec, storage, digest);
+    // Stopped before it is removed, so that pushes in flight finish (see REGISTRY_DRAIN_SECONDS).
+    const stop = `docker stop -t ${REGISTRY_STOP_SECONDS} ${name} >/dev/null 2>&1; docker rm -f ${name} >/dev/null 2>&1`;
     return {
         name: `registry container ${name}`,
         read: `docker inspect -f '{{.Config.Image}} {{.HostConfig.RestartPolicy.Name}} {{index .Config.Labels "pulumi-onprem.config"}} {{.State.Running}}' ${name} 2>/dev/null || echo absent`,
         expected: `${image} always ${digest} true`,
-        apply: `docker rm -f ${name} >/dev/null 2>&1; ${run} >/dev/null`,
-        remove: `docker rm -f ${name} >/dev/null 2>&1 || true`,
+        apply: `${stop}; ${run} >/dev/null`,
+        remove: `${stop} || true`,
     };
 }
 

@@ -86,3 +86,18 @@ export function pushWhileCollecting(base: string, image: { dir: string; tag: str
         },
     };
 }
+
+/**
+ * What a push that failed may leave: no tag, or (when the registry stored the manifest and the answer was
+ * lost to a restart) a tag whose manifest and every blob it names are there. Never a tag of a half image.
+ */
+export async function noTagOrWhole(base: string, repo: string, tag: string, get: (url: string, init?: RequestInit) => Promise<Response> = fetch): Promise<boolean> {
+    const manifest = await get(`${base}/v2/${repo}/manifests/${tag}`, { headers: MANIFEST_ACCEPT });
+    if (manifest.status === 404) return true;
+    if (manifest.status !== 200) return false;
+    const body = (await manifest.json()) as { config: { digest: string }; layers: { digest: string }[] };
+    for (const d of [body.config.digest, ...body.layers.map((l) => l.digest)]) {
+        if ((await get(`${base}/v2/${repo}/blobs/${d}`, { method: "HEAD" })).status !== 200) return false;
+    }
+    return true;
+}

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { eventually, inventory, onHost } from "../support/lab";
 import { exampleProject, setObjectConfig, timedPulumi } from "../support/pulumi";
-import { MANIFEST_ACCEPT, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
+import { MANIFEST_ACCEPT, noTagOrWhole, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
 import { labKind } from "../support/vmlab";
 
 const STORAGE = "/opt/data/registry";
@@ -65,6 +65,7 @@ test("DockerRegistry garbage collection on a VM: the systemd timer runs the job,
     assert.ok(codes.includes("405"), `a push during the run is refused: ${codes.join(" ")}`);
     for (const a of attempts.filter((x) => x.code === "405")) assert.equal((await get(`${base}/v2/probe/blobs/${a.digest}`, { method: "HEAD" })).status, 404, `refused blob ${a.n} was not stored`);
     for (const i of images.filter((x) => x.code === 0)) assert.equal((await get(`${base}/v2/${i.repo}/manifests/1.0`, { headers: MANIFEST_ACCEPT })).status, 200, `${i.repo}: a stored image is whole`);
+    for (const i of images.filter((x) => x.code !== 0)) assert.ok(await noTagOrWhole(base, i.repo, "1.0", get), `${i.repo}: the refused image left no tag behind, or a whole image`);
 
     assert.equal(onDisk(goneLayer), "no", "the deleted tag's layer is gone");
     // The run the test waited for (the timer may have fired once more before it was held).

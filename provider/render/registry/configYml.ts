@@ -12,6 +12,15 @@ import { MANAGED_HEADER } from "../managedHeader";
 const HTPASSWD_REALM = "registry";
 
 /**
+ * How long the registry lets requests in flight finish when it is stopped. Without it, distribution exits
+ * at SIGTERM in the middle of a push: the client loses the answer to a manifest it may have stored.
+ */
+export const REGISTRY_DRAIN_SECONDS = 10;
+
+/** How long a stop waits for the registry container before killing it: the drain, and a margin to exit. */
+export const REGISTRY_STOP_SECONDS = REGISTRY_DRAIN_SECONDS + 5;
+
+/**
  * distribution 2.8's config.yml. Keys in a fixed order, 2-space indent, no line folding, the managed
  * header first, trailing newline. The proxy password is a double-quoted placeholder, filled in with
  * `proxyPasswordValue`. `readOnly` renders the copy served during garbage collection.
@@ -30,6 +39,7 @@ export function renderRegistryConfig(spec: DockerRegistrySpec, paths: RegistryPa
 
     const http: Record<string, unknown> = {
         addr: paths.addr,
+        draintimeout: `${REGISTRY_DRAIN_SECONDS}s`,
         headers: { "X-Content-Type-Options": ["nosniff"] },
     };
     if (spec.tls.mode !== "off") http.tls = { certificate: paths.certificate, key: paths.key };

@@ -6,6 +6,7 @@
 import { OnpremError } from "../../contract/errors";
 import { shellQuote as q } from "../../contract/shell";
 import { MANAGED_HEADER } from "../managedHeader";
+import { REGISTRY_STOP_SECONDS } from "./configYml";
 
 /** How the job switches the registry between its two configs and reaches the collector. */
 export type GcRuntime =
@@ -142,13 +143,15 @@ function runtimeFunctions(job: GcJob, untagged: string): string[] {
                 'running() { [ "$(docker inspect -f \'{{.State.Running}}\' "$NAME" 2>/dev/null)" = true ]; }',
                 "# The container is run again as declared: same label (the config digest), so `pulumi up` sees no drift.",
                 'label() { docker inspect -f \'{{index .Config.Labels "pulumi-onprem.config"}}\' "$NAME"; }',
+                "# Stopped, not killed: the registry finishes the requests in flight first.",
+                `stop() { docker stop -t ${REGISTRY_STOP_SECONDS} "$NAME" >/dev/null; docker rm -f "$NAME" >/dev/null; }`,
                 "readonly_on() {",
                 '  LABEL=$(label)',
-                '  docker rm -f "$NAME" >/dev/null',
+                "  stop",
                 `  ${rt.run('"$LABEL-readonly"', job.readOnlyConfig)} >/dev/null`,
                 "}",
                 "readonly_off() {",
-                '  docker rm -f "$NAME" >/dev/null',
+                "  stop",
                 `  ${rt.run('"$LABEL"')} >/dev/null`,
                 "}",
                 "collect() {",

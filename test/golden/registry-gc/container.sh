@@ -21,13 +21,15 @@ NAME=pulumi-onprem-registry
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" = true ]; }
 # The container is run again as declared: same label (the config digest), so `pulumi up` sees no drift.
 label() { docker inspect -f '{{index .Config.Labels "pulumi-onprem.config"}}' "$NAME"; }
+# Stopped, not killed: the registry finishes the requests in flight first.
+stop() { docker stop -t 15 "$NAME" >/dev/null; docker rm -f "$NAME" >/dev/null; }
 readonly_on() {
   LABEL=$(label)
-  docker rm -f "$NAME" >/dev/null
+  stop
   docker run -d --name pulumi-onprem-registry --restart=always --label pulumi-onprem.config="$LABEL-readonly" -p 10.99.0.13:5000:5000 -v /opt/data/registry:/var/lib/registry -v /etc/docker/registry:/etc/docker/registry:ro registry:2.8.2 /etc/docker/registry/config-readonly.yml >/dev/null
 }
 readonly_off() {
-  docker rm -f "$NAME" >/dev/null
+  stop
   docker run -d --name pulumi-onprem-registry --restart=always --label pulumi-onprem.config="$LABEL" -p 10.99.0.13:5000:5000 -v /opt/data/registry:/var/lib/registry -v /etc/docker/registry:/etc/docker/registry:ro registry:2.8.2 >/dev/null
 }
 collect() {
