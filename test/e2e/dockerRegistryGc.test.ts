@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { inventory, onHost } from "../support/lab";
-import { MANIFEST_ACCEPT, noTagOrWhole, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
+import { assertPullsServed, MANIFEST_ACCEPT, noTagOrWhole, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
 import { exampleProject, setObjectConfig, timedPulumi } from "../support/pulumi";
 
 const STORAGE = "/opt/data/registry";
@@ -64,6 +64,7 @@ test("DockerRegistry garbage collection through the real CLI: a deleted tag's sp
         assert.ok(await noTagOrWhole(base, i.repo, kept.tag), `${i.repo}: the refused image left no tag behind, or a whole image`);
     }
     for (const i of images.filter((x) => x.code === 0)) assert.equal((await fetch(`${base}/v2/${i.repo}/manifests/${kept.tag}`, { headers: MANIFEST_ACCEPT })).status, 200, `${i.repo}: a stored image is whole`);
+    assertPullsServed(attempts);
     for (const a of attempts.filter((x) => x.code === "405")) assert.equal(await blobStatus("probe", a.digest), 404, `refused blob ${a.n} was not stored`);
 
     assert.equal(blobOnDisk(goneLayer), "no", "the deleted tag's layer is gone");

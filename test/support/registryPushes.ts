@@ -36,10 +36,11 @@ export async function twoTagsOneDeleted(base: string, work: string, get: (url: s
 
 /**
  * While it runs: a fresh blob pushed every 50 ms (POST then PUT: 201 means stored, and a refused one must
- * not be), and whole images pushed with skopeo one after another, each to a repository of its own. In
+ * not be), each followed by a pull of `app:<image's tag>`'s manifest, and whole images pushed with skopeo
+ * one after another, each to a repository of its own. In
  * shells of their own, so that `pulumi up`, run synchronously, cannot stall them.
  */
-export function pushWhileCollecting(base: string, image: { dir: string; tag: string }, work: string): { stop(): Promise<{ attempts: { n: number; code: string; digest: string }[]; images: { repo: string; code: number; out: string }[] }> } {
+export function pushWhileCollecting(base: string, image: { dir: string; tag: string }, work: string): { stop(): Promise<{ attempts: { n: number; code: string; digest: string; pull: string }[]; images: { repo: string; code: number; out: string }[] }> } {
     const out = path.join(work, "skopeo.out");
     // A blob push as clients do it: POST opens an upload, PUT with the digest stores it (201).
     const script = [
@@ -52,7 +53,9 @@ export function pushWhileCollecting(base: string, image: { dir: string; tag: str
         "    loc=$(grep -i '^location:' \"$hdr\" | cut -d' ' -f2 | tr -d '\\r')",
         "    code=$(printf '%s' \"$body\" | curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/octet-stream' --data-binary @- \"$loc&digest=$digest\")",
         "  fi",
-        '  echo "$n $code $digest"',
+        "  # And a pull of the kept image's manifest: pulls keep working while pushes are refused.",
+        `  pull=$(curl -s -o /dev/null -w '%{http_code}' -H ${JSON.stringify(`Accept: ${MANIFEST_ACCEPT.Accept}`)} ${base}/v2/app/manifests/${image.tag})`,
+        '  echo "$n $code $digest $pull"',
         "  sleep 0.05",
         "done",
     ].join("\n");
@@ -74,9 +77,9 @@ export function pushWhileCollecting(base: string, image: { dir: string; tag: str
                 c.kill();
                 await new Promise((r) => c.once("exit", r));
             }
-            const attempts = text.trim().split("\n").filter((l) => l.split(" ").length === 3).map((l) => {
-                const [n, code, digest] = l.split(" ");
-                return { n: Number(n), code, digest };
+            const attempts = text.trim().split("\n").filter((l) => l.split(" ").length === 4).map((l) => {
+                const [n, code, digest, pull] = l.split(" ");
+                return { n: Number(n), code, digest, pull };
             });
             const images = (fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "").trim().split("\n").filter(Boolean).map((l) => {
                 const [n, code] = l.split(" ");
@@ -100,4 +103,15 @@ export async function noTagOrWhole(base: string, repo: string, tag: string, get:
         if ((await get(`${base}/v2/${repo}/blobs/${d}`, { method: "HEAD" })).status !== 200) return false;
     }
     return true;
+}
+
+/**
+ * Pulls answered while pushes were refused: every pull answered 200, or nothing during a restart (000),
+ * never "manifest unknown"; and at least one pull answered during the read-only window.
+ */
+export function assertPullsServed(attempts: readonly { n: number; code: string; pull: string }[]): void {
+    const odd = attempts.filter((a) => a.pull !== "200" && a.pull !== "000");
+    assert.deepEqual(odd.map((a) => `${a.n}: ${a.pull}`), [], "the kept image's manifest answers every pull the registry answers");
+    const servedReadOnly = attempts.filter((a) => a.code === "405" && a.pull === "200").length;
+    assert.ok(servedReadOnly > 0, `pulls are served while pushes are refused: ${attempts.map((a) => `${a.code}/${a.pull}`).join(" ")}`);
 }

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { eventually, inventory, onHost } from "../support/lab";
 import { exampleProject, setObjectConfig, timedPulumi } from "../support/pulumi";
-import { MANIFEST_ACCEPT, noTagOrWhole, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
+import { assertPullsServed, MANIFEST_ACCEPT, noTagOrWhole, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
 import { labKind } from "../support/vmlab";
 
 const STORAGE = "/opt/data/registry";
@@ -63,6 +63,7 @@ test("DockerRegistry garbage collection on a VM: the systemd timer runs the job,
     const codes = attempts.map((a) => a.code);
     t.diagnostic(`blob pushes alongside: ${codes.filter((c) => c === "201").length} stored, ${codes.filter((c) => c === "405").length} refused, ${codes.filter((c) => c !== "201" && c !== "405").length} unanswered; images: ${images.filter((i) => i.code === 0).length} stored, ${images.filter((i) => i.code !== 0).length} refused`);
     assert.ok(codes.includes("405"), `a push during the run is refused: ${codes.join(" ")}`);
+    assertPullsServed(attempts);
     for (const a of attempts.filter((x) => x.code === "405")) assert.equal((await get(`${base}/v2/probe/blobs/${a.digest}`, { method: "HEAD" })).status, 404, `refused blob ${a.n} was not stored`);
     for (const i of images.filter((x) => x.code === 0)) assert.equal((await get(`${base}/v2/${i.repo}/manifests/1.0`, { headers: MANIFEST_ACCEPT })).status, 200, `${i.repo}: a stored image is whole`);
     for (const i of images.filter((x) => x.code !== 0)) assert.ok(await noTagOrWhole(base, i.repo, "1.0", get), `${i.repo}: the refused image left no tag behind, or a whole image`);
@@ -82,4 +83,52 @@ test("DockerRegistry garbage collection on a VM: the systemd timer runs the job,
     assert.equal(onHost(reg, `systemctl is-enabled ${TIMER} 2>&1; systemctl is-active ${TIMER} 2>&1`, { allowFail: true }).includes("enabled\nactive"), false, "the timer is off");
     for (const f of UNITS) assert.equal(onHost(reg, `test -e ${f} && echo yes || echo no`).trim(), "no", `${f} is gone`);
     assert.equal(onHost(reg, `test -d ${STORAGE}/docker && echo kept`).trim(), "kept", "the images are kept");
+});
+
+test("DockerRegistry garbage collection on a VM, container runtime: a run from `pulumi up` serves a read-only container meanwhile, space freed, the kept image pulls", async (t) => {
+    assert.equal(labKind(), "vm", "this test needs the VM lab's inventory (PULUMI_ONPREM_LAB_INVENTORY)");
+    const [reg] = inventory().hosts;
+    const base = `http://${reg.address}:5000`;
+    onHost(reg, `systemctl disable --now ${TIMER}; systemctl stop docker-registry; docker rm -f pulumi-onprem-registry; rm -rf ${STORAGE} ${LOG}`, { allowFail: true });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-registry-gc-vm-"));
+    const project = exampleProject("private-registry");
+    t.after(() => fs.rmSync(work, { recursive: true, force: true }));
+    let destroyed = false;
+    t.after(() => {
+        if (!destroyed) project.pulumi(["destroy", "--yes", "--skip-preview"], { allowFail: true });
+        fs.rmSync(project.dir, { recursive: true, force: true });
+    });
+    const pulumi = timedPulumi(t, project);
+    setObjectConfig(project, { registry: reg, insecure: true, deleteEnabled: true, runtime: "container", garbageCollection: { schedule: "none" } });
+    pulumi(["up", "--yes", "--skip-preview"]);
+    pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+
+    const { kept, goneLayer } = await twoTagsOneDeleted(base, work, get);
+    const onDisk = (d: string) => onHost(reg, `test -e ${STORAGE}/docker/registry/v2/blobs/sha256/${d.slice(7, 9)}/${d.slice(7)}/data && echo yes || echo no`).trim();
+    assert.equal(onDisk(goneLayer), "yes");
+
+    const pushes = pushWhileCollecting(base, kept, work);
+    await new Promise((r) => setTimeout(r, 1000));
+    setObjectConfig(project, { garbageCollection: { schedule: "none", trigger: "gc-1" } });
+    pulumi(["up", "--yes", "--skip-preview"]);
+    await eventually("the registry is writable again", async () => (await get(`${base}/v2/`).catch(() => undefined))?.status === 200, 60_000, 500);
+    await new Promise((r) => setTimeout(r, 2000));
+    const { attempts, images } = await pushes.stop();
+    const codes = attempts.map((a) => a.code);
+    t.diagnostic(`blob pushes alongside: ${codes.filter((c) => c === "201").length} stored, ${codes.filter((c) => c === "405").length} refused, ${codes.filter((c) => c !== "201" && c !== "405").length} unanswered; images: ${images.filter((i) => i.code === 0).length} stored, ${images.filter((i) => i.code !== 0).length} refused`);
+    assert.ok(codes.includes("405"), `a push during the run is refused: ${codes.join(" ")}`);
+    assertPullsServed(attempts);
+    for (const a of attempts.filter((x) => x.code === "405")) assert.equal((await get(`${base}/v2/probe/blobs/${a.digest}`, { method: "HEAD" })).status, 404, `refused blob ${a.n} was not stored`);
+    for (const i of images.filter((x) => x.code === 0)) assert.equal((await get(`${base}/v2/${i.repo}/manifests/1.0`, { headers: MANIFEST_ACCEPT })).status, 200, `${i.repo}: a stored image is whole`);
+    for (const i of images.filter((x) => x.code !== 0)) assert.ok(await noTagOrWhole(base, i.repo, "1.0", get), `${i.repo}: the refused image left no tag behind, or a whole image`);
+
+    assert.equal(onDisk(goneLayer), "no", "the deleted tag's layer is gone");
+    const line = onHost(reg, `grep 'bytes before' ${LOG} | tail -1`).trim();
+    assert.ok(Number(line.match(/(\d+) freed/)?.[1] ?? 0) > 150_000, `the job reports the layer it freed: ${line}`);
+    const pull = skopeo(["copy", "--src-tls-verify=false", `docker://${reg.address}:5000/app:1.0`, `oci:${path.join(work, "pulled")}:1.0`]);
+    assert.equal(pull.code, 0, `the kept image still pulls:\n${pull.out}`);
+    pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+    pulumi(["destroy", "--yes", "--skip-preview"]);
+    destroyed = true;
+    assert.equal(onHost(reg, "docker ps -aq --filter name=pulumi-onprem-registry").trim(), "", "the container is gone");
 });
