@@ -29,3 +29,12 @@ export function tempSiblingsGlob(target: string): { dir: string; prefix: string 
 export function originalKey(target: string): string {
     return createHash("sha256").update(target).digest("hex").slice(0, 20);
 }
+
+/** Where systemd reads units and their drop-ins: a file changed there counts only after a daemon-reload. */
+const SYSTEMD_UNIT_DIRS = ["/etc/systemd/system/", "/run/systemd/system/", "/lib/systemd/system/", "/usr/lib/systemd/system/"];
+
+/** Shell lines that reload systemd's units when `paths` hold one (on hosts where systemd runs). */
+export function daemonReloadFor(paths: readonly string[], quiet = false): string[] {
+    if (!paths.some((p) => SYSTEMD_UNIT_DIRS.some((d) => p.startsWith(d)))) return [];
+    return [`if [ -d /run/systemd/system ]; then systemctl daemon-reload${quiet ? " >/dev/null 2>&1" : ""}; fi`];
+}

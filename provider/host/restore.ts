@@ -2,7 +2,7 @@ import { runChecked } from "../ssh/exec";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect } from "../ssh/pool";
 import { ServiceSpec, StateSpec } from "../contract/desired";
-import { CREATED_DIRS, originalKey, stagedPath } from "./layout";
+import { CREATED_DIRS, daemonReloadFor, originalKey, stagedPath } from "./layout";
 import { withHostLock } from "./lock";
 import { shellQuote as q } from "../contract/shell";
 
@@ -47,6 +47,7 @@ export function renderRestoreScript(
         const o = `"$S/orig/${originalKey(p)}"`;
         lines.push(`if [ -e ${o} ]; then cp -a ${o} ${q(stagedPath(p))} && mv -f ${q(stagedPath(p))} ${q(p)}; elif [ -e ${o}.absent ]; then rm -f ${q(p)}; fi`);
     }
+    lines.push(...daemonReloadFor(paths));
     const dirs = q(CREATED_DIRS);
     lines.push(
         `if [ -e ${dirs} ]; then`,

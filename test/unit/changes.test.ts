@@ -107,3 +107,26 @@ test("a daemon the resource does not own is restarted only while it runs, never 
     assert.match(script, /^if systemctl is-active -q docker; then systemctl restart docker; fi$/m);
     assert.doesNotMatch(script, /systemctl (start|enable) docker/);
 });
+
+test("a unit file changed, put back or removed reloads systemd before services use it; other files do not", () => {
+    const unit = "/etc/systemd/system/svc.service.d/override.conf";
+    const reload = "systemctl daemon-reload";
+    const withUnit = desired({ files: [...desired().files, { path: unit, content: "[Service]\nRestart=on-failure\n" }] });
+    const snap = matching();
+    const plan = planChanges(withUnit, snap);
+    const staged = plan.files.map((c) => ({ ...c, staged: "/etc/.x.onprem-new" }));
+    const swap = renderSwapScript("/var/lib/pulumi-onprem/k", staged, snap, plan.services, 120);
+    assert.ok(swap.trimEnd().endsWith(`${reload}; fi`), `the swap ends with the reload:\n${swap}`);
+    const rollback = renderRollbackScript("/var/lib/pulumi-onprem/k", staged, snap, plan.services);
+    assert.ok(rollback.indexOf(reload) > rollback.lastIndexOf(unit), `the rollback reloads after putting the unit back:\n${rollback}`);
+    const restore = renderRestoreScript("/var/lib/pulumi-onprem/k", ["/etc/a.conf", unit], withUnit.services);
+    assert.ok(restore.indexOf(reload) > restore.indexOf(unit) && restore.indexOf(reload) < restore.indexOf("reload-or-restart svc"), `the restore reloads after the files, before the services:\n${restore}`);
+
+    const changed = matching();
+    changed.files["/etc/a.conf"].sha256 = "0";
+    const plain = planChanges(desired(), changed);
+    const plainStaged = plain.files.map((c) => ({ ...c, staged: "/etc/.x.onprem-new" }));
+    for (const s of [renderSwapScript("/k", plainStaged, matching(), plain.services, 120), renderRollbackScript("/k", plainStaged, matching(), plain.services), renderRestoreScript("/k", ["/etc/a.conf"], desired().services)]) {
+        assert.ok(!s.includes(reload), s);
+    }
+});

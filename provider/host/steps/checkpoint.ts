@@ -2,7 +2,7 @@ import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
 import { HostSnapshot, ServiceWork } from "../changes";
 import { StateSpec } from "../../contract/desired";
-import { backupPath, CREATED_DIRS, originalKey } from "../layout";
+import { backupPath, CREATED_DIRS, daemonReloadFor, originalKey } from "../layout";
 import { shellQuote as q } from "../../contract/shell";
 import { StagedChange, TAKE_STAGING } from "./stage";
 
@@ -43,6 +43,7 @@ export function renderRollbackScript(
         lines.push(`if [ -e ${q(backupPath(t))} ]; then mv -f ${q(backupPath(t))} ${q(t)}; else rm -f ${q(t)}; fi`);
     }
     for (const d of [...snapshot.missingDirs].sort((a, b) => b.length - a.length)) lines.push(`rmdir ${q(d)} 2>/dev/null`);
+    lines.push(...daemonReloadFor(staged.map(targetOf), true));
     // Live states back as they were, last applied first.
     for (const s of [...states].reverse()) lines.push(`sh -c ${q(s.undo ?? s.remove)} >/dev/null 2>&1`);
     for (const w of services.filter((w) => before(w).active)) {
@@ -105,6 +106,8 @@ export function renderSwapScript(stateDir: string, staged: readonly StagedChange
         const t = targetOf(c);
         lines.push(c.removes ? `rm -f ${q(t)}` : `mv -f ${q(c.staged!)} ${q(t)}`);
     }
+    // Before the states and services that follow use them.
+    lines.push(...daemonReloadFor(staged.map(targetOf)));
     return lines.join("\n") + "\n";
 }
 
