@@ -82,6 +82,8 @@ test("DockerRegistry garbage collection on a VM: the systemd timer runs the job,
     destroyed = true;
     assert.equal(onHost(reg, `systemctl is-enabled ${TIMER} 2>&1; systemctl is-active ${TIMER} 2>&1`, { allowFail: true }).includes("enabled\nactive"), false, "the timer is off");
     for (const f of UNITS) assert.equal(onHost(reg, `test -e ${f} && echo yes || echo no`).trim(), "no", `${f} is gone`);
+    // systemd reloaded: it no longer knows the units (without a daemon-reload they stay loaded from memory).
+    for (const f of UNITS) assert.equal(onHost(reg, `systemctl show -p LoadState --value ${path.basename(f)}`).trim(), "not-found", `${path.basename(f)} unloaded`);
     assert.equal(onHost(reg, `test -d ${STORAGE}/docker && echo kept`).trim(), "kept", "the images are kept");
 });
 
