@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { inventory, onHost } from "../support/lab";
-import { assertPullsServed, MANIFEST_ACCEPT, noTagOrWhole, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
+import { assertWindowSafe, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
 import { exampleProject, setObjectConfig, timedPulumi } from "../support/pulumi";
 
 const STORAGE = "/opt/data/registry";
@@ -30,7 +30,6 @@ test("DockerRegistry garbage collection through the real CLI: a deleted tag's sp
     up();
     upUnchanged();
     const { kept, goneLayer } = await twoTagsOneDeleted(base, work);
-    const blobStatus = async (repo: string, d: string) => (await fetch(`${base}/v2/${repo}/blobs/${d}`, { method: "HEAD" })).status;
     const blobOnDisk = (d: string) => onHost(reg, `test -e ${STORAGE}/docker/registry/v2/blobs/sha256/${d.slice(7, 9)}/${d.slice(7)}/data && echo yes || echo no`).trim();
     assert.equal(blobOnDisk(goneLayer), "yes", "a deleted tag frees nothing by itself");
     // The bytes of stored blobs: the concurrent pushes below add directories and tiny probe blobs, never a layer.
@@ -51,21 +50,13 @@ test("DockerRegistry garbage collection through the real CLI: a deleted tag's sp
     const after = bytes();
 
     const codes = attempts.map((a) => a.code);
-    const firstRefused = codes.indexOf("405");
-    t.diagnostic(`pushes during the run: ${codes.filter((c) => c === "201").length} stored, ${codes.filter((c) => c === "405").length} refused (read-only), ${codes.filter((c) => c !== "201" && c !== "405").length} unanswered (restarts)`);
-    t.diagnostic(`whole images pushed meanwhile: ${images.length - images.filter((i) => i.code !== 0).length} stored, ${images.filter((i) => i.code !== 0).length} refused; e.g. ${(images.find((i) => /405|not allowed/i.test(i.out))?.out ?? "").trim().split("\n").pop()}`);
+    t.diagnostic(await assertWindowSafe(base, kept.tag, attempts, images));
+    t.diagnostic(`a refused push, as skopeo reports it: ${(images.find((i) => /405|not allowed/i.test(i.out))?.out ?? "").trim().split("\n").pop()}`);
     assert.ok(codes.slice(0, 3).every((c) => c === "201"), `pushes before the run are stored: ${codes.join(" ")}`);
-    assert.ok(firstRefused > 0, `a push during the collection is refused: ${codes.join(" ")}`);
     assert.equal(codes[codes.length - 1], "201", `pushes after the run are stored again: ${codes.join(" ")}`);
     const refusedImages = images.filter((i) => i.code !== 0);
     assert.ok(refusedImages.length > 0, `an image pushed during the collection is refused: ${images.length} pushes all succeeded`);
-    for (const i of refusedImages) {
-        assert.match(i.out, /405|not allowed|connection refused|connection reset|EOF/i, `${i.repo}: skopeo fails clearly:\n${i.out}`);
-        assert.ok(await noTagOrWhole(base, i.repo, kept.tag), `${i.repo}: the refused image left no tag behind, or a whole image`);
-    }
-    for (const i of images.filter((x) => x.code === 0)) assert.equal((await fetch(`${base}/v2/${i.repo}/manifests/${kept.tag}`, { headers: MANIFEST_ACCEPT })).status, 200, `${i.repo}: a stored image is whole`);
-    assertPullsServed(attempts);
-    for (const a of attempts.filter((x) => x.code === "405")) assert.equal(await blobStatus("probe", a.digest), 404, `refused blob ${a.n} was not stored`);
+    for (const i of refusedImages) assert.match(i.out, /405|not allowed|connection refused|connection reset|EOF/i, `${i.repo}: skopeo fails clearly:\n${i.out}`);
 
     assert.equal(blobOnDisk(goneLayer), "no", "the deleted tag's layer is gone");
     assert.ok(after < before - 150_000, `space freed: blobs ${before} -> ${after} bytes`);

@@ -109,9 +109,29 @@ export async function noTagOrWhole(base: string, repo: string, tag: string, get:
  * Pulls answered while pushes were refused: every pull answered 200, or nothing during a restart (000),
  * never "manifest unknown"; and at least one pull answered during the read-only window.
  */
-export function assertPullsServed(attempts: readonly { n: number; code: string; pull: string }[]): void {
+function assertPullsServed(attempts: readonly { n: number; code: string; pull: string }[]): void {
     const odd = attempts.filter((a) => a.pull !== "200" && a.pull !== "000");
     assert.deepEqual(odd.map((a) => `${a.n}: ${a.pull}`), [], "the kept image's manifest answers every pull the registry answers");
     const servedReadOnly = attempts.filter((a) => a.code === "405" && a.pull === "200").length;
     assert.ok(servedReadOnly > 0, `pulls are served while pushes are refused: ${attempts.map((a) => `${a.code}/${a.pull}`).join(" ")}`);
+}
+
+type Attempt = { n: number; code: string; digest: string; pull: string };
+type ImagePush = { repo: string; code: number; out: string };
+
+/**
+ * What the read-only window must show, from the pushes made alongside a collection: a blob push refused
+ * (405) and not stored, pulls served meanwhile, every stored image whole, and a refused image no tag or a
+ * whole one. Returns a one-line summary of the pushes.
+ */
+export async function assertWindowSafe(base: string, tag: string, attempts: readonly Attempt[], images: readonly ImagePush[], get: (url: string, init?: RequestInit) => Promise<Response> = fetch): Promise<string> {
+    const codes = attempts.map((a) => a.code);
+    assert.ok(codes.includes("405"), `a push during the collection is refused: ${codes.join(" ")}`);
+    assertPullsServed(attempts);
+    for (const a of attempts.filter((x) => x.code === "405")) assert.equal((await get(`${base}/v2/probe/blobs/${a.digest}`, { method: "HEAD" })).status, 404, `refused blob ${a.n} was not stored`);
+    for (const i of images.filter((x) => x.code === 0)) assert.equal((await get(`${base}/v2/${i.repo}/manifests/${tag}`, { headers: MANIFEST_ACCEPT })).status, 200, `${i.repo}: a stored image is whole`);
+    for (const i of images.filter((x) => x.code !== 0)) assert.ok(await noTagOrWhole(base, i.repo, tag, get), `${i.repo}: the refused image left no tag behind, or a whole image`);
+    const count = (c: string) => codes.filter((x) => x === c).length;
+    const refused = images.filter((i) => i.code !== 0).length;
+    return `blob pushes alongside: ${count("201")} stored, ${count("405")} refused (read-only), ${codes.length - count("201") - count("405")} unanswered (restarts); whole images: ${images.length - refused} stored, ${refused} refused`;
 }

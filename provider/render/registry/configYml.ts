@@ -15,7 +15,7 @@ const HTPASSWD_REALM = "registry";
  * How long the registry lets requests in flight finish when it is stopped. Without it, distribution exits
  * at SIGTERM in the middle of a push: the client loses the answer to a manifest it may have stored.
  */
-export const REGISTRY_DRAIN_SECONDS = 10;
+const REGISTRY_DRAIN_SECONDS = 10;
 
 /** How long a stop waits for the registry container before killing it: the drain, and a margin to exit. */
 export const REGISTRY_STOP_SECONDS = REGISTRY_DRAIN_SECONDS + 5;
