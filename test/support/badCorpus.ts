@@ -9,6 +9,8 @@ export const KEY = pair.private;
 /** A pin in the right shape: the lab is never dialled, so its value does not matter. */
 export const HOST_KEY = pair.public;
 export const PASSWORD = "c0rpusPw";
+/** Not a key, and holds the password: no refusal may quote it back. */
+export const BAD_KEY = `not-a-pem-key-${PASSWORD}`;
 
 export const conn = (host: string, extra: Record<string, unknown> = {}) => ({ host, privateKey: KEY, hostKey: HOST_KEY, ...extra });
 
@@ -40,7 +42,22 @@ export const iface = (): Obj => ({
 export const registry = (host = "10.0.0.11"): Obj => ({ connection: conn(host), address: host, users: [{ name: "alice" }] });
 export const file = (): Obj => ({ connection: conn("10.0.0.11"), path: "/etc/corpus.conf", content: "pw={{secret:pw}}\n", mode: "0600" });
 
-/** One bad declaration: the components (by kind, name -> args), and the one line the refusal must be. */
+/**
+ * Every good declaration at once, refused by nothing: the cases' refusals come from what they break.
+ * The second registry, plain HTTP without users, is allowed with a warning.
+ */
+export const good = (): CorpusCase["decl"] => ({
+    clusters: { lb: cluster() },
+    meshes: { m1: mesh() },
+    interfaces: { si: iface() },
+    registries: { r: registry(), plain: { ...registry("10.0.0.12"), users: undefined, tls: { mode: "off", insecure: true } } },
+    files: { f: file() },
+});
+
+/**
+ * One bad declaration: the components (by kind, name -> args), and the one line the refusal must be.
+ * Passwords are the shared `PASSWORD`, unless a registry user gives its own.
+ */
 export interface CorpusCase {
     what: string;
     decl: Partial<Record<"clusters" | "meshes" | "interfaces" | "registries" | "files", Record<string, Obj>>>;
@@ -74,8 +91,14 @@ export const CASES: CorpusCase[] = [
     c("advert interval 0", ka((a) => (a.instances[0].advertInt = 0)), /^KeepalivedCluster lb: `instances\[0\]\.advertInt`/),
     c("no nodes (was a thrown stack trace)", ka((a) => { a.nodes = []; a.instances = [{ name: "VI_1", virtualRouterId: 51, vips: ["10.0.0.100"] }]; }), /^KeepalivedCluster lb: `nodes`: at least one node is needed$/),
     c("two clusters, one VRID, one segment", { clusters: { lb: cluster(), lb2: cluster(51, "10.0.0.13", "10.0.0.14", "10.0.0.120") } }, /^KeepalivedCluster lb2: `instances\[0\]\.virtualRouterId`: 51 on segment 10\.0\.0\.0\/24 is also used by cluster "lb"/),
+    c("priorities not distinct", ka((a) => { delete a.instances[0].master; a.instances[0].priorities = { n1: 100, n2: 100 }; }), /^KeepalivedCluster lb: `instances\[0\]\.priorities\.n2`: 100 equals n1's; priorities within an instance must differ$/),
+    c("unicast with vrrp_strict", ka((a) => { a.instances[0].unicast = true; delete a.instances[0].auth; a.globalDefs = { vrrpStrict: true }; }), /^KeepalivedCluster lb: `instances\[0\]\.unicast`: is not allowed with `globalDefs\.vrrpStrict`/),
+    c("two nodes, one name", ka((a) => (a.nodes[1].name = "n1")), /^KeepalivedCluster lb: `nodes\[1\]\.name`: "n1" is already the name of nodes\[0\]$/),
+    c("track script not absolute", ka((a) => { a.scripts = { chk: { script: "test -f /x" } }; a.globalDefs = { enableScriptSecurity: true }; a.instances[0].trackScripts = ["chk"]; }), /^KeepalivedCluster lb: `scripts\.chk\.script`: "test -f \/x" must start with an absolute path/),
+    c("maintenance names no node", ka((a) => (a.maintenance = ["n9"])), /^KeepalivedCluster lb: `maintenance\[0\]`: "n9" is not a node of this cluster \(nodes: n1, n2\)/),
+    c("maintenance on every node", ka((a) => (a.maintenance = ["n1", "n2"])), /^KeepalivedCluster lb: `maintenance`: puts every node \(n1, n2\) in maintenance, which would leave the VIPs of VI_1 with no holder/),
     // OvsMesh
-    c("TCP Docker API without TLS", om((a) => (a.docker = { hosts: ["tcp://0.0.0.0:2375"] })), /^OvsMesh m1: `docker\.hosts\[0\]`: tcp:\/\/0\.0\.0\.0:2375 would expose the Docker API without TLS/),
+    c("TCP Docker API without TLS", om((a) => (a.docker = { hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"] })), /^OvsMesh m1: `docker\.hosts\[1\]`: tcp:\/\/0\.0\.0\.0:2375 would expose the Docker API without TLS/),
     c("MTU above what GRE leaves", om((a) => (a.mtu = 1480)), /^OvsMesh m1: `mtu`: 1480/),
     c("network too small", om((a) => (a.hostPrefixLength = 17)), /^OvsMesh m1: `containerNetwork`: 172\.17\.0\.0\/16 in \/17 slices holds 1 hosts/),
     c("unknown tunnel type", om((a) => (a.tunnel = { type: "ipip" })), /^OvsMesh m1: `tunnel\.type`: "ipip" is not one of gre, vxlan, geneve/),
@@ -85,6 +108,9 @@ export const CASES: CorpusCase[] = [
     c("no hosts (was a thrown stack trace)", om((a) => (a.hosts = [])), /^OvsMesh m1: `hosts`: at least one host is needed/),
     c("two hosts, one name (was a thrown stack trace)", om((a) => (a.hosts[2].name = "h1")), /^OvsMesh m1: `hosts\[2\]\.name`: "h1" is also hosts\[0\]'s name/),
     c("flow sets the cookie", om((a) => (a.flows = [{ priority: 5, match: "cookie=0x1,ip", actions: "drop" }])), /^OvsMesh m1: `flows\[0\]\.match`: sets cookie/),
+    c("bridge block outside slice 0", om((a) => (a.bridgeAddressBlock = "172.17.200.0/24")), /^OvsMesh m1: `bridgeAddressBlock`: 172\.17\.200\.0\/24 must lie inside 172\.17\.0\.0\/18/),
+    c("netdev underlay without a prefix", om((a) => (a.hosts[1].underlayAddress = "10.0.1.12")), /^OvsMesh m1: `hosts\[1\]\.underlayAddress`: needs a prefix length/),
+    c("two hosts on one slot", om((a) => { a.hosts[0].slot = 2; a.hosts[1].slot = 2; }), /^OvsMesh m1: `hosts\[1\]\.slot`: slot 2 is also set on hosts\[0\]/),
     // StaticInterface
     c("prefix 33", si((a) => { a.addresses = ["10.0.0.21/33"]; delete a.gateway; }), /^StaticInterface si: `addresses\[0\]`: "10\.0\.0\.21\/33": prefix length "33" is outside 1-32$/),
     c("no prefix", si((a) => { a.addresses = ["10.0.0.21"]; delete a.gateway; }), /^StaticInterface si: `addresses\[0\]`: "10\.0\.0\.21" has no prefix length/),
@@ -92,9 +118,14 @@ export const CASES: CorpusCase[] = [
     c("device with a slash", si((a) => (a.device = "eth1/evil")), /^StaticInterface si: `device`: "eth1\/evil" is not a valid interface name/),
     c("MTU 60", si((a) => (a.mtu = 60)), /^StaticInterface si: `mtu`: 60 is outside 68-65535/),
     c("four DNS servers", si((a) => (a.dns = ["10.0.0.53", "10.0.0.54", "10.0.0.55", "10.0.0.56"])), /^StaticInterface si: `dns`: has 4 servers/),
-    c("unknown format", si((a) => (a.format = "yaml")), /^StaticInterface si: `format`: "yaml" is not one of/),
+    c("unknown format", si((a) => (a.format = "yaml")), /^StaticInterface si: `format`: "yaml" is not one of ifcfg, interfaces, netplan, networkmanager/),
     c("confirm timeout 3", si((a) => (a.confirmTimeoutSeconds = 3)), /^StaticInterface si: `confirmTimeoutSeconds`: 3 is not a whole number of seconds of at least 10/),
     c("route destination with host bits", si((a) => (a.routes = [{ destination: "10.90.0.1/16", via: "10.0.0.1" }])), /^StaticInterface si: `routes\[0\]\.destination`: 10\.90\.0\.1\/16 has host bits set/),
+    c("duplicate address", si((a) => (a.addresses = ["10.0.0.21/24", "10.0.0.21/24"])), /^StaticInterface si: `addresses\[1\]`: 10\.0\.0\.21 is already addresses\[0\]/),
+    c("MTU below 1280 with IPv6", si((a) => { a.addresses = ["10.0.0.21/24", "2001:db8::21/64"]; a.mtu = 1200; }), /^StaticInterface si: `mtu`: 1200 is below 1280, the IPv6 minimum/),
+    c("network address as host address", si((a) => { a.addresses = ["10.0.0.0/24"]; delete a.gateway; }), /^StaticInterface si: `addresses\[0\]`: 10\.0\.0\.0\/24 is the network address of 10\.0\.0\.0\/24/),
+    c("route via outside the subnets", si((a) => (a.routes = [{ destination: "10.90.0.0/16", via: "172.16.0.1" }])), /^StaticInterface si: `routes\[0\]\.via`: 172\.16\.0\.1 is outside/),
+    c("nmControlled on netplan", si((a) => { a.format = "netplan"; a.nmControlled = true; }), /^StaticInterface si: `nmControlled`: applies to format "ifcfg" only/),
     // DockerRegistry
     c("port 70000", dr((a) => (a.port = 70000)), /^DockerRegistry r: `port`: 70000 is outside 1-65535$/),
     c("user name with ':'", dr((a) => (a.users[0].name = "al:ice")), /^DockerRegistry r: `users\[0\]\.name`: "al:ice" holds ":"/),
@@ -106,6 +137,10 @@ export const CASES: CorpusCase[] = [
     c("registry port = SSH port (new rule)", dr((a) => (a.port = 22)), /^DockerRegistry r: `port`: 22 is the port SSH reaches 10\.0\.0\.11 on/),
     c("registry port = custom SSH port (new rule)", dr((a) => { a.port = 2222; a.connection.port = 2222; }), /^DockerRegistry r: `port`: 2222 is the port SSH reaches/),
     c("two registries, one host and port (new rule)", { registries: { r: registry(), r2: { ...registry(), address: undefined, hostnames: ["r2.lab"] } } }, /^DockerRegistry r2: `port`: 5000 on 10\.0\.0\.11 is also used by registry "r"$/),
+    c("empty password", dr((a) => a.users.push({ name: "bob", password: "" })), /^DockerRegistry r: `users\[1\]\.password`: is empty$/),
+    c("no name for the certificate", dr((a) => { delete a.address; }), /^DockerRegistry r: `hostnames`: is empty and `address` is unset/),
+    c("provided key not PEM", dr((a) => (a.tls = { mode: "provided", certificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key: BAD_KEY })), /^DockerRegistry r: `tls\.key`: is not one PEM private key/),
+    c("certs-only client without TLS", dr((a) => { a.tls = { mode: "off", insecure: true }; delete a.users; a.clients = [{ name: "c1", connection: conn("10.0.0.12"), dockerConfig: "certs-only" }]; }), /^DockerRegistry r: `clients\[0\]\.dockerConfig`: is "certs-only" but TLS is off/),
     // HostFile and HostConfig (refused by the host resource's check)
     c("relative path", hf((a) => (a.path = "etc/x")), /^f-file: `files\[0\]\.path`: must be an absolute path$/),
     c("mode not octal", hf((a) => (a.mode = "rw-r--r--")), /^f-file: `files\[0\]\.mode`: "rw-r--r--" is not an octal mode/),
