@@ -133,6 +133,68 @@ describe("garbage collection host work", () => {
     });
 });
 
+/**
+ * The container job run by bash with `docker` and `curl` stubbed on PATH (a container is a file holding
+ * its label), storage, log and lock in a scratch directory. `failReadOnly`: the read-only `docker run` fails.
+ */
+function runContainerJob(failReadOnly: boolean): { code: number; steps: string[]; label: string | undefined } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-gc-job-"));
+    try {
+        const bin = path.join(dir, "bin");
+        const storage = path.join(dir, "storage");
+        fs.mkdirSync(bin);
+        fs.mkdirSync(path.join(storage, "docker/registry/v2/repositories"), { recursive: true });
+        const box = path.join(dir, "container");
+        fs.writeFileSync(box, "digest1");
+        const steps = path.join(dir, "steps");
+        fs.writeFileSync(
+            path.join(bin, "docker"),
+            [
+                "#!/bin/bash",
+                `box=${box}; steps=${steps}`,
+                'case "$1" in',
+                '  inspect) [ -e "$box" ] || exit 1; case "$3" in *Running*) echo true ;; *) cat "$box" ;; esac ;;',
+                '  stop) [ -e "$box" ] || exit 1; echo stop >> "$steps" ;;',
+                '  rm) [ -e "$box" ] || exit 1; rm "$box"; echo rm >> "$steps" ;;',
+                '  exec) echo collect >> "$steps" ;;',
+                '  run)',
+                '    label=$(printf "%s\n" "$@" | sed -n "s/^pulumi-onprem.config=//p")',
+                '    case "$*" in *config-readonly*) kind=readonly ;; *) kind=writable ;; esac',
+                `    if [ $kind = readonly ] && [ ${failReadOnly ? 1 : 0} = 1 ]; then echo "run $kind failed" >> "$steps"; exit 125; fi`,
+                '    [ -e "$box" ] && exit 125',
+                '    printf "%s" "$label" > "$box"; echo "run $kind" >> "$steps" ;;',
+                "esac",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        fs.writeFileSync(path.join(bin, "curl"), "#!/bin/sh\nprintf 200\n", { mode: 0o755 });
+        const script = fileOf(container, GC_SCRIPT_PATH)
+            .content.split("/opt/data/registry").join(storage)
+            .split("/var/log/pulumi-onprem-registry-gc.log").join(path.join(dir, "gc.log"))
+            .split("/run/pulumi-onprem-registry-gc.lock").join(path.join(dir, "gc.lock"));
+        const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+        return { code: r.status ?? -1, steps: fs.existsSync(steps) ? fs.readFileSync(steps, "utf8").trim().split("\n") : [], label: fs.existsSync(box) ? fs.readFileSync(box, "utf8") : undefined };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+describe("the container job, run against a stubbed docker", () => {
+    test("read-only while collecting, then the container as declared: stopped before each removal", () => {
+        const r = runContainerJob(false);
+        assert.equal(r.code, 0);
+        assert.deepEqual(r.steps, ["stop", "rm", "run readonly", "collect", "stop", "rm", "run writable"]);
+        assert.equal(r.label, "digest1", "the declared container again, under its own label");
+    });
+
+    test("the read-only container fails to start: the job fails, and the declared container runs again", () => {
+        const r = runContainerJob(true);
+        assert.notEqual(r.code, 0);
+        assert.deepEqual(r.steps, ["stop", "rm", "run readonly failed", "run writable"]);
+        assert.equal(r.label, "digest1");
+    });
+});
+
 describe("garbage collection validation", () => {
     const issues = (gc: unknown, extra: Partial<DockerRegistrySpec> = {}) =>
         validateRegistry({ ...nativeTls, ...extra, garbageCollection: gc as DockerRegistrySpec["garbageCollection"] }).map((i) => i.message);

@@ -21,8 +21,9 @@ NAME=pulumi-onprem-registry
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" = true ]; }
 # The container is run again as declared: same label (the config digest), so `pulumi up` sees no drift.
 label() { docker inspect -f '{{index .Config.Labels "pulumi-onprem.config"}}' "$NAME"; }
-# Stopped, not killed: the registry finishes the requests in flight first.
-stop() { docker stop -t 15 "$NAME" >/dev/null; docker rm -f "$NAME" >/dev/null; }
+# Stopped, not killed: the registry finishes the requests in flight first. A container already gone
+# is fine (the trap's way back must still run the writable one); one that stays makes `docker run` fail.
+stop() { docker stop -t 15 "$NAME" >/dev/null 2>&1 || true; docker rm -f "$NAME" >/dev/null 2>&1 || true; }
 readonly_on() {
   LABEL=$(label)
   stop
