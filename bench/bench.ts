@@ -107,7 +107,7 @@ function ensureAnsible(): void {
 /** sha256 of the managed files on every host: the tools must leave the same bytes. */
 function fileDigest(labs: Labs): string {
     const h = crypto.createHash("sha256");
-    for (const host of labs.hosts) h.update(labExec(host, "cat /etc/keepalived/keepalived.conf /etc/docker/daemon.json; stat -c '%a %U %G' /etc/keepalived/keepalived.conf /etc/docker/daemon.json"));
+    for (const host of labs.hosts) h.update(labExec(host, "cat /etc/keepalived/keepalived.conf /etc/keepalived/pulumi-onprem-maintenance /etc/docker/daemon.json; stat -c '%a %U %G' /etc/keepalived/keepalived.conf /etc/keepalived/pulumi-onprem-maintenance /etc/docker/daemon.json"));
     return h.digest("hex").slice(0, 16);
 }
 

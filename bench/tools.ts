@@ -50,7 +50,7 @@ function vipOf(labs: Labs): string {
 /** Clears what any tool left on the hosts: keepalived stopped, the managed files and state removed. */
 export function cleanHosts(labs: Labs, exec: (h: Labs["hosts"][number], s: string) => string): void {
     for (const h of labs.hosts) {
-        exec(h, "systemctl stop keepalived >/dev/null 2>&1; rm -rf /etc/keepalived/keepalived.conf /etc/docker /var/lib/pulumi-onprem /tmp/bench-*; :");
+        exec(h, "systemctl stop keepalived >/dev/null 2>&1; rm -rf /etc/keepalived/keepalived.conf /etc/keepalived/pulumi-onprem-maintenance /etc/docker /var/lib/pulumi-onprem /tmp/bench-*; :");
     }
 }
 

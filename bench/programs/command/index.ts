@@ -25,6 +25,11 @@ global_defs {
   router_id ${h.name}
 }
 
+track_file pulumi_onprem_maintenance {
+  file "/etc/keepalived/pulumi-onprem-maintenance"
+  weight -253
+}
+
 vrrp_instance VI_1 {
   state ${index === 0 ? "MASTER" : "BACKUP"}
   interface eth0
@@ -41,6 +46,9 @@ ${peers}  }
   virtual_ipaddress {
     ${vip}
   }
+  track_file {
+    pulumi_onprem_maintenance weight -253
+  }
 }
 `;
 }
@@ -54,11 +62,15 @@ hosts.forEach((h, i) => {
     const copyConf = new command.remote.CopyToRemote(`keepalived-conf-${h.name}`, {
         connection, source: new pulumi.asset.StringAsset(conf), remotePath: "/tmp/bench-keepalived.conf", triggers: [sha(conf)],
     });
+    // The maintenance flag keepalived.conf tracks (0: in service), as KeepalivedCluster writes it.
+    const flag = new command.remote.Command(`maintenance-flag-${h.name}`, {
+        connection, create: "printf '0\\n' > /etc/keepalived/pulumi-onprem-maintenance && chmod 0644 /etc/keepalived/pulumi-onprem-maintenance",
+    });
     const installConf = new command.remote.Command(`keepalived-install-${h.name}`, {
         connection,
         create: "keepalived -t -f /tmp/bench-keepalived.conf && install -m 0600 -o root -g root /tmp/bench-keepalived.conf /etc/keepalived/keepalived.conf",
         triggers: [sha(conf)],
-    }, { dependsOn: copyConf });
+    }, { dependsOn: [copyConf, flag] });
     new command.remote.Command(`keepalived-reload-${h.name}`, {
         connection, create: "systemctl reload-or-restart keepalived", triggers: [sha(conf)],
     }, { dependsOn: installConf });
