@@ -1,6 +1,7 @@
-// DockerRegistry garbage collection on a real systemd: the timer fires on its schedule, the native
-// registry is read-only (a drop-in under /run) while the collector runs, the deleted tag's layer is freed,
-// the kept image pulls; destroy removes the timer and the service. One VM.
+// DockerRegistry garbage collection on a real systemd and dockerd. Native runtime: the timer fires on its
+// schedule, the registry is read-only (a drop-in under /run) while the collector runs; destroy removes the
+// timer and the service, and systemd forgets them. Container runtime: a run from `pulumi up` serves a
+// read-only container meanwhile. Both: the deleted tag's layer is freed, the kept image pulls. One VM.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
