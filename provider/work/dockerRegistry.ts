@@ -185,7 +185,7 @@ export function registryGcWork(spec: DockerRegistrySpec, tls: RegistryTlsMateria
     const readable = native ? { owner: "root", group: REGISTRY_SERVICE_USER, mode: "0640" } : { owner: "root", group: "root", mode: "0600" };
     const runtime: GcRuntime = native
         ? { kind: "native", service: REGISTRY_SERVICE, user: REGISTRY_SERVICE_USER, binary: REGISTRY_BINARY }
-        : { kind: "container", name: REGISTRY_CONTAINER, image: spec.image ?? DEFAULT_REGISTRY_IMAGE, run: (label, config) => containerRun(spec, storage, label, config), mounts: containerMounts(storage) };
+        : { kind: "container", name: REGISTRY_CONTAINER, image: spec.image ?? DEFAULT_REGISTRY_IMAGE, run: (label, config) => containerRun(spec, storage, label, config), stop: containerStop(), mounts: containerMounts(storage) };
     const script = renderGcScript({
         storage,
         config: REGISTRY_CONFIG_PATH,
@@ -263,15 +263,23 @@ function containerState(spec: DockerRegistrySpec, storage: string, digest: strin
     const image = spec.image ?? DEFAULT_REGISTRY_IMAGE;
     const name = REGISTRY_CONTAINER;
     const run = containerRun(spec, storage, digest);
-    // Stopped before it is removed, so that pushes in flight finish (see REGISTRY_DRAIN_SECONDS).
-    const stop = `docker stop -t ${REGISTRY_STOP_SECONDS} ${name} >/dev/null 2>&1; docker rm -f ${name} >/dev/null 2>&1`;
+    const stop = containerStop();
     return {
         name: `registry container ${name}`,
         read: `docker inspect -f '{{.Config.Image}} {{.HostConfig.RestartPolicy.Name}} {{index .Config.Labels "pulumi-onprem.config"}} {{.State.Running}}' ${name} 2>/dev/null || echo absent`,
         expected: `${image} always ${digest} true`,
         apply: `${stop}; ${run} >/dev/null`,
-        remove: `${stop} || true`,
+        remove: stop,
     };
+}
+
+/**
+ * The registry container stopped, then removed: stopped first so that requests in flight finish (the
+ * config's drain timeout); one already gone is fine, one that stays makes the next `docker run` fail.
+ */
+function containerStop(): string {
+    const name = REGISTRY_CONTAINER;
+    return `docker stop -t ${REGISTRY_STOP_SECONDS} ${name} >/dev/null 2>&1 || true; docker rm -f ${name} >/dev/null 2>&1 || true`;
 }
 
 /**

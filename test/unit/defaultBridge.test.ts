@@ -16,7 +16,6 @@ interface Run {
     starts: string[];
     /** daemon.json after the function, or undefined when absent. */
     after: string | undefined;
-    stderr: string;
 }
 
 /** Runs the function with daemon.json holding `content` (undefined: absent) and dockerd's gateway `gateway`. */
@@ -50,7 +49,6 @@ function run(content: string | undefined, gateway = "172.17.42.1"): Run {
         return {
             starts: text.split("---\n").filter(Boolean),
             after: fs.existsSync(daemonJson) ? fs.readFileSync(daemonJson, "utf8") : undefined,
-            stderr: r.stderr,
         };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });

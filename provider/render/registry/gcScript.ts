@@ -6,7 +6,6 @@
 import { OnpremError } from "../../contract/errors";
 import { shellQuote as q } from "../../contract/shell";
 import { MANAGED_HEADER } from "../managedHeader";
-import { REGISTRY_STOP_SECONDS } from "./configYml";
 
 /** How the job switches the registry between its two configs and reaches the collector. */
 export type GcRuntime =
@@ -27,6 +26,8 @@ export type GcRuntime =
           image: string;
           /** `docker run` of the container with its label value as `"$label"`, and optionally another config file as the command. */
           run: (label: string, config?: string) => string;
+          /** Stops (requests in flight finish) and removes the container; succeeds when it is already gone. */
+          stop: string;
           /** The storage and config mounts of `run`, for a one-off collector container. */
           mounts: string;
       };
@@ -145,7 +146,7 @@ function runtimeFunctions(job: GcJob, untagged: string): string[] {
                 'label() { docker inspect -f \'{{index .Config.Labels "pulumi-onprem.config"}}\' "$NAME"; }',
                 "# Stopped, not killed: the registry finishes the requests in flight first. A container already gone",
                 "# is fine (the trap's way back must still run the writable one); one that stays makes `docker run` fail.",
-                `stop() { docker stop -t ${REGISTRY_STOP_SECONDS} "$NAME" >/dev/null 2>&1 || true; docker rm -f "$NAME" >/dev/null 2>&1 || true; }`,
+                `stop() { ${rt.stop}; }`,
                 "readonly_on() {",
                 '  LABEL=$(label)',
                 "  stop",

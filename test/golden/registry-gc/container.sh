@@ -23,7 +23,7 @@ running() { [ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" = 
 label() { docker inspect -f '{{index .Config.Labels "pulumi-onprem.config"}}' "$NAME"; }
 # Stopped, not killed: the registry finishes the requests in flight first. A container already gone
 # is fine (the trap's way back must still run the writable one); one that stays makes `docker run` fail.
-stop() { docker stop -t 15 "$NAME" >/dev/null 2>&1 || true; docker rm -f "$NAME" >/dev/null 2>&1 || true; }
+stop() { docker stop -t 15 pulumi-onprem-registry >/dev/null 2>&1 || true; docker rm -f pulumi-onprem-registry >/dev/null 2>&1 || true; }
 readonly_on() {
   LABEL=$(label)
   stop
