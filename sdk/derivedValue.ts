@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DerivationName, Derivations } from "../provider/derive/derivations";
 import type { ConnectionArgs } from "./connection";
-import { pausePromiseTraces, providerShim } from "./providerShim";
+import { ShimResource } from "./providerShim";
 
 export type {
     Derivation, DerivationName, Derivations, HtpasswdInput, HtpasswdUser, MeshSlotsInput, RegistryTlsInput, RegistryTlsState, SlotRequest,
@@ -25,29 +25,23 @@ export interface DerivedValueArgs<N extends DerivationName> {
  * not move when hosts are added, certificates and password hashes that must not change on every run.
  * It is known at preview (the provider derives it in `check`), so files rendered from it diff cleanly.
  */
-export class DerivedValue<N extends DerivationName> extends pulumi.dynamic.Resource {
+export class DerivedValue<N extends DerivationName> extends ShimResource {
     /** The derived value (known at preview, kept while it still fits). */
     declare readonly value: pulumi.Output<Derivations[N]["value"]>;
 
     constructor(name: string, args: DerivedValueArgs<N>, opts?: pulumi.CustomResourceOptions) {
         const input = args.secret ? pulumi.secret(args.input) : args.input;
-        const resume = pausePromiseTraces();
-        try {
-            super(
-                providerShim("derivedProvider"),
-                name,
-                // A secret value starts as a secret placeholder: the engine keeps the secret mark of an input key
-                // that `check` fills in only if the key was secret already (dynamic providers get plain values).
-                {
-                    derivation: args.derivation, input, value: args.secret ? pulumi.secret("") : undefined,
-                    connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
-                },
-                pulumi.mergeOptions(opts, { additionalSecretOutputs: [...(args.secret ? ["input", "value"] : []), ...(args.connection === undefined ? [] : ["connection"])] }),
-                "pulumi-onprem",
-                "DerivedValue",
-            );
-        } finally {
-            resume();
-        }
+        super(
+            "derivedProvider",
+            "DerivedValue",
+            name,
+            // A secret value starts as a secret placeholder: the engine keeps the secret mark of an input key
+            // that `check` fills in only if the key was secret already (dynamic providers get plain values).
+            {
+                derivation: args.derivation, input, value: args.secret ? pulumi.secret("") : undefined,
+                connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
+            },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: [...(args.secret ? ["input", "value"] : []), ...(args.connection === undefined ? [] : ["connection"])] }),
+        );
     }
 }

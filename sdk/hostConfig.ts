@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";
 import { ConnectionArgs } from "./connection";
-import { pausePromiseTraces, providerShim } from "./providerShim";
+import { ShimResource } from "./providerShim";
 
 /** Inputs of `HostConfig`: one host's desired files, services and checks. */
 export interface HostConfigArgs {
@@ -40,7 +40,7 @@ export interface HostConfigArgs {
  * One host's share of a pulumi-onprem resource: applied as one transaction, read back on refresh,
  * restored on delete. The building block under every component of this package.
  */
-export class HostConfig extends pulumi.dynamic.Resource {
+export class HostConfig extends ShimResource {
     /** The host key fingerprint the provider verified. */
     declare readonly hostKeyFingerprint: pulumi.Output<string>;
     /** The files as last applied or read back (templates; secrets stay placeholders). */
@@ -49,26 +49,20 @@ export class HostConfig extends pulumi.dynamic.Resource {
     declare readonly states: pulumi.Output<StateSpec[] | undefined>;
 
     constructor(name: string, args: HostConfigArgs, opts?: pulumi.CustomResourceOptions) {
-        const resume = pausePromiseTraces();
-        try {
-            super(
-                providerShim("hostConfigProvider"),
-                name,
-                {
-                    ...args,
-                    key: hostStateKey(args.kind, name),
-                    target: targetOf(args.connection),
-                    connection: pulumi.secret(args.connection),
-                    secrets: pulumi.secret(args.secrets ?? {}),
-                    hostKeyFingerprint: undefined,
-                },
-                pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
-                "pulumi-onprem",
-                "HostConfig",
-            );
-        } finally {
-            resume();
-        }
+        super(
+            "hostConfigProvider",
+            "HostConfig",
+            name,
+            {
+                ...args,
+                key: hostStateKey(args.kind, name),
+                target: targetOf(args.connection),
+                connection: pulumi.secret(args.connection),
+                secrets: pulumi.secret(args.secrets ?? {}),
+                hostKeyFingerprint: undefined,
+            },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
+        );
     }
 }
 
@@ -93,35 +87,29 @@ export function hostStateKey(kind: string, name: string): string {
  * all hosts; it connects only to the hosts whose inputs changed. Each host's `HostConfig` still shows
  * that host's own diff.
  */
-export class ClusterCheck extends pulumi.dynamic.Resource {
+export class ClusterCheck extends ShimResource {
     constructor(name: string, args: { kind: string; hosts: Record<string, HostConfigArgs> }, opts?: pulumi.CustomResourceOptions) {
         const names = Object.keys(args.hosts);
         const each = <T>(f: (h: HostConfigArgs) => T) => Object.fromEntries(names.map((n) => [n, f(args.hosts[n])]));
-        const resume = pausePromiseTraces();
-        try {
-            super(
-                providerShim("clusterCheckProvider"),
-                name,
-                {
-                    kind: args.kind,
-                    key: hostStateKey(args.kind, name),
-                    hosts: each((h) => ({
-                        target: targetOf(h.connection),
-                        files: h.files,
-                        packages: h.packages,
-                        validators: h.validators,
-                        ensurePackages: h.ensurePackages,
-                        commandTimeoutSeconds: h.commandTimeoutSeconds,
-                    })),
-                    connections: pulumi.secret(each((h) => h.connection)),
-                    secrets: pulumi.secret(each((h) => h.secrets ?? {})),
-                },
-                pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connections", "secrets"] }),
-                "pulumi-onprem",
-                "ClusterCheck",
-            );
-        } finally {
-            resume();
-        }
+        super(
+            "clusterCheckProvider",
+            "ClusterCheck",
+            name,
+            {
+                kind: args.kind,
+                key: hostStateKey(args.kind, name),
+                hosts: each((h) => ({
+                    target: targetOf(h.connection),
+                    files: h.files,
+                    packages: h.packages,
+                    validators: h.validators,
+                    ensurePackages: h.ensurePackages,
+                    commandTimeoutSeconds: h.commandTimeoutSeconds,
+                })),
+                connections: pulumi.secret(each((h) => h.connection)),
+                secrets: pulumi.secret(each((h) => h.secrets ?? {})),
+            },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connections", "secrets"] }),
+        );
     }
 }

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Issue } from "../provider/contract/issue";
-import { pausePromiseTraces, providerShim } from "./providerShim";
+import { ShimResource } from "./providerShim";
 
 /** Each issue as one line that starts with the component and the field: "KeepalivedCluster lb: `instances[0].virtualRouterId`: 300 is outside 1-255". */
 function issueLines(what: string, issues: readonly Issue[]): string[] {
@@ -14,14 +14,9 @@ function issueLines(what: string, issues: readonly Issue[]): string[] {
 }
 
 /** The resource that refuses a component's bad input at preview (see the module comment). */
-class InputCheck extends pulumi.dynamic.Resource {
+class InputCheck extends ShimResource {
     constructor(name: string, errors: pulumi.Input<string[]>, opts: pulumi.CustomResourceOptions) {
-        const resume = pausePromiseTraces();
-        try {
-            super(providerShim("inputCheckProvider"), name, { errors }, opts, "pulumi-onprem", "InputCheck");
-        } finally {
-            resume();
-        }
+        super("inputCheckProvider", "InputCheck", name, { errors }, opts);
     }
 }
 

@@ -24,6 +24,8 @@ export interface HostSnapshot {
     /** The resource's state directory exists on the host. */
     present: boolean;
     files: Record<string, FileState>;
+    /** The text of each file read whole (shared files, merged with the declared part); undefined when absent. */
+    texts: Record<string, string | undefined>;
     services: Record<string, ServiceState>;
     /** Parent directories that do not exist yet (staging will create them). */
     missingDirs: string[];
@@ -68,18 +70,13 @@ export function normalMode(mode: string | undefined): string {
 
 /**
  * Pure: what must change on the host to reach `desired`, given what it has now. `dropped` are paths the
- * resource managed before and no longer wants: their originals come back. `currents` holds the text of
- * shared (merged) files as the host has it.
+ * resource managed before and no longer wants: their originals come back. Shared (merged) files are
+ * planned from their text in `snapshot.texts`.
  */
-export function planChanges(
-    desired: DesiredState,
-    snapshot: HostSnapshot,
-    dropped: readonly string[] = [],
-    currents: Readonly<Record<string, string | undefined>> = {},
-): ChangePlan {
+export function planChanges(desired: DesiredState, snapshot: HostSnapshot, dropped: readonly string[] = []): ChangePlan {
     const files: FileChange[] = [];
     for (const file of desired.files) {
-        const filled = fileText(file, desired.secrets, currents[file.path]);
+        const filled = fileText(file, desired.secrets, snapshot.texts[file.path]);
         const now = snapshot.files[file.path] ?? { exists: false };
         const reason = !now.exists
             ? "absent"

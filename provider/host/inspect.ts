@@ -6,7 +6,7 @@ import { FileSpec, ServiceSpec, StateSpec } from "../contract/desired";
 import { readStates } from "./steps/states";
 import { fillSecrets, redactSecrets } from "../contract/secrets";
 import { FILE_MERGERS } from "../contract/mergers";
-import { prepareReadOnly, readFiles } from "./steps/prepare";
+import { prepareReadOnly } from "./steps/prepare";
 
 export interface Observed {
     /** Each live state, with `expected` replaced by what the host reads when it drifted. */
@@ -32,7 +32,11 @@ export async function inspectHost(
     states: readonly StateSpec[] = [],
 ): Promise<Observed> {
     const conn = await connect(connection);
-    const snap = await prepareReadOnly(conn, stateDirPath, files.map((f) => f.path), services.map((s) => s.name));
+    const snap = await prepareReadOnly(conn, stateDirPath, {
+        paths: files.map((f) => f.path),
+        texts: files.filter((f) => f.merge).map((f) => f.path),
+        services: services.map((s) => s.name),
+    });
     const observedFiles: FileSpec[] = [];
     for (const f of files) {
         const now = snap.files[f.path];
@@ -40,8 +44,7 @@ export async function inspectHost(
         let content = f.content;
         if (f.merge) {
             // Only the resource's own part counts: other owners' keys may change freely.
-            const current = (await readFiles(conn, [f.path]))[f.path];
-            const seen = FILE_MERGERS[f.merge].observe(current, fillSecrets(f.content, secrets), f.path);
+            const seen = FILE_MERGERS[f.merge].observe(snap.texts[f.path], fillSecrets(f.content, secrets), f.path);
             if (seen !== fillSecrets(f.content, secrets)) content = redactSecrets(seen, secrets);
         } else if (now.sha256 !== sha256(fillSecrets(f.content, secrets))) {
             const { stdout } = await runChecked(conn, `cat "$1"`, { args: [f.path], step: `read ${f.path}` });

@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { createHash, randomBytes } from "crypto";
 import { runChecked } from "../ssh/exec";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect } from "../ssh/pool";
@@ -20,11 +20,12 @@ export async function preflightHost(connection: ConnectionSpec, desired: Desired
     const conn = await connect(connection);
     const facts = await hostFacts(conn);
     if (desired.ensurePackages) await ensurePackages(conn, facts, desired.packages); // the checker comes with the package
-    const dir = (await runChecked(conn, "mktemp -d /tmp/pulumi-onprem-check.XXXXXX", { step: "make a temp directory" })).stdout.trim();
+    // Named here and made by the staging command (as mktemp would: private, never one that exists).
+    const dir = `/tmp/pulumi-onprem-check.${randomBytes(8).toString("hex")}`;
     try {
         const changes: FileChange[] = desired.files.map((file) => ({ action: "write", file, filled: fillSecrets(file.content, desired.secrets), reason: "content" }));
         const place = (target: string) => `${dir}/${createHash("sha256").update(target).digest("hex").slice(0, 16)}`;
-        const staged = await stage(conn, "", changes, place);
+        const staged = await stage(conn, "", changes, { place, privateDir: dir });
         await validate(conn, desired.validators, staged, (s) => redactSecrets(s, desired.secrets));
     } finally {
         await runChecked(conn, `rm -rf "$1"`, { args: [dir], step: "remove the temp directory" }).catch(() => undefined);

@@ -13,7 +13,7 @@ import { activate } from "./steps/activate";
 import { checkpointAndSwap, keepFresh } from "./steps/checkpoint";
 import { commit, rollback } from "./steps/commit";
 import { applyStatesConfirmed, awaitRevert, confirmDeadline, UnconfirmedChange } from "./steps/confirm";
-import { prepare, readFiles } from "./steps/prepare";
+import { prepare } from "./steps/prepare";
 import { discardStaged, stage, StagedChange } from "./steps/stage";
 import { applyStates, readStates, verifyStates } from "./steps/states";
 import { validate } from "./steps/validate";
@@ -53,15 +53,14 @@ export async function applyHostState(
         const facts = await hostFacts(conn);
         const installedPackages = desired.ensurePackages ? await ensurePackages(conn, facts, desired.packages) : [];
         const dir = stateDir(resourceId);
-        const snapshot = await prepare(
-            conn,
-            dir,
-            [...desired.files.map((f) => f.path), ...dropped],
-            desired.services.map((s) => s.name),
-        );
+        const snapshot = await prepare(conn, dir, {
+            paths: [...desired.files.map((f) => f.path), ...dropped],
+            // Shared files are planned from their current text: read in the same command.
+            texts: desired.files.filter((f) => f.merge).map((f) => f.path),
+            services: desired.services.map((s) => s.name),
+        });
         snapshot.states = await readStates(conn, desired.states);
-        const currents = await readFiles(conn, desired.files.filter((f) => f.merge).map((f) => f.path));
-        const plan: ChangePlan = planChanges(desired, snapshot, dropped, currents);
+        const plan: ChangePlan = planChanges(desired, snapshot, dropped);
         const result: ApplyResult = {
             hostKeyFingerprint: conn.hostKeyFingerprint,
             facts,

@@ -110,7 +110,7 @@ test("the host rolls back by itself when the controller vanishes after the swap"
     const conn = await connect(inputs.connection);
     const dir = stateDir(inputs.key);
     const desired = desiredState(inputs);
-    const snap = await prepare(conn, dir, [path], []);
+    const snap = await prepare(conn, dir, { paths: [path], services: [] });
     const staged = await stage(conn, dir, planChanges(desired, snap).files);
     await checkpointAndSwap(conn, dir, staged, snap, [], 2); // then "vanish": no verify, no commit
     assert.equal(onHost(h2, `cat ${path}`), "after\n");

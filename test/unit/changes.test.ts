@@ -29,6 +29,7 @@ const matching = (): HostSnapshot => ({
     present: true,
     recovered: false,
     missingDirs: [],
+    texts: {},
     files: {
         "/etc/a.conf": { exists: true, sha256: sha256("pass hunter2\n"), mode: "644", owner: "root", group: "root" },
         "/etc/b.conf": { exists: true, sha256: sha256("b\n"), mode: "600", owner: "root", group: "root" },
@@ -59,7 +60,7 @@ test("a file changed on the host since the resource wrote it is named when the p
     const next = desired({ files: [{ path: "/etc/a.conf", content: "new\n" }, { path: "/etc/b.conf", content: "b\n", mode: "0600" }] });
     assert.deepEqual(driftReplaced(planChanges(next, snap), snap), ["/etc/b.conf"]);
     const shared = desired({ files: [{ path: "/etc/b.conf", content: "{}\n", merge: "json-keys" }] });
-    assert.deepEqual(driftReplaced(planChanges(shared, snap, [], { "/etc/b.conf": "{}\n" }), snap), []);
+    assert.deepEqual(driftReplaced(planChanges(shared, { ...snap, texts: { "/etc/b.conf": "{}\n" } }), snap), []);
     delete snap.files["/etc/b.conf"].lastWritten;
     assert.deepEqual(driftReplaced(planChanges(next, snap), snap), [], "no record (written before records were kept): nothing to say");
 });

@@ -6,20 +6,28 @@ import { DEFAULT_FILE_MODE } from "../../contract/desired";
 import { originalKey, stagedPath } from "../layout";
 import { shellQuote as q } from "../../contract/shell";
 
-const WRITE_SCRIPT = `
-set -e
-umask 022 # directories it creates are world-readable, as their siblings are
-mkdir -p "$(dirname "$1")"
-umask 077 # the staged file is private until its own mode is set
-cat > "$1"
-chmod "$2" "$1"
-chown "$3:$4" "$1"
-`;
-
-/** For a dropped file: stage its original if we kept one; print "remove" when it did not exist before. */
-const STAGE_ORIGINAL_SCRIPT = `
-set -e
-if [ -e "$2" ]; then cp -a "$2" "$1"; echo restore; elif [ -e "$2.absent" ]; then echo remove; else echo unknown; fi
+/**
+ * Stages every changed file in one command. "$@" holds one record per file: `w STAGED MODE OWNER GROUP
+ * BYTES` takes the next BYTES of standard input (the files' bytes, one after another: GNU head reads no
+ * further than it is asked), `o STAGED ORIGINAL` stages a dropped file's original if one was kept and
+ * prints "restore", else "remove" when it did not exist before, else "unknown".
+ */
+const STAGE_SCRIPT = `
+while [ $# -gt 0 ]; do
+  case $1 in
+  w) f=$2; d=\${f%/*}; d=\${d:-/}
+     umask 022 # directories it creates are world-readable, as their siblings are
+     [ -d "$d" ] || mkdir -p "$d"
+     umask 077 # the staged file is private until its own mode is set
+     head -c "$6" > "$f"
+     chmod "$3" "$f"
+     chown "$4:$5" "$f"
+     shift 6 ;;
+  o) if [ -e "$3" ]; then cp -a "$3" "$2"; echo restore; elif [ -e "$3.absent" ]; then echo remove; else echo unknown; fi
+     shift 3 ;;
+  *) echo "stage: unknown record $1" >&2; exit 2 ;;
+  esac
+done
 `;
 
 /**
@@ -70,45 +78,71 @@ export interface StagingGuard {
     createdDirs: readonly string[];
 }
 
+function stagedCopyOf(placement: StagePlacement): (c: FileChange) => string {
+    return (c) => (c.action === "write" ? placement.place(c.file.path) : stagedPath(c.path));
+}
+
+/** Pure: the staging command (script, its arguments, the files' bytes as standard input, its step name). */
+export function renderStage(stateDir: string, changes: readonly FileChange[], placement: StagePlacement, guard?: StagingGuard) {
+    const copyOf = stagedCopyOf(placement);
+    const prefix: string[] = [];
+    if (placement.privateDir) prefix.push(`mkdir -m 0700 ${q(placement.privateDir)}`);
+    if (guard) prefix.push(renderStagingGuardScript(guard.stateDir, changes.map(copyOf), guard.createdDirs, guard.timeoutSeconds));
+    const args: string[] = [];
+    const bytes: Buffer[] = [];
+    for (const c of changes) {
+        if (c.action === "write") {
+            const content = Buffer.from(c.filled, "utf8");
+            args.push("w", copyOf(c), c.file.mode ?? DEFAULT_FILE_MODE, c.file.owner ?? "root", c.file.group ?? "root", String(content.length));
+            bytes.push(content);
+        } else {
+            args.push("o", copyOf(c), `${stateDir}/orig/${originalKey(c.path)}`);
+        }
+    }
+    return {
+        script: ["set -e", ...prefix, STAGE_SCRIPT].join("\n"),
+        args,
+        stdin: Buffer.concat(bytes),
+        step: `stage ${changes.map((c) => (c.action === "write" ? c.file.path : `the original of ${c.path}`)).join(", ")}`,
+    };
+}
+
+/** Where staging puts its copies: beside each target (the default), or in a private directory it makes. */
+export interface StagePlacement {
+    place: (target: string) => string;
+    /** Made (mode 0700, and never one that exists) before the first copy. */
+    privateDir?: string;
+}
+
 /**
  * Writes each changed file's new bytes to a hidden sibling of its target (secrets already filled in);
  * nothing the services read is touched yet. With a guard, the host removes the staged copies by itself
- * when no swap follows in time; `discardStaged` removes them at once.
+ * when no swap follows in time; `discardStaged` removes them at once. One command: the guard is armed
+ * in it before the first copy is written.
  */
 export async function stage(
     conn: PooledConnection,
     stateDir: string,
     changes: readonly FileChange[],
-    placeStaged: (target: string) => string = stagedPath,
+    placement: StagePlacement = { place: stagedPath },
     guard?: StagingGuard,
 ): Promise<StagedChange[]> {
-    if (guard && changes.length > 0) {
-        const copies = changes.map((c) => (c.action === "write" ? placeStaged(c.file.path) : stagedPath(c.path)));
-        // One path a line in the host's list.
-        if (copies.some((c) => c.includes("\n"))) throw new OnpremError("InvalidArgument", "a path with a line break cannot be staged", { host: conn.target });
-        await runChecked(conn, renderStagingGuardScript(guard.stateDir, copies, guard.createdDirs, guard.timeoutSeconds), { step: "arm the clean-up of staged copies" });
-    }
+    if (changes.length === 0) return [];
+    const copyOf = stagedCopyOf(placement);
+    // One path a line in the host's list.
+    if (guard && changes.some((c) => copyOf(c).includes("\n"))) throw new OnpremError("InvalidArgument", "a path with a line break cannot be staged", { host: conn.target });
+    const { script, ...opts } = renderStage(stateDir, changes, placement, guard);
+    const answers = (await runChecked(conn, script, opts)).stdout.split("\n");
     const out: StagedChange[] = [];
-    for (const change of changes) {
-        if (change.action === "write") {
-            const { file, filled } = change;
-            const staged = placeStaged(file.path);
-            await runChecked(conn, WRITE_SCRIPT, {
-                args: [staged, file.mode ?? DEFAULT_FILE_MODE, file.owner ?? "root", file.group ?? "root"],
-                stdin: filled,
-                step: `stage ${file.path}`,
-            });
-            out.push({ ...change, staged });
-        } else {
-            const staged = stagedPath(change.path);
-            const { stdout } = await runChecked(conn, STAGE_ORIGINAL_SCRIPT, {
-                args: [staged, `${stateDir}/orig/${originalKey(change.path)}`],
-                step: `stage the original of ${change.path}`,
-            });
-            const what = stdout.trim();
-            if (what === "unknown") continue; // never recorded: not ours to touch
-            out.push(what === "restore" ? { ...change, staged } : { ...change, removes: true });
+    for (const c of changes) {
+        if (c.action === "write") {
+            out.push({ ...c, staged: copyOf(c) });
+            continue;
         }
+        // One line per original, in order.
+        const what = answers.shift();
+        if (what === "unknown") continue; // never recorded: not ours to touch
+        out.push(what === "restore" ? { ...c, staged: copyOf(c) } : { ...c, removes: true });
     }
     return out;
 }
