@@ -39,6 +39,9 @@ export type FileChange =
     | { action: "write"; file: FileSpec; filled: string; reason: "absent" | "content" | "mode" | "owner" }
     | { action: "restore"; path: string };
 
+/** A change as staging left it: the copy beside its target, or for a restore with no original, a removal. */
+export type StagedChange = FileChange & { staged?: string; removes?: boolean };
+
 export interface ServiceWork {
     service: ServiceSpec;
     /** Apply `onChange` because a watched file changed. */

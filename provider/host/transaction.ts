@@ -2,10 +2,10 @@ import { OnpremError, isOnpremError } from "../contract/errors";
 import { ConnectionSpec } from "../ssh/connection";
 import { connect, forget, PooledConnection } from "../ssh/pool";
 import { reportProgress } from "../ssh/progress";
-import { ChangePlan, driftReplaced, FileChange, HostSnapshot, isNoop, planChanges, ServiceWork } from "./changes";
+import { ChangePlan, driftReplaced, FileChange, HostSnapshot, isNoop, planChanges, ServiceWork, StagedChange } from "./changes";
 import { DesiredState, StateSpec } from "../contract/desired";
 import { hostFacts, HostFacts } from "./facts";
-import { stateDir } from "./layout";
+import { stagedPath, stateDir } from "./layout";
 import { withHostLock } from "./lock";
 import { ensurePackages } from "./packages";
 import { redactSecrets } from "../contract/secrets";
@@ -14,9 +14,8 @@ import { checkpointAndSwap, keepFresh } from "./steps/checkpoint";
 import { commit, rollback } from "./steps/commit";
 import { applyStatesConfirmed, awaitRevert, confirmDeadline, UnconfirmedChange } from "./steps/confirm";
 import { prepare } from "./steps/prepare";
-import { discardStaged, stage, StagedChange } from "./steps/stage";
+import { discardStaged, stage } from "./steps/stage";
 import { applyStates, readStates, verifyStates } from "./steps/states";
-import { validate } from "./steps/validate";
 import { verifiersFor, verify } from "./steps/verify";
 
 export interface ApplyResult {
@@ -144,12 +143,11 @@ async function stageAndValidate(
     if (changes.length === 0) return [];
     const timeoutSeconds = desired.rollbackTimeoutSeconds;
     const stopRenewing = keepFresh(conn, `${dir}/txn/staging`, timeoutSeconds);
-    const copies: string[] = [];
+    // Where staging puts each copy: removed on failure even if the host's own list of them is gone.
+    const copies = changes.map((c) => stagedPath(c.action === "write" ? c.file.path : c.path));
     try {
-        const staged = await stage(conn, dir, changes, undefined, { stateDir: dir, timeoutSeconds, createdDirs });
-        copies.push(...staged.flatMap((c) => (c.staged ? [c.staged] : [])));
+        const staged = await stage(conn, dir, changes, { guard: { stateDir: dir, timeoutSeconds, createdDirs }, validators: desired.validators, redact });
         if (staged.length === 0) await discardStaged(conn, dir, []); // only originals that were never recorded: nothing to swap
-        else await validate(conn, desired.validators, staged, redact);
         return staged;
     } catch (e) {
         throw await withoutStaged(conn, dir, copies, timeoutSeconds, e);

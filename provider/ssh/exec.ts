@@ -21,6 +21,8 @@ export interface RunOptions {
     stdin?: string | Buffer;
     /** What this command does, for messages: "stage /etc/keepalived/keepalived.conf". */
     step: string;
+    /** For a command that runs several steps: names the one it was in, from its output so far, when it is cut or stopped part way. */
+    stepFrom?: (stdoutSoFar: string) => string;
 }
 
 /** The bound of one remote command when the resource sets none: long enough for a package install. */
@@ -45,11 +47,12 @@ export async function run(conn: PooledConnection, script: string, opts: RunOptio
     const command = conn.user === "root" ? bounded : `sudo -n ${bounded}`;
     const stdin = opts.stdin ?? "";
     countCommand(conn.key, Buffer.byteLength(stdin));
-    const result = await conn.withChannel(() => execRaw(conn, command, stdin, opts.step, seconds));
+    const stepNow = (stdout: string) => opts.stepFrom?.(stdout) ?? opts.step;
+    const result = await conn.withChannel(() => execRaw(conn, command, stdin, stepNow, seconds));
     if (conn.user !== "root" && result.code !== 0) checkSudo(conn, result);
     // timeout(1) exits 124 after TERM, 137 after KILL.
     if (result.code === 124 || result.code === 137) {
-        throw new OnpremError("Timeout", `${opts.step} did not finish within ${seconds} s and was stopped (raise commandTimeoutSeconds if it needs longer)`, { host: conn.target });
+        throw new OnpremError("Timeout", `${stepNow(result.stdout)} did not finish within ${seconds} s and was stopped (raise commandTimeoutSeconds if it needs longer)`, { host: conn.target });
     }
     return result;
 }
@@ -86,28 +89,29 @@ function checkSudo(conn: PooledConnection, result: RunResult): void {
     }
 }
 
-function execRaw(conn: PooledConnection, command: string, stdin: string | Buffer, step: string, seconds: number): Promise<RunResult> {
+function execRaw(conn: PooledConnection, command: string, stdin: string | Buffer, stepNow: (stdout: string) => string, seconds: number): Promise<RunResult> {
     return new Promise((resolve, reject) => {
+        const out: Buffer[] = [];
+        const step = () => stepNow(Buffer.concat(out).toString("utf8"));
         if (conn.closed) {
-            reject(new OnpremError("Connection", `${step}: the connection is closed`, { host: conn.target }));
+            reject(new OnpremError("Connection", `${step()}: the connection is closed`, { host: conn.target }));
             return;
         }
-        const lost = () => reject(new OnpremError("Connection", `${step}: the connection was lost${conn.lostReason ? ` (${conn.lostReason})` : ""}`, { host: conn.target }));
+        const lost = () => reject(new OnpremError("Connection", `${step()}: the connection was lost${conn.lostReason ? ` (${conn.lostReason})` : ""}`, { host: conn.target }));
         conn.client.once("close", lost);
         conn.client.exec(command, (err, stream) => {
             if (err) {
                 conn.client.removeListener("close", lost);
-                reject(new OnpremError("Connection", `${step}: cannot open a session: ${err.message}`, { host: conn.target, cause: err }));
+                reject(new OnpremError("Connection", `${step()}: cannot open a session: ${err.message}`, { host: conn.target, cause: err }));
                 return;
             }
-            const out: Buffer[] = [];
             const errs: Buffer[] = [];
             let code: number | null = null;
             // The host's own bound failed to end it (no timeout(1), a wedged session): give up on the channel.
             const overrun = setTimeout(() => {
                 conn.client.removeListener("close", lost);
                 stream.close();
-                reject(new OnpremError("Timeout", `${step} did not finish within ${seconds} s and its session was closed`, { host: conn.target }));
+                reject(new OnpremError("Timeout", `${step()} did not finish within ${seconds} s and its session was closed`, { host: conn.target }));
             }, (seconds + 2 * KILL_AFTER_SECONDS) * 1000);
             stream.on("data", (d: Buffer) => out.push(d));
             stream.stderr.on("data", (d: Buffer) => errs.push(d));
@@ -116,7 +120,7 @@ function execRaw(conn: PooledConnection, command: string, stdin: string | Buffer
                 clearTimeout(overrun);
                 conn.client.removeListener("close", lost);
                 if (code === null) {
-                    reject(new OnpremError("Connection", `${step}: the command ended without an exit status (connection lost?)`, { host: conn.target }));
+                    reject(new OnpremError("Connection", `${step()}: the command ended without an exit status (connection lost?)`, { host: conn.target }));
                     return;
                 }
                 resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8") });

@@ -159,7 +159,7 @@ const FAULTS: Fault[] = [
         applies: () => true,
         inject: (_c, v) => ({ validators: [...(v.validators ?? []), { description: "config test (the connection drops here)", command: CUT_SSH }] }),
         kind: "Connection",
-        message: () => new RegExp(`: config test \\(the connection drops here\\)[^]*removes the staged copies by itself within ${TIMEOUT} s`),
+        message: () => new RegExp(`: (stage [^\\n]*, then )?config test \\(the connection drops here\\)[^]*removes the staged copies by itself within ${TIMEOUT} s`),
     },
     {
         name: "the connection is cut after the swap",

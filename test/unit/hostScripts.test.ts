@@ -4,7 +4,7 @@
  * (each file exactly its own bytes) and the originals of dropped files.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
@@ -14,6 +14,7 @@ import { FileChange } from "../../provider/host/changes";
 import { originalKey } from "../../provider/host/layout";
 import { parseSnapshot, renderRead } from "../../provider/host/steps/prepare";
 import { DISCARD_STAGING, renderStage } from "../../provider/host/steps/stage";
+import { validationFailure } from "../../provider/host/steps/validate";
 
 const root = mkdtempSync(join(tmpdir(), "host-scripts-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -65,7 +66,7 @@ test("one staging command: the guard armed first, every file exactly its own byt
 
     const changes = [writes[0], ...originals, writes[1], writes[2]];
     const guard = { stateDir: S, timeoutSeconds: 60, createdDirs: [join(dir, "new", "deeper"), join(dir, "new")] };
-    const { script, args, stdin, step } = renderStage(S, changes, { place: (t) => `${t}.staged` }, guard);
+    const { script, args, stdin, step } = renderStage(S, changes, { placement: { place: (t) => `${t}.staged` }, guard });
     assert.equal(step, `stage ${join(dir, "a.conf")}, the original of ${restored}, the original of ${removed}, the original of ${join(dir, "never-recorded.conf")}, ${join(dir, "new", "deeper", "b.conf")}, ${join(dir, "empty.conf")}`);
     const out = sh(script, args, stdin);
     try {
@@ -86,12 +87,29 @@ test("one staging command: the guard armed first, every file exactly its own byt
     assert.equal(existsSync(`${writes[0].action === "write" ? writes[0].file.path : ""}.staged`), false, "the guard's list covers what was staged: discarding removes it");
 });
 
-test("the staging command makes a private directory for its copies, and never one that exists", () => {
+test("the check's staging command: a private directory made for the copies, the validators run on them, the directory gone after success and failure alike", () => {
     const priv = join(root, "private");
-    const c: FileChange = { action: "write", file: { path: "/etc/keepalived/keepalived.conf", content: "x\n", owner: user, group }, filled: "x\n", reason: "content" };
-    const { script, args, stdin } = renderStage("", [c], { place: () => join(priv, "k"), privateDir: priv });
-    sh(script, args, stdin);
-    assert.equal((statSync(priv).mode & 0o777).toString(8), "700");
-    assert.equal(readFileSync(join(priv, "k"), "utf8"), "x\n");
-    assert.throws(() => sh(script, args, stdin), /File exists/, "a second run finds the directory there and stops");
+    const target = "/etc/keepalived/keepalived.conf";
+    const c: FileChange = { action: "write", file: { path: target, content: "x\n", owner: user, group }, filled: "x\n", reason: "content" };
+    const look = { description: "look", command: `stat -c %a ${priv} > ${root}/mode; cat {{staged:${target}}} > ${root}/seen` };
+    const placement = { place: () => join(priv, "k"), privateDir: priv };
+    const ok = renderStage("", [c], { placement, validators: [look] });
+    assert.equal(ok.step, `stage ${target}, then look`);
+    sh(ok.script, ok.args, ok.stdin);
+    assert.equal(readFileSync(join(root, "mode"), "utf8"), "700\n", "private while the validators ran");
+    assert.equal(readFileSync(join(root, "seen"), "utf8"), "x\n", "the validator read the staged copy");
+    assert.equal(existsSync(priv), false, "removed when the command ended");
+
+    const bad = { description: "config test", command: "echo 'line 3: bad keyword' >&2; exit 4" };
+    const failing = renderStage("", [c], { placement, validators: [look, bad] });
+    const r = spawnSync("sh", ["-c", failing.script, "sh", ...failing.args], { input: failing.stdin, encoding: "utf8" });
+    assert.notEqual(r.status, 0);
+    const err = validationFailure("root@h", [look, bad], r.stderr, (s) => s);
+    assert.equal(err?.kind, "Validation");
+    assert.equal(err?.message, "root@h: config test failed (exit 4)\n    line 3: bad keyword", "the failing validator, its exit code and output, as if it had run alone");
+    assert.equal(existsSync(priv), false, "removed after a failure too");
+    assert.equal(validationFailure("root@h", [look, bad], "head: write error\n", (s) => s), undefined, "a staging failure is not a validator's");
+
+    mkdirSync(priv);
+    assert.throws(() => sh(ok.script, ok.args, ok.stdin), /File exists/, "never a directory that exists");
 });

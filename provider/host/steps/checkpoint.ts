@@ -1,10 +1,10 @@
 import { runChecked } from "../../ssh/exec";
 import { PooledConnection } from "../../ssh/pool";
-import { HostSnapshot, ServiceWork } from "../changes";
+import { HostSnapshot, ServiceWork, StagedChange } from "../changes";
 import { StateSpec } from "../../contract/desired";
 import { backupPath, CREATED_DIRS, daemonReloadFor, originalKey } from "../layout";
 import { shellQuote as q } from "../../contract/shell";
-import { StagedChange, TAKE_STAGING } from "./stage";
+import { TAKE_STAGING } from "./stage";
 
 /**
  * Stops a sleeping watchdog (its process group). SIGKILL, since it inherits the swap script's ignored

@@ -1,8 +1,10 @@
 import { OnpremError } from "../../contract/errors";
-import { runChecked } from "../../ssh/exec";
+import { run, runChecked } from "../../ssh/exec";
+import { reportProgress } from "../../ssh/progress";
 import { PooledConnection } from "../../ssh/pool";
-import { FileChange } from "../changes";
-import { DEFAULT_FILE_MODE } from "../../contract/desired";
+import { FileChange, StagedChange } from "../changes";
+import { CommandSpec, DEFAULT_FILE_MODE } from "../../contract/desired";
+import { renderValidators, runningValidator, validate, validationFailure } from "./validate";
 import { originalKey, stagedPath } from "../layout";
 import { shellQuote as q } from "../../contract/shell";
 
@@ -68,10 +70,9 @@ export function renderStagingGuardScript(stateDir: string, stagedCopies: readonl
     ].join("\n");
 }
 
-export type StagedChange = FileChange & { staged?: string; removes?: boolean };
 
 /** The host cleans the staged copies by itself if the controller vanishes before the swap. */
-export interface StagingGuard {
+interface StagingGuard {
     stateDir: string;
     timeoutSeconds: number;
     /** Parent directories staging will create. */
@@ -82,11 +83,31 @@ function stagedCopyOf(placement: StagePlacement): (c: FileChange) => string {
     return (c) => (c.action === "write" ? placement.place(c.file.path) : stagedPath(c.path));
 }
 
+/** Where staging puts its copies: beside each target (the default), or in a private directory it makes. */
+interface StagePlacement {
+    place: (target: string) => string;
+    /** Made (mode 0700, and never one that exists) before the first copy, and removed when the command ends. */
+    privateDir?: string;
+}
+
+export interface StageOptions {
+    placement?: StagePlacement;
+    /** The host removes the staged copies by itself when no swap follows in time. */
+    guard?: StagingGuard;
+    /** Run on the staged copies; in the staging command itself when every change is a write. */
+    validators?: readonly CommandSpec[];
+    redact?: (s: string) => string;
+}
+
 /** Pure: the staging command (script, its arguments, the files' bytes as standard input, its step name). */
-export function renderStage(stateDir: string, changes: readonly FileChange[], placement: StagePlacement, guard?: StagingGuard) {
+export function renderStage(stateDir: string, changes: readonly FileChange[], { placement = { place: stagedPath }, guard, validators = [] }: StageOptions = {}) {
     const copyOf = stagedCopyOf(placement);
     const prefix: string[] = [];
-    if (placement.privateDir) prefix.push(`mkdir -m 0700 ${q(placement.privateDir)}`);
+    if (placement.privateDir) {
+        const dir = q(placement.privateDir);
+        // A cut connection (HUP), a timeout (TERM) or a failure: the directory goes all the same.
+        prefix.push(`mkdir -m 0700 ${dir}`, `trap 'rm -rf ${dir}' EXIT`, "trap 'exit 129' HUP INT TERM PIPE");
+    }
     if (guard) prefix.push(renderStagingGuardScript(guard.stateDir, changes.map(copyOf), guard.createdDirs, guard.timeoutSeconds));
     const args: string[] = [];
     const bytes: Buffer[] = [];
@@ -99,40 +120,45 @@ export function renderStage(stateDir: string, changes: readonly FileChange[], pl
             args.push("o", copyOf(c), `${stateDir}/orig/${originalKey(c.path)}`);
         }
     }
+    const staged = changes.map((c) => ({ ...c, staged: copyOf(c) }));
+    const stageStep = `stage ${changes.map((c) => (c.action === "write" ? c.file.path : `the original of ${c.path}`)).join(", ")}`;
+    const step = [stageStep, ...validators.map((v) => v.description)].join(", then ");
     return {
-        script: ["set -e", ...prefix, STAGE_SCRIPT].join("\n"),
+        // The guard ignores HUP and TERM while it arms; the validators get them back (a hung one stops at the timeout's TERM).
+        script: ["set -e", ...prefix, STAGE_SCRIPT, ...(guard && validators.length ? ["trap - HUP INT TERM PIPE"] : []), ...renderValidators(validators, staged)].join("\n"),
         args,
         stdin: Buffer.concat(bytes),
-        step: `stage ${changes.map((c) => (c.action === "write" ? c.file.path : `the original of ${c.path}`)).join(", ")}`,
+        step,
+        stepFrom: (stdout: string) => runningValidator(validators, stdout)?.description ?? step,
+        stageStep,
     };
-}
-
-/** Where staging puts its copies: beside each target (the default), or in a private directory it makes. */
-export interface StagePlacement {
-    place: (target: string) => string;
-    /** Made (mode 0700, and never one that exists) before the first copy. */
-    privateDir?: string;
 }
 
 /**
  * Writes each changed file's new bytes to a hidden sibling of its target (secrets already filled in);
- * nothing the services read is touched yet. With a guard, the host removes the staged copies by itself
- * when no swap follows in time; `discardStaged` removes them at once. One command: the guard is armed
- * in it before the first copy is written.
+ * nothing the services read is touched yet, then runs the validators on the copies. With a guard, the
+ * host removes the staged copies by itself when no swap follows in time; `discardStaged` removes them
+ * at once. One command when every change is a write: the guard is armed in it before the first copy
+ * is written, and the validators run in it after the last.
  */
-export async function stage(
-    conn: PooledConnection,
-    stateDir: string,
-    changes: readonly FileChange[],
-    placement: StagePlacement = { place: stagedPath },
-    guard?: StagingGuard,
-): Promise<StagedChange[]> {
+export async function stage(conn: PooledConnection, stateDir: string, changes: readonly FileChange[], opts: StageOptions = {}): Promise<StagedChange[]> {
     if (changes.length === 0) return [];
+    const { placement = { place: stagedPath }, validators = [], redact = (s: string) => s } = opts;
     const copyOf = stagedCopyOf(placement);
     // One path a line in the host's list.
-    if (guard && changes.some((c) => copyOf(c).includes("\n"))) throw new OnpremError("InvalidArgument", "a path with a line break cannot be staged", { host: conn.target });
-    const { script, ...opts } = renderStage(stateDir, changes, placement, guard);
-    const answers = (await runChecked(conn, script, opts)).stdout.split("\n");
+    if (opts.guard && changes.some((c) => copyOf(c).includes("\n"))) throw new OnpremError("InvalidArgument", "a path with a line break cannot be staged", { host: conn.target });
+    // A dropped file's original may or may not be staged: its validators' paths are known only after staging.
+    const folded = changes.every((c) => c.action === "write") ? validators : [];
+    const { script, stageStep, ...command } = renderStage(stateDir, changes, { ...opts, validators: folded });
+    const result = await run(conn, script, command);
+    if (result.code !== 0) {
+        throw validationFailure(conn.target, folded, result.stderr, redact) ??
+            new OnpremError("Apply", `${stageStep} failed (exit ${result.code})`, { host: conn.target, output: redact(`${result.stderr}${result.stdout}`) });
+    }
+    reportProgress(stageStep);
+    for (const v of folded) reportProgress(v.description);
+    // Only the originals answer (validators run only when there are none).
+    const answers = result.stdout.split("\n");
     const out: StagedChange[] = [];
     for (const c of changes) {
         if (c.action === "write") {
@@ -144,6 +170,7 @@ export async function stage(
         if (what === "unknown") continue; // never recorded: not ours to touch
         out.push(what === "restore" ? { ...c, staged: copyOf(c) } : { ...c, removes: true });
     }
+    if (folded.length === 0 && out.length > 0) await validate(conn, validators, out, redact);
     return out;
 }
 
