@@ -70,7 +70,6 @@ export function renderStagingGuardScript(stateDir: string, stagedCopies: readonl
     ].join("\n");
 }
 
-
 /** The host cleans the staged copies by itself if the controller vanishes before the swap. */
 interface StagingGuard {
     stateDir: string;
