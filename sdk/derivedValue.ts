@@ -30,17 +30,16 @@ export class DerivedValue<N extends DerivationName> extends ShimResource {
     declare readonly value: pulumi.Output<Derivations[N]["value"]>;
 
     constructor(name: string, args: DerivedValueArgs<N>, opts?: pulumi.CustomResourceOptions) {
-        const input = args.secret ? pulumi.secret(args.input) : args.input;
         super(
             "derivedProvider",
             "DerivedValue",
             name,
             // A secret value starts as a secret placeholder: the engine keeps the secret mark of an input key
             // that `check` fills in only if the key was secret already (dynamic providers get plain values).
-            {
-                derivation: args.derivation, input, value: args.secret ? pulumi.secret("") : undefined,
+            () => ({
+                derivation: args.derivation, input: args.secret ? pulumi.secret(args.input) : args.input, value: args.secret ? pulumi.secret("") : undefined,
                 connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
-            },
+            }),
             pulumi.mergeOptions(opts, { additionalSecretOutputs: [...(args.secret ? ["input", "value"] : []), ...(args.connection === undefined ? [] : ["connection"])] }),
         );
     }

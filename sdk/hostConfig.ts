@@ -53,14 +53,14 @@ export class HostConfig extends ShimResource {
             "hostConfigProvider",
             "HostConfig",
             name,
-            {
+            () => ({
                 ...args,
                 key: hostStateKey(args.kind, name),
                 target: targetOf(args.connection),
                 connection: pulumi.secret(args.connection),
                 secrets: pulumi.secret(args.secrets ?? {}),
                 hostKeyFingerprint: undefined,
-            },
+            }),
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
         );
     }
@@ -95,7 +95,7 @@ export class ClusterCheck extends ShimResource {
             "clusterCheckProvider",
             "ClusterCheck",
             name,
-            {
+            () => ({
                 kind: args.kind,
                 key: hostStateKey(args.kind, name),
                 hosts: each((h) => ({
@@ -108,7 +108,7 @@ export class ClusterCheck extends ShimResource {
                 })),
                 connections: pulumi.secret(each((h) => h.connection)),
                 secrets: pulumi.secret(each((h) => h.secrets ?? {})),
-            },
+            }),
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connections", "secrets"] }),
         );
     }

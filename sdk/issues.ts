@@ -16,7 +16,7 @@ function issueLines(what: string, issues: readonly Issue[]): string[] {
 /** The resource that refuses a component's bad input at preview (see the module comment). */
 class InputCheck extends ShimResource {
     constructor(name: string, errors: pulumi.Input<string[]>, opts: pulumi.CustomResourceOptions) {
-        super("inputCheckProvider", "InputCheck", name, { errors }, opts);
+        super("inputCheckProvider", "InputCheck", name, () => ({ errors }), opts);
     }
 }
 

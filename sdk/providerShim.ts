@@ -11,10 +11,11 @@ type ShimName = "hostConfigProvider" | "clusterCheckProvider" | "derivedProvider
  * The engine and `@pulumi/pulumi/dynamic` see the same type token and the same reserved input.
  */
 export abstract class ShimResource extends pulumi.CustomResource {
-    protected constructor(exportName: ShimName, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    /** `props` is a function so that the outputs it makes are made with promise traces paused too. */
+    protected constructor(exportName: ShimName, type: string, name: string, props: () => pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
         const resume = pausePromiseTraces();
         try {
-            super(`pulumi-nodejs:dynamic/pulumi-onprem:${type}`, name, { ...props, __provider: providerText(exportName) }, opts);
+            super(`pulumi-nodejs:dynamic/pulumi-onprem:${type}`, name, { ...props(), __provider: providerText(exportName) }, opts);
         } finally {
             resume();
         }
