@@ -1,6 +1,6 @@
 /**
- * What the dynamic-provider shims in the SDK load by package name (`pulumi-onprem/provider`) inside
- * each method, so that state holds a one-line `require`, not a serialized copy of this code.
+ * What the SDK's dynamic resources name in the one-line `require` they store as `__provider`
+ * (`pulumi-onprem/provider`, see sdk/providerShim.ts): state holds no copy of this code.
  */
 import * as clusterCheck from "./dynamic/clusterCheck";
 import * as derived from "./dynamic/derived";

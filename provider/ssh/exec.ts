@@ -64,15 +64,20 @@ export async function runChecked(
     opts: RunOptions & { kind?: "Apply" | "Validation" | "Verification" | "Rollback"; redact?: (s: string) => string },
 ): Promise<RunResult> {
     const result = await run(conn, script, opts);
-    if (result.code !== 0) {
-        const redact = opts.redact ?? ((s: string) => s);
-        throw new OnpremError(opts.kind ?? "Apply", `${opts.step} failed (exit ${result.code})`, {
-            host: conn.target,
-            output: redact(`${result.stderr}${result.stdout}`),
-        });
-    }
+    if (result.code !== 0) throw commandFailed(conn, opts.step, result, opts.kind, opts.redact);
     reportProgress(opts.step);
     return result;
+}
+
+/** The error of a command that exited non-zero: the step, its exit code, and its output (redacted). */
+export function commandFailed(
+    conn: PooledConnection,
+    step: string,
+    result: RunResult,
+    kind: "Apply" | "Validation" | "Verification" | "Rollback" = "Apply",
+    redact: (s: string) => string = (s) => s,
+): OnpremError {
+    return new OnpremError(kind, `${step} failed (exit ${result.code})`, { host: conn.target, output: redact(`${result.stderr}${result.stdout}`) });
 }
 
 function checkSudo(conn: PooledConnection, result: RunResult): void {

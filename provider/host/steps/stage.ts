@@ -1,5 +1,5 @@
 import { OnpremError } from "../../contract/errors";
-import { run, runChecked } from "../../ssh/exec";
+import { commandFailed, run, runChecked } from "../../ssh/exec";
 import { reportProgress } from "../../ssh/progress";
 import { PooledConnection } from "../../ssh/pool";
 import { FileChange, StagedChange } from "../changes";
@@ -151,8 +151,7 @@ export async function stage(conn: PooledConnection, stateDir: string, changes: r
     const { script, stageStep, ...command } = renderStage(stateDir, changes, { ...opts, validators: folded });
     const result = await run(conn, script, command);
     if (result.code !== 0) {
-        throw validationFailure(conn.target, folded, result.stderr, redact) ??
-            new OnpremError("Apply", `${stageStep} failed (exit ${result.code})`, { host: conn.target, output: redact(`${result.stderr}${result.stdout}`) });
+        throw validationFailure(conn.target, folded, result.stderr, redact) ?? commandFailed(conn, stageStep, result, "Apply", redact);
     }
     reportProgress(stageStep);
     for (const v of folded) reportProgress(v.description);
