@@ -4,6 +4,8 @@
 #   2. unit: pure functions, goldens checked by the real tools
 #   3. netns lab: the packed package, provider CRUD and end to end with the real pulumi CLI, on a lab of its own
 #   4. VM lab: the same package on real Debian VMs under qemu (systemd, kernel OVS, IPVS, dockerd)
+# Tiers 3 and 4 run at the same time (their labs share no name, address or file); the VM tier's console
+# output is printed when both have ended.
 # Skipped tests are listed with their reasons at the end: a skip is a test that did not run.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -76,6 +78,37 @@ npm pack --silent --pack-destination "$pack_dir" >/dev/null
 PULUMI_ONPREM_TEST_TARBALL=$(ls "$pack_dir"/*.tgz)
 export PULUMI_ONPREM_TEST_TARBALL
 
+# The VM tier (about 50 min, most of it qemu booting and rebooting VMs) starts first and runs beside the
+# netns tier: one after the other they took about 70 min. Its console output goes to a file, printed
+# once it has ended. Its tests start pulumi from node, which resets the SIGINT this background job ignores.
+vm_log=$report_dir/vm.console
+vm_tier() {
+    local started=$SECONDS rc=0
+    bash test/vmlab/run-suite.sh --test-reporter=spec --test-reporter-destination=stdout \
+         --test-reporter=tap --test-reporter-destination="$report_dir/vm.tap" >"$vm_log" 2>&1 || rc=$?
+    echo "vm: $((SECONDS - started)) s (exit $rc)" >"$report_dir/vm.time"
+    return $rc
+}
+echo "test: tier 'vm' starting beside the netns tier (console output when it ends)"
+vm_tier &
+vm_pid=$!
+
+# wait_vm: waits for the VM tier (on every way out: it tears its own lab down when it ends) and
+# prints its console output and time once.
+wait_vm() {
+    [ -n "${vm_pid:-}" ] || return 0
+    local rc=0 line
+    wait "$vm_pid" || rc=$?
+    vm_pid=
+    echo "test: tier 'vm' console output"
+    cat "$vm_log"
+    line=$(cat "$report_dir/vm.time" 2>/dev/null || echo "vm: did not report (exit $rc)")
+    tier_lines+=("$line")
+    echo "test: tier 'vm' took ${line#vm: }"
+    [ $rc = 0 ] || failed_tiers+=("vm")
+}
+trap 'wait_vm; summary' EXIT
+
 # A netns lab of its own, on addresses of its own, so a lab someone left up for exploring is not disturbed.
 own_dir=${TEST_LAB_DIR:+no}
 export LAB_DIR=${TEST_LAB_DIR:-$(mktemp -d /tmp/pulumi-onprem-test-lab.XXXXXX)}
@@ -88,7 +121,7 @@ netns_down() {
         echo "test: lab teardown failed; run: LAB_DIR=$LAB_DIR npm run lab -- down" >&2
     fi
 }
-trap 'netns_down; summary' EXIT
+trap 'netns_down; wait_vm; summary' EXIT
 # 4 hosts: the OvsMesh tests add a 4th host to a mesh of 3 and remove it again (a host costs well under 1 s).
 bash test/lab/lab.sh up 4
 # One file at a time: provider and e2e tests share the lab's hosts.
@@ -98,9 +131,6 @@ netns_tests() {
 }
 run_tier netns netns_tests
 netns_down
-trap summary EXIT
-
-# The VM tier runs its own node --test with the reporter arguments it is given.
-vm_tests() { bash test/vmlab/run-suite.sh "$@"; }
-run_tier vm vm_tests
+trap 'wait_vm; summary' EXIT
+wait_vm
 [ ${#failed_tiers[@]} = 0 ]
