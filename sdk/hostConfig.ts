@@ -88,6 +88,12 @@ export function hostStateKey(kind: string, name: string): string {
  * that host's own diff.
  */
 export class ClusterCheck extends ShimResource {
+    /**
+     * True when, as the check was created, no host ran any of its `services` yet: nothing is live that an
+     * order of applies could disturb. False once the check was updated, and in state from before 0.2.
+     */
+    declare readonly freshStart: pulumi.Output<boolean | undefined>;
+
     constructor(name: string, args: { kind: string; hosts: Record<string, HostConfigArgs> }, opts?: pulumi.CustomResourceOptions) {
         const names = Object.keys(args.hosts);
         const each = <T>(f: (h: HostConfigArgs) => T) => Object.fromEntries(names.map((n) => [n, f(args.hosts[n])]));
@@ -103,11 +109,13 @@ export class ClusterCheck extends ShimResource {
                     files: h.files,
                     packages: h.packages,
                     validators: h.validators,
+                    services: h.services,
                     ensurePackages: h.ensurePackages,
                     commandTimeoutSeconds: h.commandTimeoutSeconds,
                 })),
                 connections: pulumi.secret(each((h) => h.connection)),
                 secrets: pulumi.secret(each((h) => h.secrets ?? {})),
+                freshStart: undefined,
             }),
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connections", "secrets"] }),
         );

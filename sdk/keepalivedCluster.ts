@@ -13,6 +13,7 @@ import { intendedMasters, resolveSpec } from "./keepalivedInputs";
 /**
  * A keepalived VRRP cluster: one rendered keepalived.conf per node, config-tested on every node before
  * any node changes, then applied to the backups and last to the masters, reloaded (not restarted).
+ * Where keepalived runs on no node yet (a first deploy), every node is applied at once, masters first.
  * The masters are read from `instances[].master`/`priorities` when the program runs; where those are
  * Outputs, the first node counts as the master for this order (the result is the same config, only
  * the order of the reloads may move a VIP once more).
@@ -76,12 +77,20 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
             // Phase 1: every node's config passes `keepalived -t` before any node changes.
             const hosts = Object.fromEntries(children.map(({ node, hostArgs }) => [node.name, hostArgs]));
             const check = new ClusterCheck(`${name}-check`, { kind: "keepalived", hosts }, { parent: this, dependsOn: [inputs, ...scripts] });
-            // Phase 2: nodes that master no instance; phase 3: the masters, so VIPs move once at most.
+            // Phase 2: nodes that master no instance; phase 3: the masters, so VIPs move once at most. Where
+            // keepalived ran on no node when the check was created (a first deploy), there is no VIP to move:
+            // every node starts at once, masters first, and a master's wait for its VIP (keepalived's
+            // master-down interval) passes while the backups are applied.
             const masters = intendedMasters({ ...args, nodes });
-            const apply = (group: typeof children, dependsOn: pulumi.Resource[]) =>
+            const apply = (group: typeof children, dependsOn: pulumi.Input<pulumi.Resource[]>) =>
                 group.map(({ node, hostArgs }) => new HostConfig(`${name}-${node.name}`, hostArgs, { parent: this, dependsOn }));
-            const backups = apply(children.filter((c) => !masters.has(c.node.name)), [inputs, check]);
-            apply(children.filter((c) => masters.has(c.node.name)), [inputs, check, ...backups]);
+            let backups: HostConfig[] = [];
+            // Masters are declared first and both groups wait on the same output, so the masters reach the
+            // engine first; the backups are read when the check has ended, long after they are declared.
+            const phase = (forMasters: boolean) =>
+                check.freshStart.apply((fresh) => (fresh || !forMasters ? [inputs, check] : [inputs, check, ...backups]));
+            apply(children.filter((c) => masters.has(c.node.name)), phase(true));
+            backups = apply(children.filter((c) => !masters.has(c.node.name)), phase(false));
         }
 
         this.files = work.apply((r) => r?.work.files ?? {});

@@ -9,8 +9,11 @@ import { check as checkHost } from "./hostConfig";
 import { HostConfigInputs, desiredState } from "./hostConfigInputs";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
 
-/** One host's share of a cluster check: what its config test needs, in clear. */
-type HostPart = Pick<HostConfigInputs, "target" | "files" | "packages" | "validators" | "ensurePackages" | "commandTimeoutSeconds">;
+/**
+ * One host's share of a cluster check: what its config test needs, in clear, and the services its
+ * resource will run (only asked whether they run yet: see `ClusterCheckOutputs.freshStart`).
+ */
+type HostPart = Pick<HostConfigInputs, "target" | "files" | "packages" | "validators" | "ensurePackages" | "commandTimeoutSeconds" | "services">;
 
 /**
  * The config test of every host of a cluster as one resource (one engine step instead of one per
@@ -29,6 +32,15 @@ export interface ClusterCheckInputs {
     connections: Record<string, ConnectionSpec>;
     /** Host name -> values for the placeholders in its files; secret. */
     secrets: Record<string, Record<string, string>>;
+}
+
+export interface ClusterCheckOutputs extends ClusterCheckInputs {
+    /**
+     * True when, as the check was created, none of its hosts ran any of its services: nothing is live
+     * that an order of applies could disturb (no VIP exists yet, say), so the hosts may all start at
+     * once. False after any update (the hosts were applied before) and in state written before it existed.
+     */
+    freshStart: boolean;
 }
 
 /** Host `name`'s inputs as the single-host provider takes them; unknown parts stay unknown. */
@@ -51,22 +63,41 @@ export async function check(_olds: ClusterCheckInputs, news: ClusterCheckInputs)
     return failures.length ? { failures } : { inputs: news };
 }
 
+/**
+ * The inputs the config test depends on, from new inputs or old outputs: without the services (only
+ * probed at create), the probe's answer and the provider text. A change of services alone tests nothing
+ * again, and state written before the check took services shows no change.
+ */
+function tested(i: ClusterCheckInputs | ClusterCheckOutputs): ClusterCheckInputs {
+    const { __provider: _p, freshStart: _f, ...rest } = i as Partial<ClusterCheckOutputs> & ClusterCheckInputs & { __provider?: string };
+    if (!rest.hosts || typeof rest.hosts !== "object") return rest;
+    const withoutServices = (part: HostPart) => {
+        if (!part || typeof part !== "object") return part;
+        const { services: _s, ...others } = part;
+        return others;
+    };
+    return { ...rest, hosts: Object.fromEntries(Object.entries(rest.hosts).map(([name, part]) => [name, withoutServices(part)])) };
+}
+
 export async function diff(_id: string, olds: ClusterCheckInputs, news: ClusterCheckInputs): Promise<dynamic.DiffResult> {
-    const { __provider: _a, ...o } = olds as ClusterCheckInputs & { __provider?: string };
-    const { __provider: _b, ...n } = news as ClusterCheckInputs & { __provider?: string };
+    const o = tested(olds);
+    const n = tested(news);
     const changes = containsUnknown(n) || !isDeepStrictEqual(plain(o), plain(n));
     // As HostConfig's diff: a change of secret inputs alone answers "unknown", so the engine marks the key.
     const clearChanged = containsUnknown(n) || !isDeepStrictEqual(plain({ ...o, connections: {}, secrets: {} }), plain({ ...n, connections: {}, secrets: {} }));
     return { changes: changes && !clearChanged ? undefined : changes, replaces: [], deleteBeforeReplace: false };
 }
 
-/** Runs the config test on `names` in parallel; one host's failure does not stop the others' tests. */
-async function run(inputs: ClusterCheckInputs, names: readonly string[]): Promise<ClusterCheckInputs> {
+/**
+ * Runs the config test on `names` in parallel; one host's failure does not stop the others' tests.
+ * With `probeServices`, also says whether no host ran any of its services yet.
+ */
+async function run(inputs: ClusterCheckInputs, names: readonly string[], probeServices: boolean): Promise<ClusterCheckOutputs> {
     try {
         const results = await Promise.allSettled(
             names.map((name) => {
                 const host = hostInputs(inputs, name);
-                return withCommandTimeout(host.commandTimeoutSeconds, () => preflightHost(host.connection, desiredState(host)));
+                return withCommandTimeout(host.commandTimeoutSeconds, () => preflightHost(host.connection, desiredState(host), { probeServices }));
             }),
         );
         const failed = results.flatMap((r, i) => (r.status === "rejected" ? [{ name: names[i], error: r.reason as unknown }] : []));
@@ -76,20 +107,23 @@ async function run(inputs: ClusterCheckInputs, names: readonly string[]): Promis
             const kind = failed.every(({ error }) => isOnpremError(error, "Validation")) ? "Validation" : isOnpremError(failed[0].error) ? failed[0].error.kind : "Apply";
             throw new OnpremError(kind, `${inputs.kind}: the check failed on ${failed.length} hosts:\n${lines.join("\n")}`);
         }
-        return plain(inputs);
+        const freshStart = probeServices && results.every((r) => r.status === "fulfilled" && r.value.runningServices.length === 0);
+        return { ...plain(inputs), freshStart };
     } finally {
         flushStats();
     }
 }
 
 export async function create(inputs: ClusterCheckInputs) {
-    return { id: `${inputs.key}-check`, outs: await run(inputs, hostNames(inputs)) };
+    return { id: `${inputs.key}-check`, outs: await run(inputs, hostNames(inputs), true) };
 }
 
-/** Only the hosts whose inputs changed are tested (and so connected to). */
+/** Only the hosts whose tested inputs changed are tested (and so connected to). */
 export async function update(_id: string, olds: ClusterCheckInputs, news: ClusterCheckInputs) {
-    const changed = hostNames(news).filter((name) => !hostNames(olds).includes(name) || !isDeepStrictEqual(plain(hostInputs(olds, name)), plain(hostInputs(news, name))));
-    return { outs: await run(news, changed) };
+    const o = tested(olds);
+    const n = tested(news);
+    const changed = hostNames(news).filter((name) => !hostNames(olds).includes(name) || !isDeepStrictEqual(plain(hostInputs(o, name)), plain(hostInputs(n, name))));
+    return { outs: await run(news, changed, false) };
 }
 
 export async function remove(): Promise<void> {

@@ -6,21 +6,40 @@ import { DesiredState } from "../contract/desired";
 import { hostFacts } from "./facts";
 import { ensurePackages } from "./packages";
 import { fillSecrets, redactSecrets } from "../contract/secrets";
+import { prepareReadOnly } from "./steps/prepare";
 import { stage } from "./steps/stage";
+
+export interface PreflightOptions {
+    /** Also report which of the resource's services run now (one more command, beside the facts). */
+    probeServices?: boolean;
+}
+
+export interface PreflightResult {
+    /** The resource's services that were active before any change; empty unless asked for. */
+    runningServices: string[];
+}
 
 /**
  * Runs a resource's validators on its files without touching the live ones: the files go to a private
  * temp directory, the checkers read them there, and the directory is removed, all in one command. Lets
  * a cluster test every node's config before any node changes.
  */
-export async function preflightHost(connection: ConnectionSpec, desired: DesiredState): Promise<void> {
-    if (desired.validators.length === 0) return;
+export async function preflightHost(connection: ConnectionSpec, desired: DesiredState, options: PreflightOptions = {}): Promise<PreflightResult> {
+    const probed = options.probeServices ? desired.services.map((s) => s.name) : [];
+    if (desired.validators.length === 0 && probed.length === 0) return { runningServices: [] };
     const conn = await connect(connection);
-    const facts = await hostFacts(conn);
+    // Both on the one connection at once: the probe costs no round trip of its own.
+    const [facts, snapshot] = await Promise.all([
+        hostFacts(conn),
+        probed.length > 0 ? prepareReadOnly(conn, "", { paths: [], services: probed }) : undefined,
+    ]);
+    const runningServices = probed.filter((name) => snapshot?.services[name]?.active);
+    if (desired.validators.length === 0) return { runningServices };
     if (desired.ensurePackages) await ensurePackages(conn, facts, desired.packages); // the checker comes with the package
     // Named here, made and removed by the staging command (as mktemp would: private, never one that exists).
     const dir = `/tmp/pulumi-onprem-check.${randomBytes(8).toString("hex")}`;
     const changes: FileChange[] = desired.files.map((file) => ({ action: "write", file, filled: fillSecrets(file.content, desired.secrets), reason: "content" }));
     const place = (target: string) => `${dir}/${createHash("sha256").update(target).digest("hex").slice(0, 16)}`;
     await stage(conn, "", changes, { placement: { place, privateDir: dir }, validators: desired.validators, redact: (s) => redactSecrets(s, desired.secrets) });
+    return { runningServices };
 }

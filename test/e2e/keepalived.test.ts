@@ -18,6 +18,20 @@ async function timeUntil(what: string, probe: () => boolean, timeoutMs = 15_000)
     return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/**
+ * From `pulumi stack export`: whether the cluster check saw keepalived running nowhere as it was
+ * created, and the node resources each node's resource waited for.
+ */
+function applyOrder(exported: string, nodes: LabHost[]): { freshStart: unknown; waitsFor: Record<string, string[]> } {
+    const resources = (JSON.parse(exported) as { deployment: { resources: { urn: string; type: string; dependencies?: string[]; outputs?: Record<string, unknown> }[] } }).deployment.resources;
+    const nodeOf = (urn: string) => nodes.find((n) => urn.endsWith(`::lb-${n.name}`))?.name;
+    const check = resources.find((r) => r.type.endsWith(":ClusterCheck"));
+    const waitsFor = Object.fromEntries(
+        resources.filter((r) => r.type.endsWith(":HostConfig") && nodeOf(r.urn)).map((r) => [nodeOf(r.urn)!, (r.dependencies ?? []).map(nodeOf).filter((n): n is string => n !== undefined).sort()]),
+    );
+    return { freshStart: check?.outputs?.freshStart, waitsFor };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pids = (hosts: LabHost[]) => hosts.map((h) => onHost(h, "cat /run/keepalived.pid").trim());
 const confs = (hosts: LabHost[]) => hosts.map((h) => onHost(h, `sha256sum ${CONF} 2>/dev/null || echo none`));
@@ -48,8 +62,11 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
     assert.match(preview, /VI_1: "op1"|VI_1: "[^"]+"/, "the expected holders are previewed");
 
     run(["up", "--yes", "--skip-preview"]);
+    // keepalived ran on no node: every node was applied at once (the masters n1 and n2 waited for no node).
+    assert.deepEqual(applyOrder(project.pulumi(["stack", "export"]).out, hosts), { freshStart: true, waitsFor: { [n1.name]: [], [n2.name]: [], [n3.name]: [] } });
     await eventually("VI_1 on its master", () => holds(n1, vip1));
     await eventually("VI_2 on its master", () => holds(n2, vip2));
+    run(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
     assert.equal(holds(n2, vip1) || holds(n3, vip1) || holds(n1, vip2) || holds(n3, vip2), false, "each VIP on one node only");
     // The notify script shipped with the config ran on each state change.
     const vrrpState = (h: LabHost, instance: string) => onHost(h, `cat /run/keepalived-${instance}.state 2>/dev/null || true`).trim();
@@ -101,6 +118,9 @@ test("KeepalivedCluster through the real CLI: VIPs on their masters, failover ti
         up.on("exit", (code) => (outputs.push(out), code === 0 ? resolve() : reject(new Error(`pulumi up exited ${code}:\n${out}`))));
     });
     await eventually("the new VIP on VI_1's master", () => holds(n1, vip3));
+    // A change to running nodes: the masters waited for the backup (n3), so VIPs move once at most.
+    assert.deepEqual(applyOrder(project.pulumi(["stack", "export"]).out, hosts), { freshStart: false, waitsFor: { [n1.name]: [n3.name], [n2.name]: [n3.name], [n3.name]: [] } });
+    run(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
     await new Promise((r) => setTimeout(r, 1000));
     watcher.kill();
     assert.deepEqual(pids(hosts), before, "keepalived was reloaded, not restarted, on every node");

@@ -33,7 +33,7 @@ test("ClusterCheck: create tests every host; update connects only to the hosts w
     const hosts = inventory().hosts.slice(0, 3);
     const good = inputs(hosts, () => "ok-{{secret:word}}\n");
     const created = await p.create(good);
-    assert.deepEqual(created.outs, good);
+    assert.deepEqual(created.outs, { ...good, freshStart: true }, "no host names a service, so none runs");
 
     closeAll(); // every host dials again: the handshakes below count the hosts the update reached
     const before = sshStats();
@@ -47,9 +47,26 @@ test("ClusterCheck: create tests every host; update connects only to the hosts w
     for (const h of [hosts[0], hosts[2]]) assert.match(e.message, new RegExp(`root@${h.address.replace(/\./g, "\\.")}: x\\.conf says ok failed`));
     assert.doesNotMatch(e.message, /s3cr3t/, "no secret in the message");
 
-    const diff = await p.diff(created.id, good, good);
-    assert.equal(diff.changes, false);
+    const diff = await p.diff(created.id, created.outs, good);
+    assert.equal(diff.changes, false, "the engine passes the old outputs: the probe's answer is no change");
     assert.equal((await p.diff(created.id, good, changed)).changes, true);
+    assert.equal((await p.update(created.id, good, changed)).outs.freshStart, false, "an update says the hosts were applied before");
+});
+
+test("ClusterCheck: freshStart says whether any host ran one of its services when the check was created", async () => {
+    const hosts = inventory().hosts.slice(0, 2);
+    const withServices = (names: (h: LabHost) => string[]) => {
+        const i = inputs(hosts, () => "ok-{{secret:word}}\n");
+        for (const h of hosts) i.hosts[h.name].services = names(h).map((name) => ({ name, state: "running" as const }));
+        return i;
+    };
+    // Every lab host runs sshd; no host has a unit of this name.
+    assert.equal((await p.create(withServices(() => ["pulumi-onprem-absent"]))).outs.freshStart, true);
+    const oneRuns = withServices((h) => (h === hosts[1] ? ["pulumi-onprem-absent", "ssh"] : ["pulumi-onprem-absent"]));
+    assert.equal((await p.create(oneRuns)).outs.freshStart, false);
+    // Services are only probed: a change of them alone tests nothing again, and older state without them shows no change.
+    assert.equal((await p.diff("x", withServices(() => []), oneRuns)).changes, false);
+    assert.equal((await p.diff("x", inputs(hosts, () => "ok-{{secret:word}}\n"), oneRuns)).changes, false);
 });
 
 test("ClusterCheck: check names the host of a bad field", async () => {
