@@ -85,12 +85,17 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
             const apply = (group: typeof children, dependsOn: pulumi.Input<pulumi.Resource[]>) =>
                 group.map(({ node, hostArgs }) => new HostConfig(`${name}-${node.name}`, hostArgs, { parent: this, dependsOn }));
             let backups: HostConfig[] = [];
-            // Masters are declared first and both groups wait on the same output, so the masters reach the
-            // engine first; the backups are read when the check has ended, long after they are declared.
-            const phase = (forMasters: boolean) =>
-                check.freshStart.apply((fresh) => (fresh || !forMasters ? [inputs, check] : [inputs, check, ...backups]));
-            apply(children.filter((c) => masters.has(c.node.name)), phase(true));
-            backups = apply(children.filter((c) => !masters.has(c.node.name)), phase(false));
+            const fresh = check.freshStart;
+            // The backups are read when the check has ended, long after they are declared.
+            apply(children.filter((c) => masters.has(c.node.name)), fresh.apply((f) => (f ? [inputs, check] : [inputs, check, ...backups])));
+            // The engine takes registrations that arrive together in no set order and starts at most
+            // 4 x cores steps at a time: on a fresh start the backups register a moment after the
+            // masters, so the masters' waits begin first.
+            const afterMasters = fresh.apply(async (f) => {
+                if (f) await new Promise((resolve) => setTimeout(resolve, FRESH_BACKUPS_DELAY_MS));
+                return [inputs, check];
+            });
+            backups = apply(children.filter((c) => !masters.has(c.node.name)), afterMasters);
         }
 
         this.files = work.apply((r) => r?.work.files ?? {});
@@ -100,6 +105,9 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
         this.registerOutputs({ files: this.files, expectedHolders: this.expectedHolders, failoverBoundSeconds: this.failoverBoundSeconds, notes: this.notes });
     }
 }
+
+/** How long after the masters the backups of a fresh cluster register: a few engine round trips. */
+const FRESH_BACKUPS_DELAY_MS = 100;
 
 type Declared = pulumi.Output<{ name: string; spec: KeepalivedClusterSpec }>;
 
