@@ -90,7 +90,8 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
             apply(children.filter((c) => masters.has(c.node.name)), fresh.apply((f) => (f ? [inputs, check] : [inputs, check, ...backups])));
             // The engine takes registrations that arrive together in no set order and starts at most
             // 4 x cores steps at a time: on a fresh start the backups register a moment after the
-            // masters, so the masters' waits begin first.
+            // masters, so the masters' waits begin first. (A no-op of a cluster that started fresh pays
+            // the moment too: the check's answer stays in state until its next update.)
             const afterMasters = fresh.apply(async (f) => {
                 if (f) await new Promise((resolve) => setTimeout(resolve, FRESH_BACKUPS_DELAY_MS));
                 return [inputs, check];

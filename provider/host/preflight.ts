@@ -28,7 +28,7 @@ export async function preflightHost(connection: ConnectionSpec, desired: Desired
     const probed = options.probeServices ? desired.services.map((s) => s.name) : [];
     if (desired.validators.length === 0 && probed.length === 0) return { runningServices: [] };
     const conn = await connect(connection);
-    // Both on the one connection at once: the probe costs no round trip of its own.
+    // The probe goes beside the facts query, on the same connection: no round trip after it.
     const [facts, snapshot] = await Promise.all([
         hostFacts(conn),
         probed.length > 0 ? prepareReadOnly(conn, "", { paths: [], services: probed }) : undefined,
