@@ -84,10 +84,7 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
             const masters = intendedMasters({ ...args, nodes });
             const apply = (group: typeof children, dependsOn: pulumi.Input<pulumi.Resource[]>) =>
                 group.map(({ node, hostArgs }) => new HostConfig(`${name}-${node.name}`, hostArgs, { parent: this, dependsOn }));
-            let backups: HostConfig[] = [];
             const fresh = check.freshStart;
-            // The backups are read when the check has ended, long after they are declared.
-            apply(children.filter((c) => masters.has(c.node.name)), fresh.apply((f) => (f ? [inputs, check] : [inputs, check, ...backups])));
             // The engine takes registrations that arrive together in no set order and starts at most
             // 4 x cores steps at a time: on a fresh start the backups register a moment after the
             // masters, so the masters' waits begin first. (A no-op of a cluster that started fresh pays
@@ -96,7 +93,8 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
                 if (f) await new Promise((resolve) => setTimeout(resolve, FRESH_BACKUPS_DELAY_MS));
                 return [inputs, check];
             });
-            backups = apply(children.filter((c) => !masters.has(c.node.name)), afterMasters);
+            const backups = apply(children.filter((c) => !masters.has(c.node.name)), afterMasters);
+            apply(children.filter((c) => masters.has(c.node.name)), fresh.apply((f) => (f ? [inputs, check] : [inputs, check, ...backups])));
         }
 
         this.files = work.apply((r) => r?.work.files ?? {});

@@ -38,7 +38,8 @@ export interface ClusterCheckOutputs extends ClusterCheckInputs {
     /**
      * True when, as the check was created, none of its hosts ran any of its services: nothing is live
      * that an order of applies could disturb (no VIP exists yet, say), so the hosts may all start at
-     * once. False after any update (the hosts were applied before) and in state written before it existed.
+     * once. False after any update (the hosts were applied before); absent from state written before
+     * it existed.
      */
     freshStart: boolean;
 }
