@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 
 /**
  * How to reach a host over SSH. The same shape as `@pulumi/command`'s `remote.ConnectionArgs`, so one

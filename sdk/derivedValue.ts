@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import type { DerivationName, Derivations } from "../provider/derive/derivations";
 import type { ConnectionArgs } from "./connection";
 import { ShimResource } from "./providerShim";

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import type { Issue } from "../provider/contract/issue";
 import { DEFAULT_REGISTRY_CERT_VALIDITY_DAYS, DockerRegistrySpec } from "../provider/plan/registry/model";
 import { registrySans, registryUrl } from "../provider/plan/registry/plan";

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import { ConnectionArgs } from "./connection";
 import { HostConfig } from "./hostConfig";
 

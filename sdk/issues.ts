@@ -4,7 +4,7 @@
  * them, and makes every host child depend on it. Problems found while constructing (an empty host
  * list, duplicate names) go into the same list: a component never throws for bad input.
  */
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import type { Issue } from "../provider/contract/issue";
 import { ShimResource } from "./providerShim";
 

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import type { Issue } from "../provider/contract/issue";
 import type { KeepalivedClusterSpec } from "../provider/plan/keepalived/model";
 import { planKeepalived } from "../provider/plan/keepalived/plan";
@@ -9,6 +9,7 @@ import { ClusterCheck, HostConfig, HostConfigArgs } from "./hostConfig";
 import { checkInputs } from "./issues";
 import type { KeepalivedClusterArgs } from "./keepalivedClusterTypes";
 import { intendedMasters, resolveSpec } from "./keepalivedInputs";
+import { perRun } from "./perRun";
 
 /**
  * A keepalived VRRP cluster: one rendered keepalived.conf per node, config-tested on every node before
@@ -110,28 +111,9 @@ const FRESH_BACKUPS_DELAY_MS = 100;
 
 type Declared = pulumi.Output<{ name: string; spec: KeepalivedClusterSpec }>;
 
-/**
- * The clusters declared so far in this deployment, for the VRID-per-segment rule across clusters. One
- * list per run, keyed by the run's stack resource: two stacks run from one Automation API process (or
- * one stack run twice) never see each other's clusters. Without a stack resource (unit tests under
- * mocks), one list per project and stack.
- */
-const declaredByRun = new WeakMap<object, Declared[]>();
-const declaredByStack = new Map<string, Declared[]>();
-
-function declaredClusters(): Declared[] {
-    const root = pulumi.runtime.getStackResource();
-    const list = root ? declaredByRun.get(root) : declaredByStack.get(`${pulumi.getProject()}/${pulumi.getStack()}`);
-    if (list) return list;
-    const fresh: Declared[] = [];
-    if (root) declaredByRun.set(root, fresh);
-    else declaredByStack.set(`${pulumi.getProject()}/${pulumi.getStack()}`, fresh);
-    return fresh;
-}
-
 /** Adds this cluster to the run's list; its VRID conflicts with the clusters declared before it. */
 function declareCluster(name: string, spec: pulumi.Output<KeepalivedClusterSpec>): pulumi.Output<Issue[]> {
-    const declared = declaredClusters();
+    const declared = perRun<Declared>("keepalived-clusters");
     const mine = spec.apply((s) => ({ name, spec: s }));
     const others = declared.slice();
     declared.push(mine);

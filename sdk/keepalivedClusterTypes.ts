@@ -3,7 +3,7 @@
  * every field may be an Output of another resource (a VIP from an address allocator, a password from a
  * secret store), except the lists that decide how many child resources exist (`nodes`, `scriptFiles`).
  */
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import { ConnectionArgs } from "./connection";
 
 /** One keepalived host. */

@@ -3,7 +3,7 @@
  * planner takes, twice: once whole (secret when a password is), once without the passwords, so the
  * rendered files stay readable in previews. Also the masters the child order needs at construction.
  */
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import type { KeepalivedClusterSpec } from "../provider/plan/keepalived/model";
 import { instancePriorities, rankNodes } from "../provider/plan/keepalived/priorities";
 import type { KeepalivedClusterArgs, VrrpInstanceArgs } from "./keepalivedClusterTypes";

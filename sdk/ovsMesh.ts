@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import type { Issue } from "../provider/contract/issue";
 import type { HostMeshPlan, OvsMeshPlan, OvsMeshSpec } from "../provider/plan/ovs/model";
 import { DEFAULT_HOST_PREFIX_LENGTH } from "../provider/plan/ovs/model";

@@ -2,7 +2,7 @@
  * The public option types of `OvsMesh` (see sdk/ovsMesh.ts). Fields a user may wire from another
  * resource (addresses, ports, keys, paths) accept `pulumi.Input`.
  */
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 
 /** The encapsulation between hosts. */
 export type TunnelType = "gre" | "vxlan" | "geneve";

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 
 type ShimName = "hostConfigProvider" | "clusterCheckProvider" | "derivedProvider" | "inputCheckProvider";
 

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import type { ConfirmSpec } from "../provider/contract/desired";
 import type { Issue } from "../provider/contract/issue";
 import type { StaticInterfaceFormatValue } from "../provider/derive/derivations";
