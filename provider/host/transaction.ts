@@ -9,14 +9,15 @@ import { stagedPath, stateDir } from "./layout";
 import { withHostLock } from "./lock";
 import { ensurePackages } from "./packages";
 import { redactSecrets } from "../contract/secrets";
-import { activate } from "./steps/activate";
+import { activationPhases } from "./steps/activate";
 import { checkpointAndSwap, keepFresh } from "./steps/checkpoint";
 import { commit, rollback } from "./steps/commit";
 import { applyStatesConfirmed, awaitRevert, confirmDeadline, UnconfirmedChange } from "./steps/confirm";
+import { runPhases } from "./steps/phases";
 import { prepare } from "./steps/prepare";
 import { discardStaged, stage } from "./steps/stage";
 import { applyStates, readStates, verifyStates } from "./steps/states";
-import { verifiersFor, verify } from "./steps/verify";
+import { verificationPhases } from "./steps/verify";
 
 export interface ApplyResult {
     /** The host's SSH key fingerprint, as verified. */
@@ -94,9 +95,15 @@ export async function applyHostState(
             } else {
                 await applyStates(conn, plan.states, redact);
             }
-            await activate(live, plan.services, redact);
-            await verifyStates(live, plan.states, redact);
-            await verify(live, verifiersFor(desired.services, desired.verifiers), redact);
+            const checks = verificationPhases(desired.services, desired.verifiers);
+            if (plan.states.length === 0) {
+                // Activation and the checks after it: one command.
+                await runPhases(live, [...activationPhases(plan.services), ...checks], redact);
+            } else {
+                await runPhases(live, activationPhases(plan.services), redact);
+                await verifyStates(live, plan.states, redact);
+                await runPhases(live, checks, redact);
+            }
         } catch (e) {
             stopRenewing();
             if (!checkpointed) throw e;

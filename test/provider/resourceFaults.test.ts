@@ -166,7 +166,8 @@ const FAULTS: Fault[] = [
         applies: () => true,
         inject: (_c, v) => ({ verifiers: [...(v.verifiers ?? []), { description: "check (the connection drops here)", command: CUT_SSH, attempts: 1 }] }),
         kind: "Connection",
-        message: () => new RegExp(`: verify: check \\(the connection drops here\\)[^]*the host rolls the change back by itself within ${TIMEOUT} s`),
+        // Activation and the checks are one command: named as a whole if the cut beats the step's announcement.
+        message: () => new RegExp(`: ([^\\n]*, then )?verify: check \\(the connection drops here\\)[^]*the host rolls the change back by itself within ${TIMEOUT} s`),
     },
 ];
 

@@ -1,7 +1,8 @@
 /**
  * The read and staging commands, run here with sh on a temp directory: one command reads every file's
  * state and the shared files' text byte for byte; one command stages every file from one standard input
- * (each file exactly its own bytes) and the originals of dropped files.
+ * (each file exactly its own bytes) and the originals of dropped files; one command runs several steps
+ * (activation and the checks after it), each named and retried on its own.
  */
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -14,7 +15,7 @@ import { FileChange } from "../../provider/host/changes";
 import { originalKey } from "../../provider/host/layout";
 import { parseSnapshot, renderRead } from "../../provider/host/steps/prepare";
 import { DISCARD_STAGING, renderStage } from "../../provider/host/steps/stage";
-import { validationFailure } from "../../provider/host/steps/validate";
+import { phaseFailure, renderPhases, runningPhase, type Phase } from "../../provider/host/steps/phases";
 
 const root = mkdtempSync(join(tmpdir(), "host-scripts-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -104,13 +105,39 @@ test("the check's staging command: a private directory made for the copies, the 
     const failing = renderStage("", [c], { placement, validators: [look, bad] });
     const r = spawnSync("sh", ["-c", failing.script, "sh", ...failing.args], { input: failing.stdin, encoding: "utf8" });
     assert.notEqual(r.status, 0);
-    const err = validationFailure("root@h", [look, bad], r.stderr, (s) => s);
+    const err = phaseFailure("root@h", failing.checks, r.stderr, (s) => s);
     assert.equal(err?.kind, "Validation");
     assert.equal(err?.message, "root@h: config test failed (exit 4)\n    line 3: bad keyword", "the failing validator, its exit code and output, as if it had run alone");
     assert.equal(existsSync(priv), false, "removed after a failure too");
-    assert.equal(validationFailure("root@h", [look, bad], "head: write error\n", (s) => s), undefined, "a staging failure is not a validator's");
+    assert.equal(phaseFailure("root@h", failing.checks, "head: write error\n", (s) => s), undefined, "a staging failure is not a validator's");
 
     mkdirSync(priv);
     // No standard input here: the command stops before reading it, and writing it then would race that exit (EPIPE).
     assert.throws(() => sh(ok.script, ok.args), /File exists/, "never a directory that exists");
+});
+
+test("steps in one command: each announced as it starts, retried on the host, the first failure named with its exit code and output", () => {
+    const count = join(root, "phase-count");
+    const phases: Phase[] = [
+        { description: "activate svc", kind: "Apply", command: `echo started > ${join(root, "phase-started")}` },
+        // Fails twice, then passes: the retries happen inside the command.
+        { description: "verify: svc is up", kind: "Verification", command: `n=$(cat ${count} 2>/dev/null || echo 0); echo $((n+1)) > ${count}; [ "$n" -ge 2 ]`, attempts: 5, intervalMs: 10 },
+        { description: "verify: answers", kind: "Verification", command: "echo 'no answer on :80' >&2; exit 7", attempts: 2, intervalMs: 10 },
+        { description: "verify: never reached", kind: "Verification", command: `touch ${join(root, "phase-never")}` },
+    ];
+    const r = spawnSync("sh", ["-c", renderPhases(phases).join("\n")], { encoding: "utf8" });
+    assert.equal(r.status, 3);
+    assert.equal(readFileSync(join(root, "phase-started"), "utf8"), "started\n");
+    assert.equal(readFileSync(count, "utf8"), "3\n", "tried until it passed, in the one command");
+    assert.equal(existsSync(join(root, "phase-never")), false, "the first failure ends the command");
+    assert.equal(runningPhase(phases, r.stdout)?.description, "verify: answers", "the step running when the command ended");
+    assert.equal(runningPhase(phases, ""), undefined);
+    const err = phaseFailure("root@h", phases, r.stderr, (s) => s.replace("80", "NN"));
+    assert.equal(err?.kind, "Verification");
+    assert.equal(err?.message, "root@h: verify: answers failed (exit 7)\n    no answer on :NN", "its exit code and its output (redacted), as if it had run alone");
+
+    rmSync(count);
+    const ok = spawnSync("sh", ["-c", renderPhases(phases.slice(0, 2)).join("\n")], { encoding: "utf8" });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(runningPhase(phases, ok.stdout)?.description, "verify: svc is up");
 });

@@ -1,7 +1,6 @@
-import { runChecked } from "../../ssh/exec";
-import { PooledConnection } from "../../ssh/pool";
 import { ServiceWork } from "../changes";
 import { shellQuote as q } from "../../contract/shell";
+import { Phase } from "./phases";
 
 /** Pure: reload/restart only services whose files changed; start, stop, enable as asked. */
 export function renderActivateScript(work: readonly ServiceWork[]): string {
@@ -26,8 +25,8 @@ export function renderActivateScript(work: readonly ServiceWork[]): string {
     return lines.join("\n") + "\n";
 }
 
-export async function activate(conn: PooledConnection, work: readonly ServiceWork[], redact: (s: string) => string): Promise<void> {
-    if (work.length === 0) return;
-    const names = work.map((w) => w.service.name).join(", ");
-    await runChecked(conn, renderActivateScript(work), { step: `activate ${names}`, redact });
+/** Pure: the activation as a step of a command (none when no service has work). */
+export function activationPhases(work: readonly ServiceWork[]): Phase[] {
+    if (work.length === 0) return [];
+    return [{ description: `activate ${work.map((w) => w.service.name).join(", ")}`, kind: "Apply", command: renderActivateScript(work) }];
 }

@@ -4,7 +4,8 @@ import { reportProgress } from "../../ssh/progress";
 import { PooledConnection } from "../../ssh/pool";
 import { FileChange, StagedChange } from "../changes";
 import { CommandSpec, DEFAULT_FILE_MODE } from "../../contract/desired";
-import { renderValidators, runningValidator, validate, validationFailure } from "./validate";
+import { phaseFailure, renderPhases, runningPhase } from "./phases";
+import { validate, validatorPhases } from "./validate";
 import { originalKey, stagedPath } from "../layout";
 import { shellQuote as q } from "../../contract/shell";
 
@@ -119,17 +120,18 @@ export function renderStage(stateDir: string, changes: readonly FileChange[], { 
             args.push("o", copyOf(c), `${stateDir}/orig/${originalKey(c.path)}`);
         }
     }
-    const staged = changes.map((c) => ({ ...c, staged: copyOf(c) }));
+    const checks = validatorPhases(validators, changes.map((c) => ({ ...c, staged: copyOf(c) })));
     const stageStep = `stage ${changes.map((c) => (c.action === "write" ? c.file.path : `the original of ${c.path}`)).join(", ")}`;
     const step = [stageStep, ...validators.map((v) => v.description)].join(", then ");
     return {
         // The guard ignores HUP and TERM while it arms; the validators get them back (a hung one stops at the timeout's TERM).
-        script: ["set -e", ...prefix, STAGE_SCRIPT, ...(guard && validators.length ? ["trap - HUP INT TERM PIPE"] : []), ...renderValidators(validators, staged)].join("\n"),
+        script: ["set -e", ...prefix, STAGE_SCRIPT, ...(guard && validators.length ? ["trap - HUP INT TERM PIPE"] : []), ...renderPhases(checks)].join("\n"),
         args,
         stdin: Buffer.concat(bytes),
         step,
-        stepFrom: (stdout: string) => runningValidator(validators, stdout)?.description ?? step,
+        stepFrom: (stdout: string) => runningPhase(checks, stdout)?.description ?? step,
         stageStep,
+        checks,
     };
 }
 
@@ -148,10 +150,10 @@ export async function stage(conn: PooledConnection, stateDir: string, changes: r
     if (opts.guard && changes.some((c) => copyOf(c).includes("\n"))) throw new OnpremError("InvalidArgument", "a path with a line break cannot be staged", { host: conn.target });
     // A dropped file's original may or may not be staged: its validators' paths are known only after staging.
     const folded = changes.every((c) => c.action === "write") ? validators : [];
-    const { script, stageStep, ...command } = renderStage(stateDir, changes, { ...opts, validators: folded });
+    const { script, stageStep, checks, ...command } = renderStage(stateDir, changes, { ...opts, validators: folded });
     const result = await run(conn, script, command);
     if (result.code !== 0) {
-        throw validationFailure(conn.target, folded, result.stderr, redact) ?? commandFailed(conn, stageStep, result, "Apply", redact);
+        throw phaseFailure(conn.target, checks, result.stderr, redact) ?? commandFailed(conn, stageStep, result, "Apply", redact);
     }
     reportProgress(stageStep);
     for (const v of folded) reportProgress(v.description);
