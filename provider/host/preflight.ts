@@ -28,14 +28,15 @@ export async function preflightHost(connection: ConnectionSpec, desired: Desired
     const probed = options.probeServices ? desired.services.map((s) => s.name) : [];
     if (desired.validators.length === 0 && probed.length === 0) return { runningServices: [] };
     const conn = await connect(connection);
-    // The probe goes beside the facts query, on the same connection: no round trip after it.
-    const [facts, snapshot] = await Promise.all([
-        hostFacts(conn),
+    // The probe goes beside the facts query, and the package query (the checker comes with the package)
+    // as soon as the facts are known (at once when an earlier resource read them): no round trip after them.
+    const checking = desired.validators.length > 0 && desired.ensurePackages;
+    const [, snapshot] = await Promise.all([
+        checking ? hostFacts(conn).then((facts) => ensurePackages(conn, facts, desired.packages)) : undefined,
         probed.length > 0 ? prepareReadOnly(conn, "", { paths: [], services: probed }) : undefined,
     ]);
     const runningServices = probed.filter((name) => snapshot?.services[name]?.active);
     if (desired.validators.length === 0) return { runningServices };
-    if (desired.ensurePackages) await ensurePackages(conn, facts, desired.packages); // the checker comes with the package
     // Named here, made and removed by the staging command (as mktemp would: private, never one that exists).
     const dir = `/tmp/pulumi-onprem-check.${randomBytes(8).toString("hex")}`;
     const changes: FileChange[] = desired.files.map((file) => ({ action: "write", file, filled: fillSecrets(file.content, desired.secrets), reason: "content" }));
