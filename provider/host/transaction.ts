@@ -50,15 +50,19 @@ export async function applyHostState(
     const conn = await connect(connection);
     return withHostLock(conn.key, async () => {
         const redact = (s: string) => redactSecrets(s, desired.secrets);
-        const facts = await hostFacts(conn);
-        const installedPackages = desired.ensurePackages ? await ensurePackages(conn, facts, desired.packages) : [];
         const dir = stateDir(resourceId);
-        const snapshot = await prepare(conn, dir, {
-            paths: [...desired.files.map((f) => f.path), ...dropped],
-            // Shared files are planned from their current text: read in the same command.
-            texts: desired.files.filter((f) => f.merge).map((f) => f.path),
-            services: desired.services.map((s) => s.name),
-        });
+        const read = () =>
+            prepare(conn, dir, {
+                paths: [...desired.files.map((f) => f.path), ...dropped],
+                // Shared files are planned from their current text: read in the same command.
+                texts: desired.files.filter((f) => f.merge).map((f) => f.path),
+                services: desired.services.map((s) => s.name),
+            });
+        // The read goes beside the facts query (no round trip between them); a package installed after it
+        // may have started a service or written a file, so the host is read again then.
+        const [facts, before] = await Promise.all([hostFacts(conn), read()]);
+        const installedPackages = desired.ensurePackages ? await ensurePackages(conn, facts, desired.packages) : [];
+        const snapshot = installedPackages.length > 0 ? { ...(await read()), recovered: before.recovered } : before;
         snapshot.states = await readStates(conn, desired.states);
         const plan: ChangePlan = planChanges(desired, snapshot, dropped);
         const result: ApplyResult = {
