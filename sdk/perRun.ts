@@ -6,8 +6,8 @@ const byStack = new Map<string, unknown[]>();
 /**
  * A list shared by the components of one run of the program, for rules across components (two
  * registries on one host and port, one VRID on one segment). Keyed by the run's stack resource: two
- * stacks run from one Automation API process (or one stack run twice) never see each other's entries. Without a stack
- * resource (unit tests under mocks), one list per project and stack.
+ * stacks run from one Automation API process (or one stack run twice) never see each other's entries.
+ * Without a stack resource (unit tests under mocks), one list per project and stack.
  */
 export function perRun<T>(kind: string): T[] {
     const root = pulumi.getStackResource();

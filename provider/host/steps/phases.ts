@@ -42,7 +42,7 @@ export function renderPhases(phases: readonly Phase[]): string[] {
 }
 
 /** The step a command was running, from its standard output so far (see `renderPhases`). */
-export function runningPhase<P extends Phase>(phases: readonly P[], stdout: string): P | undefined {
+export function runningPhase(phases: readonly Phase[], stdout: string): Phase | undefined {
     const started = [...stdout.matchAll(new RegExp(`^${RUNNING} (\\d+)$`, "gm"))];
     return started.length ? phases[Number(started[started.length - 1][1])] : undefined;
 }
