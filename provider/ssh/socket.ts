@@ -7,8 +7,8 @@ import type { Duplex } from "stream";
  * Every exchange is a small request waiting for a small answer: Nagle's algorithm meeting the peer's
  * delayed ACKs would cost about 40 ms per round trip, so Nagle is off. But ssh2 hands each packet to
  * the socket in three writes (length, ciphertext, authentication tag) when its native crypto binding
- * is not built (npm skips it without a compiler), so without Nagle each packet left as three segments,
- * three system calls and three wake-ups of the peer's sshd.
+ * is not built (npm builds it only where a compiler is found): without Nagle, and uncorked, each packet
+ * would leave as three segments, three system calls and three wake-ups of the peer's sshd.
  */
 export function sshSocket(to: NetConnectOpts): Socket {
     const sock = new Socket().connect(to);

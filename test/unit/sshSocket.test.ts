@@ -37,8 +37,13 @@ test("the writes of one tick reach the stream in one writev", async () => {
 test("sshSocket keeps coalescing once connected (connect() puts back the prototype's write)", async () => {
     // A Unix socket: the same net.Socket code path, no network traffic.
     const where = path.join(dir, "server.sock");
-    const received: Buffer[] = [];
-    const server = net.createServer((c) => c.on("data", (d) => received.push(d)));
+    let serverSide!: (bytes: Buffer) => void;
+    const received = new Promise<Buffer>((r) => (serverSide = r));
+    const server = net.createServer((c) => {
+        const parts: Buffer[] = [];
+        c.on("data", (d) => parts.push(d));
+        c.on("end", () => serverSide(Buffer.concat(parts)));
+    });
     await new Promise<void>((r) => server.listen(where, r));
     const sock = sshSocket({ path: where });
     try {
@@ -48,11 +53,10 @@ test("sshSocket keeps coalescing once connected (connect() puts back the prototy
         assert.equal(sock.writableLength, 48);
         await new Promise((r) => setImmediate(r));
         assert.equal(sock.writableCorked, 0);
-        await new Promise<void>((r) => sock.end(r));
-        await new Promise((r) => setTimeout(r, 50));
+        sock.end();
+        assert.deepEqual(await received, Buffer.concat(packet));
     } finally {
         sock.destroy();
         server.close();
     }
-    assert.deepEqual(Buffer.concat(received), Buffer.concat(packet));
 });
