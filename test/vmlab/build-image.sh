@@ -1,13 +1,19 @@
 #!/bin/bash
 # Builds the VM lab's disk image once per recipe and prints its directory.
 #
-#   build-image.sh          build if needed; print the image directory
-#   build-image.sh --dir    print the directory the current recipe maps to, build nothing
+#   build-image.sh [--bare]          build if needed; print the image directory
+#   build-image.sh [--bare] --dir    print the directory the current recipe maps to, build nothing
 #
-# The image lives in ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-onprem/vmlab/<hash>/
-# (base.qcow2, vmlinuz, initrd.img), where <hash> covers this script and every
-# file under image/: a changed recipe builds a new image, an unchanged one is
-# reused. Packages come from the machine's own Debian apt sources (security
+# Two flavors of image: "full" carries every package the project's resources use
+# (keepalived, Open vSwitch, dockerd, docker-registry ...); "bare" (--bare) is a
+# minimal Debian server (systemd, sshd, ifupdown, base tools) plus a signed Debian
+# repository beside it (mirror/) holding exactly what the resources install on it,
+# which the lab serves to bare VMs (see vmlab.sh).
+#
+# The image lives in ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-onprem/vmlab/<flavor>-<hash>/
+# (base.qcow2, vmlinuz, initrd.img, and mirror/ for bare), where <hash> covers this
+# script and every file under image/: a changed recipe builds a new image, an
+# unchanged one is reused. Packages come from the machine's own Debian apt sources (security
 # suite included: it carries the current kernel). No loop mounts: mmdebstrap
 # into a directory, mkfs.ext4 -d into a sparse raw file, then qcow2.
 set -euo pipefail
@@ -19,15 +25,32 @@ DISK_SIZE=8G            # sparse; the qcow2 holds only what is written
 BAKE_TIMEOUT=1500       # s for the bake boot (TCG on a busy machine is slow)
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-onprem/vmlab
 
-# Everything a VM needs is baked in: VMs have no route to any mirror.
-PACKAGES=(
+FLAVOR=full
+while [ $# -gt 0 ]; do
+  case $1 in
+    --bare) FLAVOR=bare ;;
+    --dir) ONLY_DIR=1 ;;
+    *) echo "build-image: unexpected argument '$1' (usage: build-image.sh [--bare] [--dir])" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# A minimal Debian server: what an installer's "SSH server" task leaves, and no more.
+BASE_PACKAGES=(
   systemd-sysv udev dbus kmod procps netbase less sudo openssh-server
   linux-image-amd64 initramfs-tools busybox-static
-  iproute2 iputils-ping ifupdown network-manager netplan.io
-  keepalived ipvsadm openvswitch-switch
-  docker.io docker-registry iptables
-  curl ca-certificates python3 tcpdump netcat-openbsd
+  iproute2 iputils-ping ifupdown
 )
+# What the project's resources install on a host that lacks it: the bare flavor's
+# mirror holds these and their dependencies, the full image has them installed.
+MIRROR_PACKAGES=(keepalived ipvsadm openvswitch-switch docker.io docker-registry curl)
+if [ "$FLAVOR" = full ]; then
+  # Everything a full VM needs is baked in: full VMs have no route to any mirror.
+  PACKAGES=("${BASE_PACKAGES[@]}" "${MIRROR_PACKAGES[@]}" network-manager netplan.io iptables
+            ca-certificates python3 tcpdump netcat-openbsd)
+else
+  PACKAGES=("${BASE_PACKAGES[@]}")
+fi
 
 die() { echo "build-image: $*" >&2; exit 1; }
 
@@ -37,8 +60,8 @@ recipe_hash() {
       | xargs -0 sha256sum ) | sha256sum | cut -c1-16
 }
 
-IMG=$CACHE/$(recipe_hash)
-if [ "${1:-}" = --dir ]; then echo "$IMG"; exit 0; fi
+IMG=$CACHE/$FLAVOR-$(recipe_hash)
+if [ -n "${ONLY_DIR:-}" ]; then echo "$IMG"; exit 0; fi
 if [ -f "$IMG/done" ]; then echo "$IMG"; exit 0; fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (mmdebstrap --mode=root)"
@@ -86,7 +109,7 @@ mmdebstrap --mode=root --variant=apt --include="$pkgs" \
   --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
   --dpkgopt='path-exclude=/usr/share/info/*' \
   --essential-hook="bash '$HERE/image/essential.sh' \"\$1\"" \
-  --customize-hook="bash '$HERE/image/customize.sh' \"\$1\"" \
+  --customize-hook="bash '$HERE/image/customize.sh' \"\$1\" $FLAVOR '$WORK/mirror' ${MIRROR_PACKAGES[*]}" \
   "$SUITE" "$WORK/rootfs" "${SOURCES[@]}" >&2
 echo "build-image: rootfs in $((SECONDS - t0)) s ($(du -sh "$WORK/rootfs" | cut -f1))" >&2
 
@@ -120,9 +143,11 @@ rm -rf "$IMG"; mv "$WORK" "$IMG"
 trap - EXIT
 echo "build-image: image $IMG ($(du -sh "$IMG/base.qcow2" | cut -f1)) in $((SECONDS - t0)) s" >&2
 
-# older images that no running process (a lab's qemu) still uses go
+# older images of this flavor (or from before flavors) that no running process
+# (a lab's qemu, a mirror) still uses go
 for d in "$CACHE"/*/; do
   d=${d%/}; [ "$d" = "$IMG" ] && continue
+  [[ ${d##*/} =~ ^($FLAVOR-)?[0-9a-f]{16}$ ]] || continue
   [ -f "$d/done" ] || continue
   grep -qsF "$d/" /proc/[0-9]*/cmdline 2>/dev/null && continue
   rm -rf "$d"

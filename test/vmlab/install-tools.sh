@@ -1,11 +1,11 @@
 #!/bin/bash
 # Installs the Debian packages the VM lab needs on the machine, only the missing
-# ones. None of them runs a daemon.
+# ones. None of them runs a daemon (the bare VMs' mirror is busybox httpd, started by vmlab.sh).
 #
 # Usage: install-tools.sh [--check]   (--check: exit 1 if something is missing)
 set -euo pipefail
 
-PACKAGES=(mmdebstrap qemu-system-x86 qemu-utils e2fsprogs busybox-static
+PACKAGES=(mmdebstrap qemu-system-x86 qemu-utils e2fsprogs busybox-static apt-utils gpg
           openssh-client iproute2 debian-archive-keyring ca-certificates)
 
 installed=" $(dpkg-query -W -f='${db:Status-Status}:${Package} ' "${PACKAGES[@]}" 2>/dev/null || true) "

@@ -2,16 +2,20 @@
 # The pulumi-onprem VM test lab: N Debian 12 VMs under qemu (TCG), with real
 # systemd, kernel Open vSwitch datapath, IPVS and dockerd, reachable over SSH.
 #
-#   vmlab.sh up [--recreate] [N] [--net FLAVOR,...]
+#   vmlab.sh up [--recreate] [N] [--net FLAVOR,...] [--bare]
 #                                 start N VMs (default 3) and write the inventory;
 #                                 FLAVOR per VM, in order, for its eth1: ifupdown
-#                                 (default), networkmanager or netplan
-#   vmlab.sh down                 stop the VMs, remove taps, bridges, disks
+#                                 (default), networkmanager or netplan; --bare:
+#                                 minimal Debian servers (ifupdown only) whose apt
+#                                 reads the lab's package mirror
+#   vmlab.sh down                 stop the VMs and the mirror, remove taps, bridges, disks
+#   vmlab.sh mirror start|stop|status
+#                                 the bare lab's package mirror (for fault tests)
 #   vmlab.sh status               VMs, whether qemu runs and sshd answers
 #                                 (exit 0: all up, 1: something is wrong, 3: no lab)
 #   vmlab.sh exec VM [--] CMD...  run CMD in VM as root over SSH (host key pinned);
 #                                 CMD's exit code (VM: a name such as vm2, or just 2)
-#   vmlab.sh build                build the VM image if its recipe changed; print its dir
+#   vmlab.sh build [--bare]       build the VM image if its recipe changed; print its dir
 #   vmlab.sh install              install the Debian packages the lab needs
 #
 # Environment:
@@ -21,12 +25,16 @@
 #   VMLAB_NET   first two octets of the lab's networks (default 10.98)
 #   VMLAB_MEM   MiB of memory per VM (default 1024)
 #   VMLAB_BOOT_TIMEOUT  s to wait for all VMs to accept SSH (default 600)
+#   VMLAB_MIRROR_PORT   port of the package mirror on the machine (default 3142)
 #
 # Layout (defaults): bridge vmbr0 = management net 10.98.0.0/24, the machine is
 # 10.98.0.1, VM vmN is 10.98.0.(10+N) on its eth0. Bridge vmbr1 = underlay, no
 # address on the machine; each VM's eth1 is on it, up, without an address (the
 # inventory suggests 10.98.1.(10+N)/24). No default route in the VMs, no NAT:
 # they reach nothing outside the lab. .100 and up are never used by the lab.
+# A bare lab's mirror is http://10.98.0.1:3142/ on the management bridge: a
+# signed Debian repository built with the bare image (build-image.sh --bare),
+# served by busybox httpd.
 set -euo pipefail
 umask 022
 
@@ -49,6 +57,7 @@ VMLAB_NAME=${VMLAB_NAME:-vm}
 VMLAB_NET=${VMLAB_NET:-10.98}
 VMLAB_MEM=${VMLAB_MEM:-1024}
 BOOT_TIMEOUT=${VMLAB_BOOT_TIMEOUT:-600}
+MIRROR_PORT=${VMLAB_MIRROR_PORT:-3142}
 STATE=$VMLAB_DIR/vmlab.env
 if [ -f "$STATE" ]; then
   rec_name=$VMLAB_NAME; rec_net=$VMLAB_NET
@@ -115,18 +124,19 @@ ssh_opts() {
 
 # ---- install / build -----------------------------------------------------------
 cmd_install() { need_root; bash "$HERE/install-tools.sh"; }
-cmd_build() { need_root; bash "$HERE/build-image.sh"; }
+cmd_build() { need_root; bash "$HERE/build-image.sh" "$@"; }
 
 # ---- up ------------------------------------------------------------------------
 cmd_up() {
-  local recreate=0 n=3 nets="" i h addr flav t0 tb img vd deadline
+  local recreate=0 bare=0 n=3 nets="" i h addr flav t0 tb img vd deadline mirror=""
   local -a flavor=()
   while [ $# -gt 0 ]; do
     case $1 in
       --recreate) recreate=1 ;;
+      --bare) bare=1 ;;
       --net) [ $# -ge 2 ] || die "up: --net needs FLAVOR,..."; nets=$2; shift ;;
       --net=*) nets=${1#--net=} ;;
-      *) [[ $1 =~ ^[0-9]+$ ]] || die "up: unexpected argument '$1' (usage: vmlab.sh up [--recreate] [N] [--net FLAVOR,...])"; n=$1 ;;
+      *) [[ $1 =~ ^[0-9]+$ ]] || die "up: unexpected argument '$1' (usage: vmlab.sh up [--recreate] [N] [--net FLAVOR,...] [--bare])"; n=$1 ;;
     esac
     shift
   done
@@ -136,6 +146,7 @@ cmd_up() {
   for ((i = 0; i < n; i++)); do
     flav=${flavor[i]:-ifupdown}; [ -n "$flav" ] || flav=ifupdown
     [[ $FLAVORS == *" $flav "* ]] || die "up: unknown network flavor '$flav' (one of:$FLAVORS)"
+    [ $bare = 0 ] || [ "$flav" = ifupdown ] || die "up: --bare VMs have ifupdown only (a minimal server has no NetworkManager or netplan)"
     flavor[i]=$flav
   done
   need_root
@@ -151,14 +162,14 @@ cmd_up() {
   fi
 
   tb=$EPOCHREALTIME
-  img=$(bash "$HERE/build-image.sh") || die "up: building the VM image failed"
+  img=$(bash "$HERE/build-image.sh" $([ $bare = 0 ] || echo --bare)) || die "up: building the VM image failed"
   say "image $img ready in $(elapsed "$tb") s"
 
   t0=$EPOCHREALTIME
   trap 'up_failed' EXIT
   rm -rf "$VMS_DIR"
   mkdir -p "$VMS_DIR" "$VMLAB_DIR/keys"
-  printf 'VMLAB_NAME=%s\nVMLAB_NET=%s\n' "$VMLAB_NAME" "$VMLAB_NET" > "$STATE"
+  printf 'VMLAB_NAME=%s\nVMLAB_NET=%s\nVMLAB_IMAGE=%s\n' "$VMLAB_NAME" "$VMLAB_NET" "$img" > "$STATE"
   [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C "pulumi-onprem-vmlab-$VMLAB_NAME" -f "$KEY"
 
   # lab-wide files handed to every VM
@@ -196,7 +207,12 @@ cmd_up() {
     done
   } | ip -batch - || die "up: creating bridges/taps failed"
 
-  for ((i = 1; i <= n; i++)); do start_vm "$i" "$img" "${flavor[i-1]}"; done
+  if [ $bare = 1 ]; then
+    mirror=http://$VMLAB_NET.0.1:$MIRROR_PORT/
+    echo "VMLAB_MIRROR=$mirror" >> "$STATE"
+    mirror_start
+  fi
+  for ((i = 1; i <= n; i++)); do start_vm "$i" "$img" "${flavor[i-1]}" "$mirror"; done
   say "$n VM(s) started; waiting for SSH (TCG: about a minute)"
 
   # wait until every VM accepts SSH with its pinned key and has finished booting
@@ -246,7 +262,7 @@ qemu_works() {
 }
 
 start_vm() {
-  local i=$1 img=$2 flav=$3 h=$VMLAB_NAME$1 vd=$VMS_DIR/$VMLAB_NAME$1 mid
+  local i=$1 img=$2 flav=$3 mirror=$4 h=$VMLAB_NAME$1 vd=$VMS_DIR/$VMLAB_NAME$1 mid
   local addr=$VMLAB_NET.0.$((10 + i))
   read -r mid < /proc/sys/kernel/random/uuid; mid=${mid//-/}
   echo "$mid" > "$vd/machine-id"
@@ -257,7 +273,7 @@ start_vm() {
   qemu-system-x86_64 -name "$h,process=qemu-$h" -nodefaults -machine pc \
     -accel tcg,tb-size=256 -cpu max -smp 1 -m "$VMLAB_MEM" \
     -kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
-    -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 apparmor=0 mitigations=off fsck.mode=skip systemd.machine_id=$mid vmlab.host=$h vmlab.ip=$addr/24 vmlab.net=$flav" \
+    -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 apparmor=0 mitigations=off fsck.mode=skip systemd.machine_id=$mid vmlab.host=$h vmlab.ip=$addr/24 vmlab.net=$flav${mirror:+ vmlab.mirror=$mirror}" \
     -drive "file=$vd/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
     -netdev "tap,id=m,ifname=${VMLAB_NAME}t${i}m,script=no,downscript=no" \
     -device "virtio-net-pci,netdev=m,mac=$(printf '52:54:%02x:%02x:00:%02x' "$NET1" "$NET2" "$i"),romfile=" \
@@ -287,6 +303,7 @@ write_inventory() {
   # keys): no JSON escaping needed
   {
     printf '{\n  "kind": "vm",\n  "name": "%s",\n' "$VMLAB_NAME"
+    [ -z "$(state_value VMLAB_MIRROR)" ] || printf '  "bare": true,\n  "mirror": "%s",\n' "$(state_value VMLAB_MIRROR)"
     printf '  "managementBridge": "%s",\n  "underlayBridge": "%s",\n' "$BR0" "$BR1"
     printf '  "managementNetwork": "%s",\n  "managementGateway": "%s",\n' "$VMLAB_NET.0.0/24" "$VMLAB_NET.0.1"
     printf '  "underlayNetwork": "%s",\n' "$VMLAB_NET.1.0/24"
@@ -327,6 +344,7 @@ cmd_down() {
   for p in "${pids[@]}"; do
     while [ -e "/proc/$p" ]; do sleep 0.1; done
   done
+  mirror_stop
   # 2. taps and bridges (a tap still held by some process stays: say so)
   for t in $(lab_taps); do batch+="link del $t"$'\n'; done
   link_exists "$BR0" && batch+="link del $BR0"$'\n'
@@ -336,6 +354,48 @@ cmd_down() {
   # 3. files; the key pair stays (one per lab, reused by the next 'up')
   rm -rf "$VMS_DIR" "$INVENTORY" "$INVENTORY.tmp" "$KNOWN_HOSTS" "$STATE"
   say "VM lab '$VMLAB_NAME' is down"
+}
+
+# ---- the bare lab's package mirror -------------------------------------------------
+state_value() { [ -f "$STATE" ] && sed -n "s/^$1=//p" "$STATE" | tail -1; return 0; }
+mirror_pid() {
+  local p args
+  read -r p 2>/dev/null < "$VMLAB_DIR/mirror.pid" || return 1
+  [ -r "/proc/$p/cmdline" ] || return 1
+  mapfile -d '' args < "/proc/$p/cmdline" 2>/dev/null || return 1
+  [[ " ${args[*]} " == *" httpd "* ]] && [[ " ${args[*]} " == *" $VMLAB_NET.0.1:$MIRROR_PORT "* ]] && echo "$p"
+}
+mirror_start() {
+  local img dir
+  img=$(state_value VMLAB_IMAGE); dir=$img/mirror
+  [ -n "$(state_value VMLAB_MIRROR)" ] && [ -d "$dir/dists" ] || die "mirror: lab '$VMLAB_NAME' is not a bare lab (vmlab.sh up --bare)"
+  mirror_pid >/dev/null && { say "mirror already runs"; return 0; }
+  # -f: stays in the foreground of this background job, so its pid is the one recorded
+  busybox httpd -f -p "$VMLAB_NET.0.1:$MIRROR_PORT" -h "$dir" -vv </dev/null >>"$VMLAB_DIR/mirror.log" 2>&1 8>&- &
+  echo $! > "$VMLAB_DIR/mirror.pid"
+  local i
+  for ((i = 0; i < 50; i++)); do
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$VMLAB_NET.0.1" "$MIRROR_PORT" 2>/dev/null && { say "mirror serves $dir at $(state_value VMLAB_MIRROR)"; return 0; }
+    sleep 0.1
+  done
+  die "mirror: busybox httpd did not answer on $VMLAB_NET.0.1:$MIRROR_PORT (log: $VMLAB_DIR/mirror.log)"
+}
+mirror_stop() {
+  local p
+  p=$(mirror_pid) || { rm -f "$VMLAB_DIR/mirror.pid"; return 0; }
+  kill -TERM "$p" 2>/dev/null || true
+  while [ -e "/proc/$p" ]; do sleep 0.1; done
+  rm -f "$VMLAB_DIR/mirror.pid"
+  say "mirror stopped"
+}
+cmd_mirror() {
+  need_root
+  case ${1:-} in
+    start) mirror_start ;;
+    stop) mirror_stop ;;
+    status) if p=$(mirror_pid); then echo "mirror runs (pid $p): $(state_value VMLAB_MIRROR)"; else echo "mirror not running"; return 1; fi ;;
+    *) die "usage: vmlab.sh mirror start|stop|status" ;;
+  esac
 }
 
 # ---- status ------------------------------------------------------------------------
@@ -394,7 +454,8 @@ case $cmd in
   down) [ $# = 0 ] || die "down takes no arguments"; cmd_down ;;
   status) cmd_status ;;
   exec) cmd_exec "$@" ;;
-  build) cmd_build ;;
+  build) cmd_build "$@" ;;
+  mirror) cmd_mirror "$@" ;;
   install) cmd_install ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;

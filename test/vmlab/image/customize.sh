@@ -1,10 +1,15 @@
 #!/bin/bash
 # mmdebstrap customize hook: turns the fresh rootfs ($1) into the lab's VM image.
 # Runs on the machine; chroot only for tools that must see the image's files.
+# Usage: customize.sh ROOTFS full|bare MIRRORDIR MIRROR_PACKAGE...
+# (bare: the repository of MIRROR_PACKAGEs is made in MIRRORDIR, see mirror.sh)
 set -euo pipefail
-R=$1
+R=$1 FLAVOR=$2 MIRROR=$3; shift 3
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 inroot() { chroot "$R" "$@"; }
+
+# ---- bare: the lab mirror's repository, while the rootfs still resolves names -----
+[ "$FLAVOR" = full ] || bash "$HERE/mirror.sh" "$R" "$MIRROR" "$@"
 
 # ---- identity placeholders; each VM gets its own at boot -------------------------
 printf '/dev/vda / ext4 defaults,errors=remount-ro 0 1\n' > "$R/etc/fstab"
@@ -34,8 +39,18 @@ install -m 0644 "$HERE/vmlab-init.service" "$HERE/vmlab-net-flavor.service" "$HE
 install -D -m 0644 "$HERE/netplan-ovs-cleanup-timeout.conf" \
   "$R/etc/systemd/system/netplan-ovs-cleanup.service.d/vmlab-timeout.conf"
 install -m 0644 "$HERE/70-vmlab-eth1.rules" "$R/etc/udev/rules.d/"
-inroot systemctl enable vmlab-init.service vmlab-net-flavor.service vmlab-docker-images.service vmlab-bake.service
-bash "$HERE/docker-images.sh" "$R" "$R/var/lib/vmlab/docker-images"
+inroot systemctl enable vmlab-init.service vmlab-net-flavor.service vmlab-bake.service
+if [ "$FLAVOR" = full ]; then
+  inroot systemctl enable vmlab-docker-images.service
+  bash "$HERE/docker-images.sh" "$R" "$R/var/lib/vmlab/docker-images"
+else
+  # The packages the resources install come from the lab's mirror; the docker image
+  # tarballs wait in the image for a test to import once dockerd is installed
+  # (vmlab-docker-images), with the registry binary taken from the mirror's package.
+  bash "$HERE/docker-images.sh" "$R" "$R/var/lib/vmlab/docker-images" "$MIRROR"/pool/main/docker-registry_*.deb
+  # apt reads the lab's mirror only (vmlab-init writes its sources at first boot)
+  : > "$R/etc/apt/sources.list"
+fi
 
 # ---- network: eth0 via ifupdown (written at boot); NetworkManager and networkd off
 # until a VM's flavor turns one on for eth1
@@ -44,7 +59,7 @@ install -D -m 0644 "$HERE/NetworkManager-vmlab.conf" "$R/etc/NetworkManager/conf
 
 # ---- services ----------------------------------------------------------------------
 # The package's resources start and enable these: tests must see them do it.
-inroot systemctl disable keepalived.service docker-registry.service
+[ "$FLAVOR" = bare ] || inroot systemctl disable keepalived.service docker-registry.service
 # Per flavor (see vmlab-net-flavor).
 inroot systemctl disable NetworkManager.service NetworkManager-wait-online.service \
   NetworkManager-dispatcher.service systemd-networkd.service systemd-networkd.socket \

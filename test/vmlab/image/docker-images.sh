@@ -5,9 +5,10 @@
 #                 image (/bin/registry, /entrypoint.sh, /etc/docker/registry/config.yml)
 #   busybox.tar   onprem-test/busybox:latest, busybox-static with every applet
 #                 (sh, ping, nc, httpd, wget ...)
-# Usage: docker-images.sh ROOTFS OUTDIR
+# Usage: docker-images.sh ROOTFS OUTDIR [REGISTRY_DEB]
+# (REGISTRY_DEB: take docker-registry from that package when ROOTFS lacks it)
 set -euo pipefail
-R=$1 OUT=$2
+R=$1 OUT=$2 REGISTRY_DEB=${3:-}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 mkdir -p "$OUT"
@@ -34,9 +35,16 @@ pack "$T/busybox" "$OUT/busybox.tar"
 # registry:2; copy the shared libraries if the binary is not static
 g=$T/registry
 skeleton "$g"
-cp "$R/usr/bin/docker-registry" "$g/bin/registry"
+bin=/usr/bin/docker-registry
+if [ -n "$REGISTRY_DEB" ]; then
+  # ldd runs in the rootfs (its libc): the binary goes there for as long as that takes
+  dpkg-deb -x "$REGISTRY_DEB" "$T/deb"
+  bin=/tmp/vmlab-docker-registry
+  cp "$T/deb/usr/bin/docker-registry" "$R$bin"
+fi
+cp "$R$bin" "$g/bin/registry"
 mkdir -p "$g/usr/bin"; ln -s /bin/registry "$g/usr/bin/docker-registry"
-if chroot "$R" ldd /usr/bin/docker-registry >"$T/ldd" 2>&1; then
+if chroot "$R" ldd "$bin" >"$T/ldd" 2>&1; then
   for lib in $(grep -o '/[^ ]*' "$T/ldd"); do
     mkdir -p "$g$(dirname "$lib")"
     cp -L "$R$lib" "$g$lib"
@@ -46,6 +54,8 @@ install -D -m 0644 "$HERE/registry-config.yml" "$g/etc/docker/registry/config.ym
 install -m 0755 "$HERE/registry-entrypoint.sh" "$g/entrypoint.sh"
 mkdir -p "$g/var/lib/registry"
 # TLS to other registries (proxy mode) would need the CA bundle
-install -D -m 0644 "$R/etc/ssl/certs/ca-certificates.crt" "$g/etc/ssl/certs/ca-certificates.crt"
+[ ! -f "$R/etc/ssl/certs/ca-certificates.crt" ] \
+  || install -D -m 0644 "$R/etc/ssl/certs/ca-certificates.crt" "$g/etc/ssl/certs/ca-certificates.crt"
+[ -z "$REGISTRY_DEB" ] || rm -f "$R$bin"
 pack "$g" "$OUT/registry.tar"
 ls -l "$OUT" >&2
