@@ -1,19 +1,16 @@
 /**
- * The values `derived.ts` may compute: pure functions of an input and the value kept from last time.
- * Each returns the previous value (or as much of it as still fits) so state, files and hosts stay put.
- * All are pure but `staticInterfaceFormat`, which reads a host once when it has nothing kept.
+ * The values `derived.ts` may compute, as types: what each is computed from and what it computes. The
+ * SDK names these, so this file reaches no code that connects; the functions are in table.ts.
  */
-import { assignSlots, SlotRequest } from "../plan/ovs/subnets";
-import type { ConnectionSpec } from "../ssh/connection";
-import { digestKey } from "./digestKey";
-import { htpasswdFile, HtpasswdUser } from "./htpasswd";
-import { staticInterfaceFormat, StaticInterfaceFormatInput, StaticInterfaceFormatValue } from "./staticInterfaceFormat";
-import { RegistryTlsInput, RegistryTlsState, registryTls } from "./tls";
+import type { SlotRequest } from "../plan/ovs/subnets";
+import type { HtpasswdUser } from "./htpasswd";
+import type { StaticInterfaceFormatInput, StaticInterfaceFormatValue } from "./staticInterfaceFacts";
+import type { RegistryTlsInput, RegistryTlsState } from "./tls";
 
 export type { HtpasswdUser } from "./htpasswd";
 export type { RegistryTlsInput, RegistryTlsState } from "./tls";
 export type { SlotRequest } from "../plan/ovs/subnets";
-export type { StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue } from "./staticInterfaceFormat";
+export type { StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue } from "./staticInterfaceFacts";
 
 /** Input of `meshSlots`. */
 export interface MeshSlotsInput {
@@ -57,22 +54,3 @@ export interface Derivations {
 
 /** The names of the derivations `DerivedValue` can compute. */
 export type DerivationName = keyof Derivations;
-
-/**
- * A derivation. `connection` is the host the value may be read from (DerivedValue's `connection`, when
- * given and known); a derivation that needs it while it is not known yet returns undefined: not known yet.
- */
-type Derive<N extends DerivationName> = (
-    input: Derivations[N]["input"],
-    previous: Derivations[N]["value"] | undefined,
-    connection?: ConnectionSpec,
-) => Derivations[N]["value"] | undefined | Promise<Derivations[N]["value"] | undefined>;
-
-export const DERIVATIONS: { [N in DerivationName]: Derive<N> } = {
-    meshSlots: (input, previous) =>
-        Number.isInteger(input.maxSlot) && input.maxSlot >= 1 ? Object.fromEntries(assignSlots(input.hosts, input.maxSlot, previous ?? {}).slots) : (previous ?? {}),
-    htpasswd: (input, previous) => htpasswdFile(input.users, { previous }),
-    registryTls: (input, previous) => registryTls(input, previous),
-    registryConfigKey: (_input, previous) => digestKey(previous),
-    staticInterfaceFormat: (input, previous, connection) => staticInterfaceFormat(input, previous, connection),
-};

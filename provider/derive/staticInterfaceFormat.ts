@@ -6,41 +6,12 @@
  */
 import { isOnpremError, OnpremError } from "../contract/errors";
 import { hostFacts } from "../host/facts";
-import { chooseFormat, DeviceManager, FORMAT_TOOL } from "../plan/staticInterface/format";
+import { DeviceManager, FORMAT_TOOL } from "../plan/staticInterface/format";
 import type { ConnectionSpec } from "../ssh/connection";
 import { runChecked } from "../ssh/exec";
 import { dialUnpooled } from "../ssh/pool";
 import { flushStats } from "../ssh/stats";
-
-/** What `auto` chooses from, as kept in state (plan/staticInterface/format.ts `FormatFacts`, which takes it). */
-export interface StaticInterfaceFacts {
-    /** The OS family from /etc/os-release `ID` and `ID_LIKE`. */
-    osFamily: "debian" | "rhel" | "other";
-    /** `ID` from /etc/os-release: "centos", "ubuntu", "debian", ... */
-    osId: string;
-    /** `VERSION_ID` from /etc/os-release: "7", "22.04", ... */
-    osVersion: string;
-    /** Which of the formats' tools (ifup, netplan, nmcli) the host has. */
-    tools: Record<string, boolean>;
-    /** Devices a running network service has (netplan, NetworkManager): `auto` writes that service's format for them. Absent in facts kept by older versions. */
-    managers?: Record<string, "netplan" | "networkmanager">;
-}
-
-/** Input of `staticInterfaceFormat`. */
-export interface StaticInterfaceFormatInput {
-    /** The format asked for ("ifcfg", "interfaces", "netplan", "networkmanager" or "auto"); only "auto" reads the host. */
-    format: string;
-    /** `user@host:port`: whose facts are kept (another host reads again). */
-    target: string;
-}
-
-/** Value of `staticInterfaceFormat`: the host's facts for `auto`, none for an explicit format. */
-export interface StaticInterfaceFormatValue {
-    /** `user@host:port` the facts were read from. */
-    target: string;
-    /** The facts, for "auto"; none for an explicit format. */
-    facts?: StaticInterfaceFacts;
-}
+import { StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue, valueWithoutRead } from "./staticInterfaceFacts";
 
 /** One read per host per provider process, however many interfaces the host has. */
 const reads = new Map<string, Promise<StaticInterfaceFacts>>();
@@ -51,8 +22,8 @@ export async function staticInterfaceFormat(
     previous: StaticInterfaceFormatValue | undefined,
     connection: ConnectionSpec | undefined,
 ): Promise<StaticInterfaceFormatValue | undefined> {
-    if (input.format !== "auto") return { target: input.target };
-    if (previous?.target === input.target && previous.facts && chooseFormat(previous.facts).ok) return previous;
+    const kept = valueWithoutRead(input, previous);
+    if (kept) return kept;
     if (!connection) return undefined;
     let read = reads.get(input.target);
     if (!read) {

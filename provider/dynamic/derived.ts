@@ -1,7 +1,8 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { randomUUID } from "crypto";
 import { isDeepStrictEqual } from "util";
-import { DERIVATIONS, DerivationName } from "../derive/derivations";
+import type { DerivationName } from "../derive/derivations";
+import { DERIVATIONS } from "../derive/table";
 import type { ConnectionSpec } from "../ssh/connection";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
 

@@ -4,7 +4,8 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, test } from "node:test";
-import { parseManagers, staticInterfaceFormat, StaticInterfaceFormatValue } from "../../provider/derive/staticInterfaceFormat";
+import type { StaticInterfaceFormatValue } from "../../provider/derive/staticInterfaceFacts";
+import { parseManagers, staticInterfaceFormat } from "../../provider/derive/staticInterfaceFormat";
 import { check } from "../../provider/dynamic/derived";
 import { UNKNOWN } from "../../provider/dynamic/unknown";
 
