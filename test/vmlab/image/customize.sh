@@ -48,6 +48,7 @@ else
   # tarballs wait in the image for a test to import once dockerd is installed
   # (vmlab-docker-images), with the registry binary taken from the mirror's package.
   bash "$HERE/docker-images.sh" "$R" "$R/var/lib/vmlab/docker-images" "$MIRROR"/pool/main/docker-registry_*.deb
+  rm "$R/etc/systemd/system/vmlab-docker-images.service"   # no dockerd to import into at boot
   # apt reads the lab's mirror only (vmlab-init writes its sources at first boot)
   : > "$R/etc/apt/sources.list"
 fi
