@@ -1,6 +1,7 @@
 import * as pulumi from "./pulumi";
 import { createHash } from "crypto";
 import type { CommandSpec, ConfirmSpec, FileSpec, PackageSpec, ServiceSpec, StateSpec } from "../provider/contract/desired";
+import { validateHostConfig } from "../provider/contract/fileRules";
 import { ConnectionArgs } from "./connection";
 import { ShimResource } from "./providerShim";
 
@@ -8,9 +9,9 @@ import { ShimResource } from "./providerShim";
 export interface HostConfigArgs {
     /** How to reach the host. */
     connection: pulumi.Input<ConnectionArgs>;
-    /** What this is, in messages and in the host's state directory name: "keepalived", "file". */
+    /** What this is, in messages and in the host's state directory name: "keepalived", "file" (letters, digits, `_ . -`; at most 64). No default. */
     kind: string;
-    /** The files to manage; contents may hold `{{secret:NAME}}` placeholders. */
+    /** The files to manage (absolute, normalised paths; octal modes; owners and groups by name); contents may hold `{{secret:NAME}}` placeholders. No default. */
     files: pulumi.Input<pulumi.Input<FileSpec>[]>;
     /** Values for the placeholders; always stored and shown as secrets. Defaults to none. */
     secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -55,6 +56,7 @@ export class HostConfig extends ShimResource {
             name,
             () => ({
                 ...args,
+                inputErrors: inputErrors(args),
                 key: hostStateKey(args.kind, name),
                 target: targetOf(args.connection),
                 connection: pulumi.secret(args.connection),
@@ -64,6 +66,19 @@ export class HostConfig extends ShimResource {
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "secrets"] }),
         );
     }
+}
+
+/**
+ * What the provider refuses at check: the owning component's lines (in its own field names), else the
+ * broken rules of `kind` and `files` themselves; unset when there are none, so state written before the
+ * check holds no change. The component's lines do not wait for the files, whose content may be unknown
+ * at preview. The lines quote paths, modes and names, never a file's content.
+ */
+function inputErrors(args: HostConfigArgs): pulumi.Output<string[] | undefined> {
+    const lines = pulumi.output(args.inputErrors ?? []).apply((given) =>
+        given.length > 0 ? pulumi.output(given) : pulumi.output(args.files).apply((files) => validateHostConfig({ kind: args.kind, files }).map((i) => i.message)),
+    );
+    return pulumi.unsecret(lines.apply((l) => (l.length > 0 ? l : undefined)));
 }
 
 /**

@@ -2,7 +2,9 @@
  * Bad input is reported once per component, at preview, before anything connects: the component
  * validates into one list of issues, hands the lines to one `InputCheck` child whose `check` refuses
  * them, and makes every host child depend on it. Problems found while constructing (an empty host
- * list, duplicate names) go into the same list: a component never throws for bad input.
+ * list, duplicate names) go into the same list: a component never throws for bad input. A component
+ * with one host child and nothing else to hold back (HostFile) hands the same lines to that child's
+ * `inputErrors`: one resource fewer per component, the same line.
  */
 import * as pulumi from "./pulumi";
 import type { Issue } from "../provider/contract/issue";
@@ -20,11 +22,15 @@ class InputCheck extends ShimResource {
     }
 }
 
+/** `issues` of the component `what` as the lines a check refuses them with; never secret (they quote no secret). */
+export function inputErrorLines(what: string, issues: pulumi.Input<readonly Issue[]>): pulumi.Output<string[]> {
+    return pulumi.unsecret(pulumi.output(issues).apply((list) => issueLines(what, list)));
+}
+
 /**
  * Reports `issues` for the component `what` ("KeepalivedCluster lb") once, through one child named
  * `${name}-inputs`; returns it for the host children's `dependsOn`.
  */
 export function checkInputs(parent: pulumi.ComponentResource, name: string, what: string, issues: pulumi.Input<readonly Issue[]>): pulumi.Resource {
-    const errors = pulumi.unsecret(pulumi.output(issues).apply((list) => issueLines(what, list)));
-    return new InputCheck(`${name}-inputs`, errors, { parent });
+    return new InputCheck(`${name}-inputs`, inputErrorLines(what, issues), { parent });
 }

@@ -3,8 +3,8 @@ import type { ConfirmSpec } from "../provider/contract/desired";
 import type { Issue } from "../provider/contract/issue";
 import type { StaticInterfaceFormatValue } from "../provider/derive/derivations";
 import { chooseFormat, FormatChoice } from "../provider/plan/staticInterface/format";
-import type { StaticInterfaceSpec } from "../provider/plan/staticInterface/model";
-import { validateStaticInterface } from "../provider/plan/staticInterface/validate";
+import { AUTO_FORMAT, StaticInterfaceSpec } from "../provider/plan/staticInterface/model";
+import { UndecidedStaticInterfaceSpec, validateStaticInterface } from "../provider/plan/staticInterface/validate";
 import { addressesOfLiveState } from "../provider/render/staticInterface/live";
 import { StaticInterfaceWork, staticInterfaceWork } from "../provider/work/staticInterface";
 import { ConnectionArgs } from "./connection";
@@ -99,33 +99,44 @@ export class StaticInterface extends pulumi.ComponentResource {
         // The address is not the secret part of a connection; keys are.
         const host = pulumi.unsecret(connection.apply((c) => c.host));
         const target = pulumi.unsecret(connection.apply((c) => `${c.user ?? "root"}@${c.host}:${c.port ?? 22}`));
-        const wanted = pulumi.output(args.format).apply((f) => f ?? "auto");
-
-        // "auto": the host's facts, read by the provider once and kept in state (see `format`).
-        const facts = new DerivedValue(
-            `${name}-format`,
-            { derivation: "staticInterfaceFormat", input: pulumi.output({ format: wanted, target }), connection: args.connection },
-            { parent: this },
-        );
+        const wanted = pulumi.output(args.format).apply((f) => f ?? AUTO_FORMAT);
         const spec = pulumi.output({
             device: args.device, addresses: args.addresses, gateway: args.gateway, gateway6: args.gateway6, dns: args.dns,
             searchDomains: args.searchDomains, routes: args.routes, mtu: args.mtu, onBoot: args.onBoot, macAddress: args.macAddress,
             nmControlled: args.nmControlled,
         });
+        const confirm = pulumi.all([args.confirmTimeoutSeconds, args.confirmAddress]).apply(([timeoutSeconds, address]) => strip({ timeoutSeconds, address }));
+        // Everything "auto" does not decide, checked before the host is read: bad input is reported as
+        // such, never as the failed read of a host it would not have been applied to.
+        const early = pulumi.all([spec, wanted, confirm]).apply(([s, format, c]) => validateStaticInterface({ ...strip(s), format } as UndecidedStaticInterfaceSpec, c));
+
+        // "auto": the host's facts, read by the provider once and kept in state (see `format`); the
+        // provider gets the connection only for input that passed the rules above.
+        const facts = new DerivedValue(
+            `${name}-format`,
+            {
+                derivation: "staticInterfaceFormat",
+                input: pulumi.output({ format: wanted, target }),
+                connection: early.apply((issues) => (issues.length > 0 ? undefined : args.connection)) as pulumi.Output<ConnectionArgs>,
+            },
+            { parent: this },
+        );
         const outcome: pulumi.Output<Outcome> = pulumi
-            .all([spec, wanted, facts.value, host, args.apply, args.confirmTimeoutSeconds, args.confirmAddress])
-            .apply(([s, format, kept, h, apply, timeoutSeconds, address]) =>
+            .all([spec, wanted, facts.value, host, args.apply, confirm])
+            .apply(([s, format, kept, h, apply, c]) =>
                 decide({
                     raw: strip(s) as Omit<StaticInterfaceSpec, "format">,
                     choice: formatChoice(format, kept, s.device),
                     host: h,
                     stateKey: hostStateKey(KIND, childName),
                     apply: apply ?? true,
-                    confirm: strip({ timeoutSeconds, address }),
+                    confirm: c,
                 }),
             );
 
-        const inputs = checkInputs(this, name, `StaticInterface ${name}`, outcome.apply((o) => o.issues));
+        // The rules broken before the read, else those the host's facts decide (with the format it chose).
+        const issues = early.apply((found) => (found.length > 0 ? pulumi.output(found) : outcome.apply((o) => o.issues)));
+        const inputs = checkInputs(this, name, `StaticInterface ${name}`, issues);
         const work = outcome.apply((o) => o.work);
         const child = new HostConfig(
             childName,
@@ -151,7 +162,7 @@ export class StaticInterface extends pulumi.ComponentResource {
 
 /** Pure: the format asked for, or the one the kept host facts give. */
 function formatChoice(format: string, kept: StaticInterfaceFormatValue, device: string): FormatChoice {
-    if (format !== "auto") return { ok: true, format: format as StaticInterfaceFormat, why: "set explicitly" };
+    if (format !== AUTO_FORMAT) return { ok: true, format: format as StaticInterfaceFormat, why: "set explicitly" };
     // Facts are missing only if the provider could not read them; it says why itself.
     return kept.facts ? chooseFormat(kept.facts, device) : { ok: false, message: '`format`: "auto" has no facts of the host; set `format`' };
 }

@@ -56,7 +56,7 @@ function parseObject(text: string | undefined, path: string): Record<string, unk
     } catch (e) {
         throw new OnpremError(
             "Validation",
-            `\`${path}\`: is not valid JSON (${(e as Error).message}); fix or remove it: pulumi-onprem merges its keys into the file and will not overwrite what it cannot read`,
+            `\`${path}\`: is not valid JSON (${jsonSyntaxError(text, e)}); fix or remove it: pulumi-onprem merges its keys into the file and will not overwrite what it cannot read`,
             { cause: e },
         );
     }
@@ -64,6 +64,19 @@ function parseObject(text: string | undefined, path: string): Record<string, unk
         throw new OnpremError("Validation", `\`${path}\`: holds ${Array.isArray(value) ? "an array" : JSON.stringify(value)}, not a JSON object`);
     }
     return value as Record<string, unknown>;
+}
+
+/**
+ * Why `text` is not JSON, on one line and without the text itself (V8 quotes the whole input, newlines
+ * and all): "Unexpected token '}'", "Expected double-quoted property name at line 3, column 1".
+ */
+export function jsonSyntaxError(text: string, error: unknown): string {
+    const message = (error as Error).message.replace(/, (\.\.\.)?".*" is not valid JSON$/s, "").replace(/\s+/g, " ");
+    return message.replace(/(?: in JSON)? at position (\d+)$/, (_, at: string) => {
+        const before = text.slice(0, Number(at));
+        const line = before.split("\n").length;
+        return ` at line ${line}, column ${before.length - before.lastIndexOf("\n")}`;
+    });
 }
 
 /** The owned keys as the file holds them now (absent keys left out), in the owned object's key order. */

@@ -1,4 +1,4 @@
-import { holdsJsonKeys, mergeJsonKeys, pickJsonKeys, renderJsonKeys } from "./jsonKeys";
+import { holdsJsonKeys, jsonSyntaxError, mergeJsonKeys, pickJsonKeys, renderJsonKeys } from "./jsonKeys";
 
 /**
  * How the engine combines a resource's part of a shared file with what the host holds. The engine
@@ -11,6 +11,8 @@ interface FileMerger {
     observe(current: string | undefined, desired: string, path: string): string;
     /** The names of the parts `desired` sets. */
     parts(desired: string): string[];
+    /** Why `desired` is not a part this merger takes, on one line and without quoting it; undefined when it is one. */
+    problem(desired: string): string | undefined;
     /** Those parts as the original file held them (what delete puts back), as desired text. */
     originalParts(original: string | undefined, parts: readonly string[], path: string): string;
     /** A file holding nothing: a file the engine created and left like this is removed on delete. */
@@ -21,6 +23,16 @@ const jsonKeys: FileMerger = {
     merge: (current, desired, released, path) => mergeJsonKeys(current, JSON.parse(desired), released, { path }),
     observe: (current, desired, path) => (holdsJsonKeys(current, JSON.parse(desired), path) ? desired : renderJsonKeys(pickJsonKeys(current, Object.keys(JSON.parse(desired)), path))),
     parts: (desired) => Object.keys(JSON.parse(desired)),
+    problem: (desired) => {
+        let value: unknown;
+        try {
+            value = JSON.parse(desired);
+        } catch (e) {
+            return `is not valid JSON (${jsonSyntaxError(desired, e)})`;
+        }
+        // The keys are the parts the resource owns: anything but an object has none.
+        return typeof value === "object" && value !== null && !Array.isArray(value) ? undefined : "is not a JSON object (its keys are what the resource sets in the shared file)";
+    },
     originalParts: (original, parts, path) => renderJsonKeys(pickJsonKeys(original, parts, path)),
     empty: renderJsonKeys({}),
 };

@@ -1,9 +1,10 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { randomUUID } from "crypto";
 import { isDeepStrictEqual } from "util";
+import { isOnpremError } from "../contract/errors";
 import type { DerivationName } from "../derive/derivations";
 import { DERIVATIONS } from "../derive/table";
-import type { ConnectionSpec } from "../ssh/connection";
+import { connectionProblems, ConnectionSpec } from "../ssh/connection";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
 
 /** Inputs of a derived value: which derivation, its input, and (filled in by `check`) the value. */
@@ -29,9 +30,18 @@ export async function check(olds: Partial<DerivedInputs> | undefined, news: Deri
     const { connection, ...kept } = news;
     if (containsUnknown(news.input)) return { inputs: { ...kept, value: UNKNOWN } };
     const previous = olds?.derivation === news.derivation && !containsUnknown(olds.value) ? olds.value : undefined;
-    const known = connection === undefined || containsUnknown(connection) ? undefined : connection;
-    const value = await derive(news.input as never, previous as never, known);
-    return { inputs: plain({ ...kept, value: value === undefined ? UNKNOWN : value }) };
+    const known = connection === undefined || connection === null || containsUnknown(connection) ? undefined : connection;
+    // A bad connection field is refused as such, before a derivation dials with it; no property, as in HostConfig's check.
+    const problems = known ? connectionProblems(known) : [];
+    if (problems.length > 0) return { failures: problems.map(({ reason }) => ({ property: "", reason })) };
+    try {
+        const value = await derive(news.input as never, previous as never, known);
+        return { inputs: plain({ ...kept, value: value === undefined ? UNKNOWN : value }) };
+    } catch (e) {
+        // A host that could not be read, or an input a derivation refuses: one line, not a stack trace.
+        if (isOnpremError(e)) return { failures: [{ property: "", reason: e.message }] };
+        throw e;
+    }
 }
 
 export async function diff(_id: string, olds: DerivedInputs, news: DerivedInputs): Promise<dynamic.DiffResult> {

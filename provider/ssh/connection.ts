@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import { utils } from "ssh2";
+import { accountNameProblem, isHostName } from "../contract/inputRules";
 
 /**
  * The connection as the provider receives it: plain values, the same shape as
@@ -49,36 +50,30 @@ export function poolKey(c: ConnectionSpec): string {
     return `${describeTarget(c)}${hop} #${digest}`;
 }
 
-/** Rules the provider enforces before it dials, each naming the field. */
+/** Rules the provider enforces before it dials, each naming the field. Keys are only ever described, never quoted. */
 export function connectionProblems(c: Partial<ConnectionSpec> | undefined, field = "connection"): { property: string; reason: string }[] {
     const out: { property: string; reason: string }[] = [];
+    const add = (key: string, rule: string) => out.push({ property: `${field}.${key}`, reason: `\`${field}.${key}\`: ${rule}` });
     if (!c || typeof c !== "object") return [{ property: field, reason: `\`${field}\` is required` }];
     if (!c.host || typeof c.host !== "string") out.push({ property: `${field}.host`, reason: `\`${field}.host\` is required` });
-    if (c.port !== undefined && (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535)) {
-        out.push({ property: `${field}.port`, reason: `\`${field}.port\`: ${c.port} is outside 1-65535` });
+    else if (!isHostName(c.host)) add("host", `${JSON.stringify(c.host)} is neither an IP address nor a host name (give the port and user in \`port\` and \`user\`)`);
+    if (c.port !== undefined && (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535)) add("port", `${c.port} is outside 1-65535`);
+    if (c.user !== undefined) {
+        const problem = accountNameProblem(c.user);
+        if (problem) add("user", problem);
     }
     for (const f of ["dialErrorLimit", "perDialTimeout"] as const) {
         const v = (c as Record<string, unknown>)[f];
         const min = f === "dialErrorLimit" ? -1 : 0; // -1: no limit, as in @pulumi/command
-        if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < min)) {
-            out.push({ property: `${field}.${f}`, reason: `\`${field}.${f}\`: must be a whole number >= ${min}` });
-        }
+        if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < min)) add(f, `must be a whole number >= ${min}`);
     }
-    if (c.hostKey !== undefined && !isHostKeyPin(c.hostKey)) {
-        out.push({ property: `${field}.hostKey`, reason: `\`${field}.hostKey\`: is neither an OpenSSH public key line ("ssh-ed25519 AAAA...") nor a "SHA256:" fingerprint` });
+    if (c.hostKey !== undefined) {
+        const problem = hostKeyProblem(c.hostKey);
+        if (problem) add("hostKey", problem);
     }
     if (c.privateKey !== undefined) {
-        // Never quote the key or the parser's view of it: only whether it parses.
-        const problem = typeof c.privateKey === "string" ? keyProblem(c.privateKey, c.privateKeyPassword) : "not a string";
-        if (problem !== undefined) {
-            const encrypted = /passphrase|decrypt|encrypted/i.test(problem);
-            out.push({
-                property: `${field}.privateKey`,
-                reason: encrypted
-                    ? `\`${field}.privateKey\`: is encrypted and \`privateKeyPassword\` is missing or does not open it`
-                    : `\`${field}.privateKey\`: is not an OpenSSH, PEM or PPK private key`,
-            });
-        }
+        const verdict = typeof c.privateKey === "string" ? keyVerdict(c.privateKey, c.privateKeyPassword) : "unparsable";
+        if (verdict !== "private") add("privateKey", PRIVATE_KEY_RULES[verdict]);
     }
     if (!c.password && !c.privateKey && !c.agentSocketPath) {
         out.push({ property: field, reason: `\`${field}\`: give one of \`password\`, \`privateKey\` or \`agentSocketPath\`` });
@@ -87,29 +82,45 @@ export function connectionProblems(c: Partial<ConnectionSpec> | undefined, field
     return out;
 }
 
-/**
- * Why a private key does not parse, or undefined. Every host resource of a stack is checked with the
- * same key, on every preview: the verdict is kept per digest of key and passphrase (parsing an
- * encrypted key costs a key derivation each time).
- */
-function keyProblem(key: string, passphrase: string | undefined): string | undefined {
-    const digest = createHash("sha256").update(key).update("\0").update(passphrase ?? "").digest("hex");
-    if (!keyVerdicts.has(digest)) {
-        const parsed = utils.parseKey(key, passphrase);
-        keyVerdicts.set(digest, parsed instanceof Error ? parsed.message : undefined);
-    }
-    return keyVerdicts.get(digest);
-}
-const keyVerdicts = new Map<string, string | undefined>();
+/** What ssh2's `utils.parseKey` makes of a key and its passphrase. */
+type KeyVerdict = "private" | "public" | "encrypted" | "unparsable";
 
-/** An OpenSSH public key line (type, base64 blob whose own type matches, optional comment) or a `SHA256:` fingerprint. */
-function isHostKeyPin(pin: unknown): boolean {
-    if (typeof pin !== "string") return false;
+const PRIVATE_KEY_RULES: Record<Exclude<KeyVerdict, "private">, string> = {
+    public: "is a public key; give the private key (the key file without .pub)",
+    encrypted: "is encrypted and `privateKeyPassword` is missing or does not open it",
+    unparsable: "is not an OpenSSH, PEM or PPK private key",
+};
+
+/**
+ * Every host resource of a stack is checked with the same key, on every preview: the verdict is kept
+ * per digest of key and passphrase (parsing an encrypted key costs a key derivation each time).
+ */
+function keyVerdict(key: string, passphrase: string | undefined): KeyVerdict {
+    const digest = createHash("sha256").update(key).update("\0").update(passphrase ?? "").digest("hex");
+    let verdict = keyVerdicts.get(digest);
+    if (verdict === undefined) {
+        const parsed = utils.parseKey(key, passphrase);
+        verdict = !(parsed instanceof Error) ? (parsed.isPrivateKey() ? "private" : "public") : /passphrase|decrypt|encrypted/i.test(parsed.message) ? "encrypted" : "unparsable";
+        keyVerdicts.set(digest, verdict);
+    }
+    return verdict;
+}
+const keyVerdicts = new Map<string, KeyVerdict>();
+
+const NOT_A_PIN = 'is neither an OpenSSH public key line ("ssh-ed25519 AAAA...") nor a "SHA256:" fingerprint';
+
+/**
+ * A pin as the host-key check compares it: a `SHA256:` fingerprint, or one OpenSSH public key line (type,
+ * base64 blob whose own type matches, optional comment) that ssh2 parses as a public key.
+ */
+function hostKeyProblem(pin: unknown): string | undefined {
+    if (typeof pin !== "string") return NOT_A_PIN;
     const p = pin.trim();
-    if (p.startsWith("SHA256:")) return /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(p);
-    const [type, blob] = p.split(/\s+/);
-    if (!type || !blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return false;
-    const raw = Buffer.from(blob, "base64");
-    const len = raw.length >= 4 ? raw.readUInt32BE(0) : 0;
-    return len > 0 && raw.subarray(4, 4 + len).toString("latin1") === type;
+    if (p.startsWith("SHA256:")) return /^SHA256:[A-Za-z0-9+/]{43}=?$/.test(p) ? undefined : NOT_A_PIN;
+    const verdict = keyVerdict(p, undefined);
+    if (verdict === "private" || verdict === "encrypted") return "is a private key; pin the host's public key (`ssh-keyscan -t ed25519 HOST`) or its SHA256 fingerprint";
+    if (verdict === "public" && /^[a-z0-9@.-]+ [A-Za-z0-9+/]+={0,2}( [^\n]*)?$/.test(p)) return undefined;
+    // A known_hosts line starts with the host's names: the key is the rest.
+    if (/^\S+ /.test(p) && keyVerdict(p.replace(/^\S+ /, ""), undefined) === "public") return 'is a known_hosts line; give the key without the host names ("ssh-ed25519 AAAA...")';
+    return NOT_A_PIN;
 }

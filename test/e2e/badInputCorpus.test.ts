@@ -12,11 +12,13 @@ import * as derivedProvider from "../../provider/dynamic/derived";
 import * as hostConfigProvider from "../../provider/dynamic/hostConfig";
 import * as inputCheckProvider from "../../provider/dynamic/inputCheck";
 import { UNKNOWN } from "../../provider/dynamic/unknown";
-import { DockerRegistry, HostFile, KeepalivedCluster, OvsMesh, StaticInterface } from "../../sdk";
+import { DockerRegistry, HostConfig, HostFile, KeepalivedCluster, OvsMesh, StaticInterface } from "../../sdk";
 import { BAD_KEY, CASES, CorpusCase, good, PASSWORD } from "../support/badCorpus";
 
 type Registered = { name: string; inputs: Record<string, unknown> };
 let registered: Registered[] = [];
+/** Derived values the provider's check refused ("name: reason"): the engine stops there, before anything that waits for their value. */
+let derivedRefusals: string[] = [];
 const mocks: pulumi.runtime.Mocks = {
     newResource: async (args) => {
         const inputs = unwrap(args.inputs) as Record<string, any>;
@@ -24,7 +26,8 @@ const mocks: pulumi.runtime.Mocks = {
         // Derived values (mesh slots, certificates) are made in their provider's check at preview, as the engine would.
         if (typeof inputs.derivation === "string") {
             const checked = await derivedProvider.check(undefined, inputs as any);
-            return { id: `${args.name}-id`, state: { ...inputs, value: (checked.inputs as any)?.value } };
+            derivedRefusals.push(...(checked.failures ?? []).map((f) => `${args.name}: ${f.reason}`));
+            return { id: `${args.name}-id`, state: { ...inputs, value: checked.failures ? UNKNOWN : (checked.inputs as any)?.value } };
         }
         return { id: `${args.name}-id`, state: args.inputs };
     },
@@ -52,6 +55,7 @@ function declare(decl: CorpusCase["decl"], password: pulumi.Input<string>): pulu
     for (const [name, a] of Object.entries(decl.interfaces ?? {})) out.push(new StaticInterface(name, a as any));
     for (const [name, a] of Object.entries(decl.registries ?? {})) out.push(new DockerRegistry(name, { ...a, users: a.users?.map((u: any) => ({ name: u.name, password: u.password ?? password })) } as any));
     for (const [name, a] of Object.entries(decl.files ?? {})) out.push(new HostFile(name, { ...a, secrets: { pw: password } } as any));
+    for (const [name, a] of Object.entries(decl.hostConfigs ?? {})) out.push(new HostConfig(name, a as any));
     return out;
 }
 
@@ -74,12 +78,16 @@ async function settle(): Promise<void> {
 const isHostResource = (r: Registered) => "connection" in r.inputs && "files" in r.inputs && typeof r.inputs.key === "string";
 
 /**
- * The lines the engine would print, in its order: the components' input checks first; only when they
- * pass, the host resources' checks (a cluster's ClusterCheck before the HostConfigs that depend on it).
+ * The lines the engine would print, in its order: a derived value's refused connection (what waits for
+ * the value, input checks included, never runs), then the components' input checks; only when they pass,
+ * the host resources' checks (a cluster's ClusterCheck before the HostConfigs that depend on it).
  */
 async function refusals(): Promise<string[]> {
+    if (derivedRefusals.length) return derivedRefusals;
+    // A line that names its component (HostFile's, refused by its host resource) is shown as it is, as through the CLI.
+    const named = (reason: string) => /^[A-Z]\w+ \S+: `/.test(reason);
     const lines = async (rs: Registered[], run: (i: any) => Promise<{ failures?: { reason: string }[] }>, prefix: (r: Registered) => string) =>
-        (await Promise.all(rs.map(async (r) => ((await run(r.inputs)).failures ?? []).map((f) => `${prefix(r)}${f.reason}`)))).flat();
+        (await Promise.all(rs.map(async (r) => ((await run(r.inputs)).failures ?? []).map((f) => (named(f.reason) ? f.reason : `${prefix(r)}${f.reason}`))))).flat();
     const inputs = await lines(registered.filter((r) => r.name.endsWith("-inputs")), (i) => inputCheckProvider.check({} as any, i), () => "");
     if (inputs.length) return inputs;
     const clusterChecks = registered.filter((r) => "connections" in r.inputs && "hosts" in r.inputs);
@@ -97,18 +105,20 @@ const DUMP = /\bat .*\(.*:\d+:\d+\)|\[object Object\]|\{"|PRIVATE KEY-----(\s|\\
 test("the good declarations under mocks: no line refuses them", async () => {
     await pulumi.runtime.setMocks(mocks, "corpus", "good", true);
     registered = [];
+    derivedRefusals = [];
     declare(good(), pulumi.secret(PASSWORD));
     await settle();
     assert.deepEqual(await refusals(), []);
 });
 
 test("bad-input corpus under mocks: each case is refused by exactly one line naming component, field and rule", async (t) => {
-    assert.ok(CASES.length >= 79, `at least 79 cases (${CASES.length})`);
+    assert.ok(CASES.length >= 103, `at least 103 cases (${CASES.length})`);
     let k = 0;
     for (const { what, decl, line } of CASES) {
         // A fresh stack per case: cross-component rules must see only the case's own components.
         await pulumi.runtime.setMocks(mocks, "corpus", `case${k++}`, true);
         registered = [];
+        derivedRefusals = [];
         declare(decl, pulumi.secret(PASSWORD));
         await settle();
         const got = await refusals();
@@ -124,16 +134,18 @@ test("bad-input corpus under mocks: each case is refused by exactly one line nam
 test("unknown values at preview: a bad known field is still refused, an unknown one is left for `up`", async () => {
     await pulumi.runtime.setMocks(mocks, "corpus", "unknown", true);
     registered = [];
+    derivedRefusals = [];
     const unknown = pulumi.output(pulumi.unknown) as pulumi.Output<any>;
     // A file whose content is not known yet (another resource's output) but whose path is wrong.
     declare({ files: { f: { connection: { host: "10.0.0.11", password: "x" }, path: "relative/x", content: unknown } } }, PASSWORD);
     await settle();
     // Mocks drop unknown values; the engine sends the provider its sentinel instead.
     for (const r of registered.filter(isHostResource)) for (const f of r.inputs.files as any[]) f.content ??= UNKNOWN;
-    assert.deepEqual(await refusals(), ["f-file: `files[0].path`: must be an absolute path"]);
+    assert.deepEqual(await refusals(), ['HostFile f: `path`: "relative/x" is not an absolute path']);
 
     await pulumi.runtime.setMocks(mocks, "corpus", "unknown2", true);
     registered = [];
+    derivedRefusals = [];
     // A VRID not known yet: nothing to refuse at preview, no exception, no line.
     const a = (await import("../support/badCorpus")).cluster();
     a.instances[0].virtualRouterId = unknown;
@@ -156,6 +168,10 @@ const CLI_CASES = [
     "two registries, one host and port (new rule)", "registry port = SSH port (new rule)", "provided key not PEM",
     "relative path", "placeholder without a value",
     "privateKey that does not parse (new rule)", "cluster node's connection: bad hostKey, once (new rule)", "mesh host's connection: port 0",
+    "path with .. (new rule)", "path with a newline, on one line (new rule)", "owner with a group (new rule)",
+    "kind that names a directory outside the state root (new rule)", "shared JSON part with a trailing comma, on one line (new rule)",
+    "host with the user in it (new rule)", "hostKey a private key, not quoted (new rule)",
+    "auto, gateway outside: refused before the host is read (new rule)", "auto, bad connection user: refused before the host is read (new rule)",
 ];
 
 test("bad-input corpus through `pulumi preview`: the good declarations preview cleanly; one line per case, no stack trace, no dump, no secret, no SSH connection", async (t) => {
@@ -163,7 +179,7 @@ test("bad-input corpus through `pulumi preview`: the good declarations preview c
     const { setObjectConfig } = await import("../support/pulumi");
     const { project, dials } = previewProject(t, "test/e2e/programs/bad-corpus");
     project.pulumi(["config", "set", "--secret", "password", "--", PASSWORD]);
-    const declare = (decl: CorpusCase["decl"]) => setObjectConfig(project, { clusters: {}, meshes: {}, interfaces: {}, registries: {}, files: {}, ...decl });
+    const declare = (decl: CorpusCase["decl"]) => setObjectConfig(project, { clusters: {}, meshes: {}, interfaces: {}, registries: {}, files: {}, hostConfigs: {}, ...decl });
 
     // What mocks cannot show: the engine accepts the good declarations, prints their rendered files, and warns.
     declare(good());

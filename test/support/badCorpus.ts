@@ -41,6 +41,11 @@ export const iface = (): Obj => ({
 });
 export const registry = (host = "10.0.0.11"): Obj => ({ connection: conn(host), address: host, users: [{ name: "alice" }] });
 export const file = (): Obj => ({ connection: conn("10.0.0.11"), path: "/etc/corpus.conf", content: "pw={{secret:pw}}\n", mode: "0600" });
+export const hostConfig = (): Obj => ({
+    connection: conn("10.0.0.12"),
+    kind: "corpus",
+    files: [{ path: "/etc/docker/daemon.json", merge: "json-keys", content: '{\n  "mtu": 1450\n}\n' }, { path: "/etc/corpus-hc.conf", content: "x\n", owner: "root", group: "adm" }],
+});
 
 /**
  * Every good declaration at once, refused by nothing: the cases' refusals come from what they break.
@@ -52,6 +57,7 @@ export const good = (): CorpusCase["decl"] => ({
     interfaces: { si: iface() },
     registries: { r: registry(), plain: { ...registry("10.0.0.12"), users: undefined, tls: { mode: "off", insecure: true } } },
     files: { f: file() },
+    hostConfigs: { hc: hostConfig() },
 });
 
 /**
@@ -60,7 +66,7 @@ export const good = (): CorpusCase["decl"] => ({
  */
 export interface CorpusCase {
     what: string;
-    decl: Partial<Record<"clusters" | "meshes" | "interfaces" | "registries" | "files", Record<string, Obj>>>;
+    decl: Partial<Record<"clusters" | "meshes" | "interfaces" | "registries" | "files" | "hostConfigs", Record<string, Obj>>>;
     line: RegExp;
 }
 
@@ -75,6 +81,7 @@ const om = (b: (a: Obj) => void) => one("meshes", "m1", mesh, b);
 const si = (b: (a: Obj) => void) => one("interfaces", "si", iface, b);
 const dr = (b: (a: Obj) => void) => one("registries", "r", () => registry(), b);
 const hf = (b: (a: Obj) => void) => one("files", "f", file, b);
+const hc = (b: (a: Obj) => void) => one("hostConfigs", "hc", hostConfig, b);
 
 export const CASES: CorpusCase[] = [
     // KeepalivedCluster
@@ -126,6 +133,10 @@ export const CASES: CorpusCase[] = [
     c("network address as host address", si((a) => { a.addresses = ["10.0.0.0/24"]; delete a.gateway; }), /^StaticInterface si: `addresses\[0\]`: 10\.0\.0\.0\/24 is the network address of 10\.0\.0\.0\/24/),
     c("route via outside the subnets", si((a) => (a.routes = [{ destination: "10.90.0.0/16", via: "172.16.0.1" }])), /^StaticInterface si: `routes\[0\]\.via`: 172\.16\.0\.1 is outside/),
     c("nmControlled on netplan", si((a) => { a.format = "netplan"; a.nmControlled = true; }), /^StaticInterface si: `nmControlled`: applies to format "ifcfg" only/),
+    // format "auto" reads the host at preview: bad input is refused first, and nothing is read
+    c("auto, gateway outside: refused before the host is read (new rule)", si((a) => { a.format = "auto"; a.gateway = "192.0.2.1"; }), /^StaticInterface si: `gateway`: 192\.0\.2\.1 is outside the interface's IPv4 subnets/),
+    c("auto, device with a slash: refused before the host is read (new rule)", si((a) => { a.format = "auto"; a.device = "eth1/evil"; }), /^StaticInterface si: `device`: "eth1\/evil" is not a valid interface name/),
+    c("auto, bad connection user: refused before the host is read (new rule)", si((a) => { a.format = "auto"; a.connection.user = "ro ot"; }), /^si-format: `connection\.user`: "ro ot" is not a user or group name/),
     // DockerRegistry
     c("port 70000", dr((a) => (a.port = 70000)), /^DockerRegistry r: `port`: 70000 is outside 1-65535$/),
     c("user name with ':'", dr((a) => (a.users[0].name = "al:ice")), /^DockerRegistry r: `users\[0\]\.name`: "al:ice" holds ":"/),
@@ -141,13 +152,32 @@ export const CASES: CorpusCase[] = [
     c("no name for the certificate", dr((a) => { delete a.address; }), /^DockerRegistry r: `hostnames`: is empty and `address` is unset/),
     c("provided key not PEM", dr((a) => (a.tls = { mode: "provided", certificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key: BAD_KEY })), /^DockerRegistry r: `tls\.key`: is not one PEM private key/),
     c("certs-only client without TLS", dr((a) => { a.tls = { mode: "off", insecure: true }; delete a.users; a.clients = [{ name: "c1", connection: conn("10.0.0.12"), dockerConfig: "certs-only" }]; }), /^DockerRegistry r: `clients\[0\]\.dockerConfig`: is "certs-only" but TLS is off/),
-    // HostFile and HostConfig (refused by the host resource's check)
-    c("relative path", hf((a) => (a.path = "etc/x")), /^f-file: `files\[0\]\.path`: must be an absolute path$/),
-    c("mode not octal", hf((a) => (a.mode = "rw-r--r--")), /^f-file: `files\[0\]\.mode`: "rw-r--r--" is not an octal mode/),
-    c("mode 0999", hf((a) => (a.mode = "0999")), /^f-file: `files\[0\]\.mode`: "0999" is not an octal mode/),
+    // HostFile: its own fields, as a component (the placeholder's value is the host resource's check)
+    c("relative path", hf((a) => (a.path = "etc/x")), /^HostFile f: `path`: "etc\/x" is not an absolute path$/),
+    c("mode not octal", hf((a) => (a.mode = "rw-r--r--")), /^HostFile f: `mode`: "rw-r--r--" is not an octal mode like "0644"$/),
+    c("mode 0999", hf((a) => (a.mode = "0999")), /^HostFile f: `mode`: "0999" is not an octal mode/),
     c("placeholder without a value", hf((a) => (a.content = "x={{secret:nope}}\n")), /^f-file: `files\[0\]\.content`: placeholder \{\{secret:nope\}\} has no value in `secrets`$/),
+    c("path with .. (new rule)", hf((a) => (a.path = "/etc/../shadow")), /^HostFile f: `path`: "\/etc\/\.\.\/shadow" is not normalised \(no "\/\/", "\." or "\.\." segments, no trailing "\/"\): write "\/shadow"$/),
+    c("path with // (new rule)", hf((a) => (a.path = "/etc//corpus.conf")), /^HostFile f: `path`: "\/etc\/\/corpus\.conf" is not normalised .*: write "\/etc\/corpus\.conf"$/),
+    c("path with a trailing / (new rule)", hf((a) => (a.path = "/etc/corpus/")), /^HostFile f: `path`: "\/etc\/corpus\/" is not normalised/),
+    c("path with a newline, on one line (new rule)", hf((a) => (a.path = "/etc/corpus\n.conf")), /^HostFile f: `path`: "\/etc\/corpus\\n\.conf" holds control characters$/),
+    c("path the root directory (new rule)", hf((a) => (a.path = "/")), /^HostFile f: `path`: "\/" is the root directory, not a file$/),
+    c("owner with a group (new rule)", hf((a) => (a.owner = "root:root")), /^HostFile f: `owner`: "root:root" is not a user or group name \(a letter or _, then letters, digits, _ \. -; at most 32\)$/),
+    c("group by number (new rule)", hf((a) => (a.group = "0")), /^HostFile f: `group`: "0" is not a user or group name/),
+    c("owner an option (new rule)", hf((a) => (a.owner = "-R")), /^HostFile f: `owner`: "-R" is not a user or group name/),
+    // HostConfig (refused by its own check, before connecting)
+    c("kind that names a directory outside the state root (new rule)", hc((a) => (a.kind = "../../etc")), /^hc: `kind`: "\.\.\/\.\.\/etc" is not a valid name .*: it names the resource's state directory on the host$/),
+    c("HostConfig path with .. (new rule)", hc((a) => (a.files[1].path = "/etc/x/../../corpus")), /^hc: `files\[1\]\.path`: "\/etc\/x\/\.\.\/\.\.\/corpus" is not normalised .*: write "\/corpus"$/),
+    c("HostConfig owner with a space (new rule)", hc((a) => (a.files[1].owner = "ro ot")), /^hc: `files\[1\]\.owner`: "ro ot" is not a user or group name/),
+    c("HostConfig one path twice", hc((a) => (a.files[1].path = "/etc/docker/daemon.json")), /^hc: `files\[1\]\.path`: \/etc\/docker\/daemon\.json is already files\[0\]$/),
+    c("shared JSON part with a trailing comma, on one line (new rule)", hc((a) => (a.files[0].content = '{\n  "mtu": 1450,\n}\n')), /^hc: `files\[0\]\.content`: is not valid JSON \(Expected double-quoted property name at line 3, column 1\)$/),
+    c("shared JSON part an array (new rule)", hc((a) => (a.files[0].content = '["mtu"]\n')), /^hc: `files\[0\]\.content`: is not a JSON object/),
     // The connection (any resource; shown on HostFile)
     c("no host", hf((a) => (a.connection.host = "")), /^f-file: `connection\.host` is required$/),
+    c("host with the user in it (new rule)", hf((a) => (a.connection.host = "root@10.0.0.11")), /^f-file: `connection\.host`: "root@10\.0\.0\.11" is neither an IP address nor a host name/),
+    c("host with the port in it (new rule)", hf((a) => (a.connection.host = "10.0.0.11:2222")), /^f-file: `connection\.host`: "10\.0\.0\.11:2222" is neither an IP address nor a host name/),
+    c("host not an address (new rule)", hf((a) => (a.connection.host = "10.0.0.300")), /^f-file: `connection\.host`: "10\.0\.0\.300" is neither/),
+    c("user with a space (new rule)", hf((a) => (a.connection.user = "de ploy")), /^f-file: `connection\.user`: "de ploy" is not a user or group name/),
     c("SSH port 0", hf((a) => (a.connection.port = 0)), /^f-file: `connection\.port`: 0 is outside 1-65535$/),
     c("SSH port 65536", hf((a) => (a.connection.port = 65536)), /^f-file: `connection\.port`: 65536 is outside 1-65535$/),
     c("dialErrorLimit -2", hf((a) => (a.connection.dialErrorLimit = -2)), /^f-file: `connection\.dialErrorLimit`: must be a whole number >= -1$/),
@@ -157,6 +187,9 @@ export const CASES: CorpusCase[] = [
     c("hostKey fingerprint too short (new rule)", hf((a) => (a.connection.hostKey = "SHA256:abc")), /^f-file: `connection\.hostKey`: is neither/),
     c("hostKey type not its blob's (new rule)", hf((a) => (a.connection.hostKey = `ssh-rsa ${HOST_KEY.split(" ")[1]}`)), /^f-file: `connection\.hostKey`: is neither/),
     c("privateKey that does not parse (new rule)", hf((a) => (a.connection.privateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n")), /^f-file: `connection\.privateKey`: is not an OpenSSH, PEM or PPK private key$/),
+    c("privateKey the public key (new rule)", hf((a) => (a.connection.privateKey = HOST_KEY)), /^f-file: `connection\.privateKey`: is a public key; give the private key/),
+    c("hostKey a private key, not quoted (new rule)", hf((a) => (a.connection.hostKey = KEY)), /^f-file: `connection\.hostKey`: is a private key; pin the host's public key/),
+    c("hostKey a known_hosts line (new rule)", hf((a) => (a.connection.hostKey = `10.0.0.11 ${HOST_KEY}`)), /^f-file: `connection\.hostKey`: is a known_hosts line/),
     c("privateKey a path, not the key (new rule)", hf((a) => (a.connection.privateKey = "~/.ssh/id_ed25519")), /^f-file: `connection\.privateKey`: is not an OpenSSH, PEM or PPK private key$/),
     c("proxy without host", hf((a) => (a.connection.proxy = { privateKey: KEY })), /^f-file: `connection\.proxy\.host` is required$/),
     c("proxy hostKey malformed (new rule)", hf((a) => (a.connection.proxy = { host: "10.0.0.1", privateKey: KEY, hostKey: "yes" })), /^f-file: `connection\.proxy\.hostKey`: is neither/),

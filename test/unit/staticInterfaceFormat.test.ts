@@ -4,6 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, test } from "node:test";
+import { utils } from "ssh2";
 import type { StaticInterfaceFormatValue } from "../../provider/derive/staticInterfaceFacts";
 import { parseManagers, staticInterfaceFormat } from "../../provider/derive/staticInterfaceFormat";
 import { check } from "../../provider/dynamic/derived";
@@ -13,8 +14,8 @@ const debian: StaticInterfaceFormatValue = {
     target: "root@10.0.0.11:22",
     facts: { osFamily: "debian", osId: "debian", osVersion: "12", tools: { ifup: true, netplan: false, nmcli: false } },
 };
-/** A connection that fails the test if anything dials it. */
-const nowhere = { host: "192.0.2.1", perDialTimeout: 1, dialErrorLimit: 1, privateKey: "never used" };
+/** A connection that passes the connection rules and fails the test if anything dials it. */
+const nowhere = { host: "192.0.2.1", perDialTimeout: 1, dialErrorLimit: 1, privateKey: utils.generateKeyPairSync("ed25519").private };
 
 describe("staticInterfaceFormat", () => {
     test("an explicit format reads nothing and keeps no facts", async () => {

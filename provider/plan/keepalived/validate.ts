@@ -3,17 +3,17 @@
  * names its field; the message starts with that field in backticks, so it can be shown as is. Rules
  * follow keepalived 2.2.7: where its config test rejects or silently drops something, the rule says so.
  */
+import { hostPathProblem, isHostName, isPortableName } from "../../contract/inputRules";
 import type { Issue } from "../../contract/issue";
 import { parseAddress, parseIp, subnetContains } from "../../model/address";
 import { advertChannel, instanceFamily } from "./addresses";
 import { KEEPALIVED_CONF_PATH, KeepalivedClusterSpec, MAINTENANCE_FLAG_PATH, KeepalivedNodeSpec, hasScripts, vipOf } from "./model";
-import { Add, NOT_AN_INTERFACE, NOT_A_NAME, NOT_A_WORD, isCommand, isIdentifier, isInt, isInterfaceName, isWeight, isWord, q } from "./rules";
+import { Add, NOT_AN_INTERFACE, NOT_A_NAME, NOT_A_WORD, isCommand, isInt, isInterfaceName, isWeight, isWord, q } from "./rules";
 import { validateInstance } from "./validateInstance";
 import { validateMaintenance } from "./validateMaintenance";
 import { validateVirtualServer, validateVirtualServersUnique } from "./validateServers";
 
 const OCTAL_MODE = /^0?[0-7]{3}$/;
-const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 /** keepalived's limits for `vrrp_garp_interval` and `vrrp_gna_interval` (seconds). */
 const MAX_GARP_INTERVAL_SECONDS = 4294.967295;
 const MIN_GARP_INTERVAL_SECONDS = 0.000001;
@@ -46,7 +46,7 @@ function validateNodes(nodes: KeepalivedNodeSpec[], add: Add): void {
     const addresses = new Map<string, number>();
     nodes.forEach((node, n) => {
         const at = `nodes[${n}]`;
-        if (!isIdentifier(node.name)) {
+        if (!isPortableName(node.name)) {
             add(`${at}.name`, `${q(String(node.name))} is not a valid name (letters, digits, _ . -; at most 64)`);
         } else if (names.has(node.name)) {
             add(`${at}.name`, `${q(node.name)} is already the name of nodes[${names.get(node.name)}]`);
@@ -83,7 +83,7 @@ function validateGlobalDefs(spec: KeepalivedClusterSpec, add: Add): void {
         const value = g[key];
         if (value !== undefined && !isWord(value)) add(`globalDefs.${key}`, `${q(value)} ${NOT_A_WORD}`);
     }
-    if (g.smtpServer !== undefined && !parseIp(g.smtpServer) && !HOST_NAME.test(g.smtpServer)) {
+    if (g.smtpServer !== undefined && !isHostName(g.smtpServer)) {
         add("globalDefs.smtpServer", `${q(g.smtpServer)} is neither an IP address nor a host name`);
     }
     if (g.smtpConnectTimeout !== undefined && !(isInt(g.smtpConnectTimeout) && g.smtpConnectTimeout >= 1)) {
@@ -145,7 +145,7 @@ function validateVipsUnique(spec: KeepalivedClusterSpec, add: Add): void {
 function validateScripts(spec: KeepalivedClusterSpec, add: Add): void {
     for (const [name, script] of Object.entries(spec.scripts ?? {})) {
         const at = `scripts.${name}`;
-        if (!isIdentifier(name)) add(at, `${q(name)} ${NOT_A_NAME}`);
+        if (!isPortableName(name)) add(at, `${q(name)} ${NOT_A_NAME}`);
         if (!isCommand(script.script)) {
             add(`${at}.script`, `${q(String(script.script))} must start with an absolute path (and hold no control characters); for shell syntax use /bin/sh -c '...'`);
         }
@@ -162,8 +162,11 @@ function validateScriptFiles(spec: KeepalivedClusterSpec, add: Add): void {
     const seen = new Map<string, number>();
     (spec.scriptFiles ?? []).forEach((file, f) => {
         const at = `scriptFiles[${f}]`;
-        if (typeof file.path !== "string" || !file.path.startsWith("/") || /\s/.test(file.path) || file.path.split("/").includes("..")) {
-            add(`${at}.path`, `${q(String(file.path))} is not an absolute path without spaces or ".."`);
+        const pathProblem = hostPathProblem(file.path);
+        if (pathProblem) {
+            add(`${at}.path`, pathProblem);
+        } else if (/\s/.test(file.path)) {
+            add(`${at}.path`, `${q(file.path)} holds whitespace, which ends a path in keepalived's config`);
         } else if (file.path === KEEPALIVED_CONF_PATH) {
             add(`${at}.path`, `${file.path} is the config file itself`);
         } else if (file.path === MAINTENANCE_FLAG_PATH) {

@@ -1,8 +1,9 @@
 /** The rules of one `vrrp_instance`: its identity, VIPs, priorities, authentication, adverts and trackers. */
+import { isPortableName } from "../../contract/inputRules";
 import { IpFamily, parseAddress, parseIp, subnetContains } from "../../model/address";
 import { familyName, instanceFamily, nodeCidr } from "./addresses";
 import { KeepalivedClusterSpec, VrrpInstanceSpec, trackScriptOf, vipOf } from "./model";
-import { Add, NOT_AN_INTERFACE, NOT_A_NAME, isCommand, isIdentifier, isInt, isInterfaceName, isWeight, isWord, q } from "./rules";
+import { Add, NOT_AN_INTERFACE, NOT_A_NAME, isCommand, isInt, isInterfaceName, isWeight, isWord, q } from "./rules";
 
 const VIP_SCOPES = ["global", "site", "link", "host", "nowhere"];
 const VIP_LABEL = /^[A-Za-z0-9_.:@-]{1,15}$/;
@@ -14,7 +15,7 @@ export function validateInstance(spec: KeepalivedClusterSpec, instance: VrrpInst
     const nodes = spec.nodes ?? [];
     const strict = spec.globalDefs?.vrrpStrict === true;
 
-    if (!isIdentifier(instance.name)) {
+    if (!isPortableName(instance.name)) {
         add(`${at}.name`, `${q(String(instance.name))} ${NOT_A_NAME}`);
     } else {
         const first = spec.instances.findIndex((other) => other.name === instance.name);

@@ -2,6 +2,7 @@
  * Every problem with an OvsMesh declaration, each naming its field: the one channel for bad input. The
  * planner runs only on a declaration this returns no issue for.
  */
+import { hostPathProblem } from "../../contract/inputRules";
 import type { Issue } from "../../contract/issue";
 import { hasPrefix, notUnicast, parseAddress } from "../../model/address";
 import {
@@ -251,7 +252,8 @@ function checkDocker(add: Add, docker: DockerSpec): void {
     if (docker.tls !== undefined) {
         for (const k of ["caCert", "cert", "key"] as const) {
             const p = docker.tls[k];
-            if (typeof p !== "string" || !p.startsWith("/") || /[\s"'\\]/.test(p)) add(`docker.tls.${k}`, `${JSON.stringify(p)} must be an absolute path without spaces or quotes`);
+            const problem = hostPathProblem(p) ?? (/[\s"'\\]/.test(p) ? `${JSON.stringify(p)} holds whitespace, quotes or "\\", which DOCKER_OPTS would split or escape` : undefined);
+            if (problem) add(`docker.tls.${k}`, problem);
         }
     }
     (docker.hosts ?? []).forEach((listener, j) => {

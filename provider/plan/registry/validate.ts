@@ -1,3 +1,4 @@
+import { hasControlChars, hostPathProblem, isHostName } from "../../contract/inputRules";
 import type { Issue } from "../../contract/issue";
 import { parseIp } from "../../model/address";
 import { isPort } from "../../model/port";
@@ -23,23 +24,9 @@ type Add = (field: string, rule: string) => void;
 
 const q = (s: unknown) => JSON.stringify(s);
 const isInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 // ---------------------------------------------------------------------------------------------
 // Token rules
-
-/** A DNS host name: dot-separated labels of letters, digits and inner hyphens; the last label not all digits (so "10.0.0.300" is not taken for a name). */
-function isDnsName(text: unknown): boolean {
-    if (typeof text !== "string" || text.length === 0 || text.length > 253) return false;
-    const labels = text.split(".");
-    if (!labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l))) return false;
-    return !/^[0-9]+$/.test(labels[labels.length - 1]);
-}
-
-/** A name the registry is reached by: a DNS name or a bare IP address. */
-function isHostName(text: unknown): boolean {
-    return isDnsName(text) || (typeof text === "string" && parseIp(text) !== undefined);
-}
 
 // The reference grammar of distribution (docker/reference), written out piece by piece.
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -104,14 +91,13 @@ function validateRuntime(spec: DockerRegistrySpec, add: Add): void {
     }
     if (spec.storagePath !== undefined) {
         const p = spec.storagePath;
-        if (typeof p !== "string" || !p.startsWith("/")) {
-            add("storagePath", `${q(p)} is not an absolute path`);
-        } else if (/^\/+$/.test(p)) {
+        const problem = hostPathProblem(p);
+        if (/^\/+$/.test(p)) {
             add("storagePath", 'is "/": the registry would own the whole file system; use a directory such as "/opt/data/registry"');
-        } else if (p.split("/").some((s) => s === "." || s === "..") || /\/\/|\/$/.test(p)) {
-            add("storagePath", `${q(p)} is not a normalized path (no "." or ".." segments, no "//" or trailing "/")`);
-        } else if (CONTROL_CHARS.test(p) || /\s/.test(p) || p.includes(":")) {
-            add("storagePath", `${q(p)} holds whitespace, ":" or control characters (it is also a volume mount for the container runtime)`);
+        } else if (problem) {
+            add("storagePath", problem);
+        } else if (/\s/.test(p) || p.includes(":")) {
+            add("storagePath", `${q(p)} holds whitespace or ":" (it is also a volume mount for the container runtime)`);
         }
     }
 }
@@ -207,7 +193,7 @@ function validateUsers(spec: DockerRegistrySpec, add: Add): void {
             add(`${at}.name`, `${q(name)} holds ":", which ends the name in htpasswd and in HTTP basic auth`);
         } else if (name.startsWith("#")) {
             add(`${at}.name`, `${q(name)} starts with "#", which makes its htpasswd line a comment`);
-        } else if (/\s/.test(name) || CONTROL_CHARS.test(name)) {
+        } else if (/\s/.test(name) || hasControlChars(name)) {
             add(`${at}.name`, `${q(name)} holds whitespace or control characters`);
         } else if (names.has(name)) {
             add(`${at}.name`, `${q(name)} is already users[${names.get(name)}]`);
@@ -245,7 +231,7 @@ function validateProxy(spec: DockerRegistrySpec, add: Add): void {
     } else if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
         add("proxy.remoteUrl", `${q(proxy.remoteUrl)} has a path, query or fragment; give the registry's base URL, e.g. "https://registry-1.docker.io"`);
     }
-    if (proxy.username !== undefined && (proxy.username === "" || CONTROL_CHARS.test(proxy.username))) {
+    if (proxy.username !== undefined && (proxy.username === "" || hasControlChars(proxy.username))) {
         add("proxy.username", "is empty or holds control characters");
     }
     if (proxy.password !== undefined && proxy.username === undefined) {

@@ -8,6 +8,9 @@ import { IpFamily, ParsedCidr, parseCidr, parseIp } from "../../model/address";
 /** Where the configuration is written, and so which OS tool reads it. */
 export type StaticInterfaceFormat = "ifcfg" | "interfaces" | "netplan" | "networkmanager";
 
+/** The format that is read from the host: decided (plan/staticInterface/format.ts) before a spec is rendered. */
+export const AUTO_FORMAT = "auto";
+
 /** Every format, in a fixed order (messages list them in it). */
 export const STATIC_INTERFACE_FORMATS: readonly StaticInterfaceFormat[] = ["ifcfg", "interfaces", "netplan", "networkmanager"];
 

@@ -4,16 +4,16 @@
  * go through the one address model (provider/model/address.ts).
  */
 import type { IPv4, IPv6 } from "ip-num";
+import { isDnsName } from "../../contract/inputRules";
 import type { Issue } from "../../contract/issue";
 import { IpFamily, ParsedCidr, isIpv6LinkLocal, notUnicast, parseCidrDetailed, parseIp, reservedInSubnet, subnetContains } from "../../model/address";
 import { DEVICE_NAME_RULE, isValidDeviceName } from "../../model/interfaceName";
-import { ConfirmSettings, MIN_CONFIRM_TIMEOUT_SECONDS, STATIC_INTERFACE_FORMATS, StaticInterfaceSpec, StaticRoute, routeKey } from "./model";
+import { AUTO_FORMAT, ConfirmSettings, MIN_CONFIRM_TIMEOUT_SECONDS, STATIC_INTERFACE_FORMATS, StaticInterfaceFormat, StaticInterfaceSpec, StaticRoute, routeKey } from "./model";
 
 // ---------------------------------------------------------------------------------------------
 // Token rules
 
 const MAC_ADDRESS = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
-const DNS_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 /** resolv.conf: glibc reads at most 3 nameservers (MAXNS). */
 const MAX_DNS_SERVERS = 3;
 /** glibc before 2.26 (CentOS 7 has 2.17) keeps at most 6 search domains in 256 characters. */
@@ -27,30 +27,31 @@ const MAX_UINT32 = 4294967295;
 const q = (s: string) => JSON.stringify(s);
 const isInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
 
-function isValidDnsName(name: unknown): boolean {
-    if (typeof name !== "string" || name.length === 0 || name.length > 253) return false;
-    return name.split(".").every((label) => DNS_LABEL.test(label));
-}
-
 // ---------------------------------------------------------------------------------------------
 
 type Add = (field: string, rule: string) => void;
 
-/** Every problem with the spec and its commit-confirm settings; empty when it can be rendered and applied. */
-export function validateStaticInterface(spec: StaticInterfaceSpec, confirm: ConfirmSettings = {}): Issue[] {
+/** The spec as given, before `auto` is decided: what can be checked without reading the host. */
+export type UndecidedStaticInterfaceSpec = Omit<StaticInterfaceSpec, "format"> & { format: StaticInterfaceFormat | typeof AUTO_FORMAT };
+
+/**
+ * Every problem with the spec and its commit-confirm settings; empty when it can be rendered and applied.
+ * With format `auto`, the rules that depend on the format wait for the host's facts (checked again then).
+ */
+export function validateStaticInterface(spec: UndecidedStaticInterfaceSpec, confirm: ConfirmSettings = {}): Issue[] {
     const issues: Issue[] = [];
     const add: Add = (field, rule) => issues.push({ field, message: `\`${field}\`: ${rule}` });
 
     if (!isValidDeviceName(spec.device)) {
         add("device", `${q(String(spec.device))} is not a valid interface name (${DEVICE_NAME_RULE})`);
     }
-    if (!STATIC_INTERFACE_FORMATS.includes(spec.format)) {
-        add("format", `${q(String(spec.format))} is not one of ${STATIC_INTERFACE_FORMATS.join(", ")}`);
+    if (spec.format !== AUTO_FORMAT && !STATIC_INTERFACE_FORMATS.includes(spec.format)) {
+        add("format", `${q(String(spec.format))} is not one of ${[...STATIC_INTERFACE_FORMATS, AUTO_FORMAT].join(", ")}`);
     }
     if (spec.onBoot !== undefined && typeof spec.onBoot !== "boolean") add("onBoot", `${String(spec.onBoot)} is not true or false`);
     if (spec.nmControlled !== undefined) {
         if (typeof spec.nmControlled !== "boolean") add("nmControlled", `${String(spec.nmControlled)} is not true or false`);
-        else if (spec.format !== "ifcfg") add("nmControlled", `applies to format "ifcfg" only (format is ${q(String(spec.format))})`);
+        else if (spec.format !== "ifcfg" && spec.format !== AUTO_FORMAT) add("nmControlled", `applies to format "ifcfg" only (format is ${q(String(spec.format))})`);
     }
     if (spec.macAddress !== undefined) validateMac(spec.macAddress, add);
 
@@ -75,7 +76,7 @@ function validateMac(mac: unknown, add: Add): void {
     else if (/^(00:){5}00$/.test(mac)) add("macAddress", `${mac} is all zeros`);
 }
 
-function validateAddresses(spec: StaticInterfaceSpec, add: Add): ParsedCidr[] {
+function validateAddresses(spec: UndecidedStaticInterfaceSpec, add: Add): ParsedCidr[] {
     if (!Array.isArray(spec.addresses)) {
         add("addresses", "must be a list of addresses with prefix lengths");
         return [];
@@ -153,7 +154,7 @@ function validateGateway(value: unknown, field: "gateway" | "gateway6", family: 
     checkNextHop(value, field, family, addresses, add, family === 4 ? "use `gateway6` for the IPv6 gateway" : "use `gateway` for the IPv4 gateway");
 }
 
-function validateDns(spec: StaticInterfaceSpec, addresses: ParsedCidr[], add: Add): void {
+function validateDns(spec: UndecidedStaticInterfaceSpec, addresses: ParsedCidr[], add: Add): void {
     if (spec.dns === undefined) return;
     if (!Array.isArray(spec.dns)) {
         add("dns", "must be a list of addresses");
@@ -195,7 +196,7 @@ function validateSearchDomains(domains: unknown, add: Add): void {
     const seen = new Map<string, number>();
     domains.forEach((d: unknown, i) => {
         const field = `searchDomains[${i}]`;
-        if (!isValidDnsName(d)) {
+        if (!isDnsName(d)) {
             add(field, `${q(String(d))} is not a domain name (labels of letters, digits and inner hyphens, 1-63 characters each, no trailing dot)`);
             return;
         }
