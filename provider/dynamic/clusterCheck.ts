@@ -3,7 +3,8 @@ import { isDeepStrictEqual } from "util";
 import { OnpremError, isOnpremError } from "../contract/errors";
 import { preflightHost } from "../host/preflight";
 import { ConnectionSpec } from "../ssh/connection";
-import { withCommandTimeout } from "../ssh/exec";
+import { withCommandTimeout, withProgress } from "../ssh/exec";
+import { engineLog } from "./engineLog";
 import { flushStats } from "../ssh/stats";
 import { check as checkHost } from "./hostConfig";
 import { HostConfigInputs, desiredState } from "./hostConfigInputs";
@@ -98,7 +99,14 @@ async function run(inputs: ClusterCheckInputs, names: readonly string[], probeSe
         const results = await Promise.allSettled(
             names.map((name) => {
                 const host = hostInputs(inputs, name);
-                return withCommandTimeout(host.commandTimeoutSeconds, () => preflightHost(host.connection, desiredState(host), { probeServices }));
+                const who = `${host.target ?? name} (${inputs.kind} check)`;
+                return withProgress(
+                    (step) => void engineLog(`${who}: ${step}`, { ephemeral: true }),
+                    () => withCommandTimeout(host.commandTimeoutSeconds, () => preflightHost(host.connection, desiredState(host), { probeServices })),
+                ).then(async (r) => {
+                    if (r.installed.names.length > 0) await engineLog(`${who}: installed ${r.installed.names.join(", ")} in ${r.installed.seconds.toFixed(1)} s`);
+                    return r;
+                });
             }),
         );
         const failed = results.flatMap((r, i) => (r.status === "rejected" ? [{ name: names[i], error: r.reason as unknown }] : []));

@@ -21,7 +21,7 @@ const OUTPUT_ONLY = ["hostKeyFingerprint"] as const;
 
 type Failure = { property: string; reason: string };
 
-export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Promise<dynamic.CheckResult<HostConfigInputs>> {
+export async function check(olds: HostConfigInputs, news: HostConfigInputs): Promise<dynamic.CheckResult<HostConfigInputs>> {
     if (Array.isArray(news.inputErrors) && news.inputErrors.length > 0) {
         return { failures: news.inputErrors.map((reason) => ({ property: "", reason })) };
     }
@@ -80,7 +80,28 @@ export async function check(_olds: HostConfigInputs, news: HostConfigInputs): Pr
     }
     // No property: the engine would print that property's value beside the reason (noise, and for a
     // connection field possibly a credential); the reason names the field already.
-    return failures.length ? { failures: failures.map(({ reason }) => ({ property: "", reason })) } : { inputs: news };
+    if (failures.length > 0) return { failures: failures.map(({ reason }) => ({ property: "", reason })) };
+    await forecastPackages(olds, news);
+    return { inputs: news };
+}
+
+const forecast = new Set<string>();
+
+/**
+ * Says, at preview as at `up`, which packages this resource newly asks of its host. Preview reads no host
+ * (no connection on a no-op or a preview), so whether the host has them is known only once `up` reads it:
+ * after that, the state holds them as present and nothing more is said.
+ */
+async function forecastPackages(olds: HostConfigInputs, news: HostConfigInputs): Promise<void> {
+    if (news.ensurePackages === false || !Array.isArray(news.packages) || containsUnknown(news.packages)) return;
+    const had = new Set((olds?.packages ?? []).map((p) => JSON.stringify(p)));
+    const asked = news.packages.filter((p) => !had.has(JSON.stringify(p)));
+    // The engine may check one resource more than once in a run: said once.
+    const said = `${news.key} ${JSON.stringify(asked)}`;
+    if (asked.length === 0 || forecast.has(said)) return;
+    forecast.add(said);
+    const names = asked.map((p) => (p.rpm && p.rpm !== (p.apt ?? p.name) ? `${p.apt ?? p.name} (rpm: ${p.rpm})` : p.apt ?? p.name)).join(", ");
+    await engineLog(`${news.target ?? news.connection?.host} (${news.kind}): \`up\` installs ${names} if the host lacks them (its packages are first read by \`up\`)`);
 }
 
 function at(o: unknown, path: string): unknown {
@@ -140,7 +161,7 @@ async function apply(id: string, inputs: HostConfigInputs, dropped: string[] = [
 /** One line of what an apply did on its host: "changed /etc/x; reloaded keepalived; 2 checks passed", or that nothing needed to. */
 function applySummary(r: Awaited<ReturnType<typeof applyHostState>>): string {
     const parts = [
-        r.installedPackages.length ? `installed ${r.installedPackages.join(", ")}` : "",
+        r.installedPackages.length ? `installed ${r.installedPackages.join(", ")} in ${r.installSeconds.toFixed(1)} s` : "",
         r.changedFiles.length ? `changed ${r.changedFiles.join(", ")}` : "",
         r.replacedDrift.length ? `replaced hand edits in ${r.replacedDrift.join(", ")}` : "",
         r.changedStates.length ? `applied ${r.changedStates.join(", ")}` : "",

@@ -28,6 +28,8 @@ export interface ApplyResult {
     changedServices: string[];
     changedStates: string[];
     installedPackages: string[];
+    /** How long installing them took. */
+    installSeconds: number;
     /** Files this apply overwrote that had been changed on the host since the resource last wrote them. */
     replacedDrift: string[];
     /** An earlier, interrupted transaction had to be rolled back first. */
@@ -61,8 +63,8 @@ export async function applyHostState(
         // The read goes beside the facts query (no round trip between them); a package installed after it
         // may have started a service or written a file, so the host is read again then.
         const [facts, before] = await Promise.all([hostFacts(conn), read()]);
-        const installedPackages = desired.ensurePackages ? await ensurePackages(conn, facts, desired.packages) : [];
-        const snapshot = installedPackages.length > 0 ? { ...(await read()), recovered: before.recovered } : before;
+        const installed = desired.ensurePackages ? await ensurePackages(conn, facts, desired.packages) : { names: [], seconds: 0 };
+        const snapshot = installed.names.length > 0 ? { ...(await read()), recovered: before.recovered } : before;
         snapshot.states = await readStates(conn, desired.states);
         const plan: ChangePlan = planChanges(desired, snapshot, dropped);
         const result: ApplyResult = {
@@ -71,7 +73,8 @@ export async function applyHostState(
             changedFiles: [] as string[],
             changedServices: plan.services.map((w) => w.service.name),
             changedStates: plan.states.map((s) => s.name),
-            installedPackages,
+            installedPackages: installed.names,
+            installSeconds: installed.seconds,
             replacedDrift: driftReplaced(plan, snapshot),
             recovered: snapshot.recovered,
         };

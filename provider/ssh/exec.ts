@@ -36,12 +36,17 @@ export function withCommandTimeout<T>(seconds: number | undefined, fn: () => Pro
     return commandTimeout.run(seconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS, fn);
 }
 
+/** The bound each remote command started now gets, in seconds. */
+export function commandBoundSeconds(): number {
+    return commandTimeout.getStore() ?? DEFAULT_COMMAND_TIMEOUT_SECONDS;
+}
+
 /**
  * Runs a POSIX sh script on the host as root: directly when logged in as root, else through `sudo -n`,
  * so a sudo that wants a password fails at once with a clear message instead of hanging.
  */
 export async function run(conn: PooledConnection, script: string, opts: RunOptions): Promise<RunResult> {
-    const seconds = commandTimeout.getStore() ?? DEFAULT_COMMAND_TIMEOUT_SECONDS;
+    const seconds = commandBoundSeconds();
     // The host enforces the bound itself (TERM, then KILL), so a stuck tool does not outlive a dropped connection.
     const bounded = `timeout -k ${KILL_AFTER_SECONDS} ${seconds} ${shCommand(script, opts.args)}`;
     const command = conn.user === "root" ? bounded : `sudo -n ${bounded}`;

@@ -43,6 +43,7 @@ import { renderClientDaemonJson } from "../render/registry/clientDaemonJson";
 import { proxyPasswordValue, REGISTRY_STOP_SECONDS, renderRegistryConfig } from "../render/registry/configYml";
 import { GcRuntime, renderGcScript } from "../render/registry/gcScript";
 import { renderGcService, renderGcTimer } from "../render/registry/gcUnits";
+import { CURL_PACKAGE, DOCKER_ENGINE_PACKAGE, REGISTRY_PACKAGE } from "./packages";
 
 const REGISTRY_SERVICE = "docker-registry";
 /** Debian's registry binary (the package's unit runs `docker-registry serve <config>`). */
@@ -148,7 +149,7 @@ export function registryHostWork(spec: DockerRegistrySpec, tls: RegistryTlsMater
     const gc = registryGcWork(spec, tls);
     return {
         files: [...registryFiles(spec, tls), ...gc.files],
-        packages: native ? [{ name: REGISTRY_SERVICE }, { name: "curl" }] : [{ name: "curl" }],
+        packages: native ? [REGISTRY_PACKAGE, CURL_PACKAGE] : [DOCKER_ENGINE_PACKAGE, CURL_PACKAGE],
         services: native ? [{ name: REGISTRY_SERVICE, onChange: "restart", ...registryWatch(spec, tls, gc), state: "running", enabled: true }] : [],
         states: [...states, ...gc.states],
         validators: [

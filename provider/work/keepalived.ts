@@ -10,6 +10,7 @@ import type { KeepalivedPlan } from "../plan/keepalived/plan";
 import { masterDownIntervalSeconds } from "../plan/keepalived/priorities";
 import { authSecretName, renderKeepalivedConf } from "../render/keepalived/keepalivedConf";
 import { renderMaintenanceFlag } from "../render/keepalived/maintenanceFlag";
+import { IPVSADM_PACKAGE, KEEPALIVED_PACKAGE } from "./packages";
 
 /** The config holds the auth password once filled in, so only root may read it. */
 const KEEPALIVED_CONF_MODE = "0600";
@@ -67,7 +68,7 @@ export function keepalivedWork(spec: KeepalivedClusterSpec, plan: KeepalivedPlan
         const flag: FileSpec = { path: MAINTENANCE_FLAG_PATH, content: renderMaintenanceFlag(inMaintenance), mode: MAINTENANCE_FLAG_MODE };
         hosts[node.name] = {
             files: [conf, flag],
-            packages: [{ name: "keepalived" }],
+            packages: (spec.virtualServers ?? []).length > 0 ? [KEEPALIVED_PACKAGE, IPVSADM_PACKAGE] : [KEEPALIVED_PACKAGE],
             // keepalived rereads the flag by itself: a move into or out of maintenance reloads nothing.
             services: [{ name: "keepalived", onChange: "reload", watch: [KEEPALIVED_CONF_PATH], state: "running", enabled: true }],
             validators,

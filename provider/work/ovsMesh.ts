@@ -14,6 +14,7 @@ import type { HostMeshPlan, OsConfigFormat } from "../plan/ovs/model";
 import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../render/docker/daemonJson";
 import { DOCKER_DEFAULT_FILE_PATH, renderDockerOpts } from "../render/docker/dockerOpts";
 import { flowsScripts } from "../render/ovs/flows";
+import { DOCKER_ENGINE_PACKAGE, OVS_PACKAGE } from "./packages";
 import { renderIfcfg } from "../render/ovs/ifcfg";
 import { INTERFACES_DIR, renderInterfaces } from "../render/ovs/interfaces";
 import { linksScripts } from "../render/ovs/links";
@@ -28,11 +29,9 @@ export interface OvsMeshHostWork {
     states: StateSpec[];
 }
 
-const OVS_PACKAGE: PackageSpec = { name: "openvswitch-switch", rpm: "openvswitch" };
-
 /** One host's part of the mesh. */
 export function ovsMeshHostWork(p: HostMeshPlan): OvsMeshHostWork {
-    return { files: hostFiles(p), packages: [OVS_PACKAGE], services: hostServices(p), validators: hostValidators(p), states: ovsMeshStates(p) };
+    return { files: hostFiles(p), packages: p.docker.mode === "none" ? [OVS_PACKAGE] : [OVS_PACKAGE, DOCKER_ENGINE_PACKAGE], services: hostServices(p), validators: hostValidators(p), states: ovsMeshStates(p) };
 }
 
 /** The Open vSwitch service's unit name on the host's family. */

@@ -1,6 +1,8 @@
 // OvsMesh on real machines (seeds 003/004): Docker containers on different VMs reach each other through
-// the Open vSwitch mesh (kernel datapath, dockerd configured through daemon.json), across restarts and a
-// reboot, a host leaving, GRE then VXLAN, and destroy leaves each VM as it was.
+// the Open vSwitch mesh (kernel datapath, dockerd configured through daemon.json), a host leaving, and
+// destroy leaves each VM as it was. With PULUMI_ONPREM_VM_FULL=1 (npm run test:vm-full) also across
+// dockerd and Open vSwitch restarts and a reboot, and VXLAN after GRE: each waits for spanning tree
+// again, about 10 minutes under TCG, beyond what `npm test` can spend within CI's time.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { test } from "node:test";
@@ -28,7 +30,9 @@ type HostOut = OvsMeshHostOutput;
 
 const sh = (h: LabHost, script: string) => onHost(h, script).trim();
 
-test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the full MTU, across dockerd and Open vSwitch restarts and a reboot, a host leaves, VXLAN, destroy restores each VM", async (t) => {
+const FULL = process.env.PULUMI_ONPREM_VM_FULL === "1";
+
+test(`OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the full MTU${FULL ? ", across dockerd and Open vSwitch restarts and a reboot" : ""}, a host leaves${FULL ? ", VXLAN" : ""}, destroy restores each VM`, async (t) => {
     assert.equal(labKind(), "vm", "this test needs the VM lab's inventory (PULUMI_ONPREM_LAB_INVENTORY)");
     const hosts = inventory().hosts.slice(0, 3);
     assert.equal(hosts.length, 3, "this test needs a VM lab of 3 (vmlab.sh up 3)");
@@ -152,22 +156,24 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
     }
 
     // 3. Persistence: dockerd restarted, Open vSwitch restarted, a reboot.
-    onHost(hosts[0], "systemctl restart docker");
-    await matrix(hosts, `after systemctl restart docker on ${hosts[0].name}`);
-    onHost(hosts[1], "systemctl restart openvswitch-switch");
-    await matrix(hosts, `after systemctl restart openvswitch-switch on ${hosts[1].name}`);
-    {
-        const vm = hosts[2];
-        const started = process.hrtime.bigint();
-        onHost(vm, "systemctl reboot", { allowFail: true });
-        // The old system answers for a moment; wait for a new boot id.
-        await new Promise((r) => setTimeout(r, 5_000));
-        await eventually(`${vm.name} back after reboot`, () => runOnHost(vm, "test $(cut -d. -f1 /proc/uptime) -lt 600 && systemctl is-system-running --wait >/dev/null; s=$?; [ $s -le 1 ]", { allowFail: true, timeoutMs: 60_000 }).status === 0, 300_000, 3_000);
-        t.diagnostic(`${vm.name} rebooted: SSH and systemd up after ${secondsSince(started).toFixed(1)} s`);
-        assert.notEqual(sh(vm, "systemctl is-failed networking.service; true"), "failed", `${vm.name}: the stanzas did not break ifup -a at boot`);
-        checkHost(vm, out[vm.name], hosts.filter((p) => p !== vm), "gre", 1462);
-        await matrix(hosts, `after a reboot of ${vm.name}`);
-        t.diagnostic(`${vm.name}: reboot to full container mesh ${secondsSince(started).toFixed(1)} s`);
+    if (FULL) {
+        onHost(hosts[0], "systemctl restart docker");
+        await matrix(hosts, `after systemctl restart docker on ${hosts[0].name}`);
+        onHost(hosts[1], "systemctl restart openvswitch-switch");
+        await matrix(hosts, `after systemctl restart openvswitch-switch on ${hosts[1].name}`);
+        {
+            const vm = hosts[2];
+            const started = process.hrtime.bigint();
+            onHost(vm, "systemctl reboot", { allowFail: true });
+            // The old system answers for a moment; wait for a new boot id.
+            await new Promise((r) => setTimeout(r, 5_000));
+            await eventually(`${vm.name} back after reboot`, () => runOnHost(vm, "test $(cut -d. -f1 /proc/uptime) -lt 600 && systemctl is-system-running --wait >/dev/null; s=$?; [ $s -le 1 ]", { allowFail: true, timeoutMs: 60_000 }).status === 0, 300_000, 3_000);
+            t.diagnostic(`${vm.name} rebooted: SSH and systemd up after ${secondsSince(started).toFixed(1)} s`);
+            assert.notEqual(sh(vm, "systemctl is-failed networking.service; true"), "failed", `${vm.name}: the stanzas did not break ifup -a at boot`);
+            checkHost(vm, out[vm.name], hosts.filter((p) => p !== vm), "gre", 1462);
+            await matrix(hosts, `after a reboot of ${vm.name}`);
+            t.diagnostic(`${vm.name}: reboot to full container mesh ${secondsSince(started).toFixed(1)} s`);
+        }
     }
 
     // 4. A host leaves the program.
@@ -185,13 +191,15 @@ test("OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
     assert.equal(sh(gone, "systemctl is-active docker"), "active", `${gone.name}: docker runs`);
 
     // 5. VXLAN on the 3 again.
-    project.pulumi(["config", "set", "tunnel", "vxlan"]);
-    setObjectConfig(project, { hosts });
-    up();
-    out = meshHosts();
-    assert.equal(meshMtu(), 1450, "VXLAN over a 1500 underlay");
-    for (const h of hosts) checkHost(h, out[h.name], hosts.filter((p) => p !== h), "vxlan", 1450);
-    await matrix(hosts, "VXLAN, 3 hosts");
+    if (FULL) {
+        project.pulumi(["config", "set", "tunnel", "vxlan"]);
+        setObjectConfig(project, { hosts });
+        up();
+        out = meshHosts();
+        assert.equal(meshMtu(), 1450, "VXLAN over a 1500 underlay");
+        for (const h of hosts) checkHost(h, out[h.name], hosts.filter((p) => p !== h), "vxlan", 1450);
+        await matrix(hosts, "VXLAN, 3 hosts");
+    }
 
     // 6. destroy: each VM as before, docker running.
     for (const h of hosts) onHost(h, `docker rm -f ${CTR} >/dev/null`);
