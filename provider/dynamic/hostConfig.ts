@@ -5,6 +5,7 @@ import { inspectHost } from "../host/inspect";
 import { stateDir } from "../host/layout";
 import { releaseSharedFiles } from "../host/release";
 import { restoreHost } from "../host/restore";
+import { accountNameProblem, fileModeProblem, hostPathProblem } from "../contract/inputRules";
 import { FILE_MERGERS } from "../contract/mergers";
 import { placeholdersLike, referencedSecrets } from "../contract/secrets";
 import { connectionProblems } from "../ssh/connection";
@@ -30,29 +31,34 @@ export async function check(olds: HostConfigInputs, news: HostConfigInputs): Pro
     const files = Array.isArray(news.files) ? news.files : [];
     const seen = new Set<string>();
     files.forEach((f, i) => {
-        // Each field on its own: an unknown content (preview) must not hide a bad path.
+        // Each field on its own: an unknown content (preview) must not hide a bad path. The rules are the
+        // program side's (contract/fileRules), checked again here for files it could not see at preview.
         if ((f as unknown) === UNKNOWN) return;
         const at = `files[${i}]`;
-        if (f.path === UNKNOWN) {
-            // Known once applied.
-        } else if (typeof f.path !== "string" || !f.path.startsWith("/")) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: must be an absolute path` });
-        else if (seen.has(f.path)) failures.push({ property: `${at}.path`, reason: `\`${at}.path\`: ${f.path} is listed twice` });
-        else seen.add(f.path);
-        if ([f.content, f.mode, f.merge].some((v) => (v as unknown) === UNKNOWN)) return;
-        if (f.mode !== undefined && !/^0?[0-7]{3,4}$/.test(f.mode)) failures.push({ property: `${at}.mode`, reason: `\`${at}.mode\`: "${f.mode}" is not an octal mode like "0644"` });
-        if (f.merge !== undefined && !(f.merge in FILE_MERGERS)) {
-            failures.push({ property: `${at}.merge`, reason: `\`${at}.merge\`: "${f.merge}" is not one of ${Object.keys(FILE_MERGERS).join(", ")}` });
-        } else if (f.merge && typeof f.content === "string") {
-            try {
-                FILE_MERGERS[f.merge].parts(f.content);
-            } catch (e) {
-                failures.push({ property: `${at}.content`, reason: `\`${at}.content\`: not a ${f.merge} part: ${(e as Error).message}` });
-            }
+        const add = (field: string, rule: string) => failures.push({ property: `${at}.${field}`, reason: `\`${at}.${field}\`: ${rule}` });
+        if (f.path !== UNKNOWN) {
+            const problem = f.path === "/" ? '"/" is the root directory, not a file' : hostPathProblem(f.path);
+            if (problem) add("path", problem);
+            else if (seen.has(f.path)) add("path", `${f.path} is listed twice`);
+            else seen.add(f.path);
         }
-        if (typeof f.content !== "string") failures.push({ property: `${at}.content`, reason: `\`${at}.content\`: must be a string` });
+        for (const key of ["owner", "group"] as const) {
+            const problem = f[key] === undefined || (f[key] as unknown) === UNKNOWN ? undefined : accountNameProblem(f[key]);
+            if (problem) add(key, problem);
+        }
+        if ([f.content, f.mode, f.merge].some((v) => (v as unknown) === UNKNOWN)) return;
+        const modeProblem = f.mode === undefined ? undefined : fileModeProblem(f.mode);
+        if (modeProblem) add("mode", modeProblem);
+        if (f.merge !== undefined && !Object.hasOwn(FILE_MERGERS, f.merge)) {
+            add("merge", `"${f.merge}" is not one of ${Object.keys(FILE_MERGERS).join(", ")}`);
+        } else if (f.merge && typeof f.content === "string") {
+            const problem = FILE_MERGERS[f.merge].problem(f.content);
+            if (problem) add("content", problem);
+        }
+        if (typeof f.content !== "string") add("content", "must be a string");
         else if (!containsUnknown(news.secrets)) {
             for (const name of referencedSecrets(f.content)) {
-                if (news.secrets?.[name] === undefined) failures.push({ property: `${at}.content`, reason: `\`${at}.content\`: placeholder {{secret:${name}}} has no value in \`secrets\`` });
+                if (news.secrets?.[name] === undefined) add("content", `placeholder {{secret:${name}}} has no value in \`secrets\``);
             }
         }
     });

@@ -74,5 +74,5 @@ test("ClusterCheck: check names the host of a bad field", async () => {
     const news = inputs(hosts, () => "ok\n");
     news.hosts[hosts[1].name].files[0].path = "relative/x.conf";
     const r = await p.check({} as ClusterCheckInputs, news);
-    assert.deepEqual(r.failures?.map((f) => f.reason), [`${hosts[1].name}: \`files[0].path\`: must be an absolute path`]);
+    assert.deepEqual(r.failures?.map((f) => f.reason), [`${hosts[1].name}: \`files[0].path\`: "relative/x.conf" is not an absolute path`]);
 });
