@@ -12,6 +12,23 @@ export const PASSWORD = "c0rpusPw";
 /** Not a key, and holds the password: no refusal may quote it back. */
 export const BAD_KEY = `not-a-pem-key-${PASSWORD}`;
 
+/**
+ * A real certificate (self-signed, IP SAN 10.0.0.11, valid until 2126; its key was thrown away): the
+ * registry's certificate rules pass it, so a case about `tls.key` is refused by that one line only.
+ */
+const REGISTRY_CERT = [
+    "-----BEGIN CERTIFICATE-----",
+    "MIIBODCB3qADAgECAgEBMAoGCCqGSM49BAMCMBoxGDAWBgNVBAMTD2NvcnB1cyBy",
+    "ZWdpc3RyeTAgFw0yNjAxMDEwMDAwMDBaGA8yMTI2MDEwMTAwMDAwMFowGjEYMBYG",
+    "A1UEAxMPY29ycHVzIHJlZ2lzdHJ5MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE",
+    "vH/riToW6+g0TzltHIPAQJdRx5vxypLyzY2r8vEACygQZVZ+7w1N5SD57Y7k7kK+",
+    "eOEaPKyPMl85VG6/LwskuqMTMBEwDwYDVR0RBAgwBocECgAACzAKBggqhkjOPQQD",
+    "AgNJADBGAiEAoKHW4HxKDU5xZOvi23LpUXmTBmMuv3lXnUSgyMwmVSICIQDeZEOr",
+    "am1YhfIUky3zADW72CUyDL3xI2wQZoLCj5krPA==",
+    "-----END CERTIFICATE-----",
+    "",
+].join("\n");
+
 export const conn = (host: string, extra: Record<string, unknown> = {}) => ({ host, privateKey: KEY, hostKey: HOST_KEY, ...extra });
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -150,7 +167,7 @@ export const CASES: CorpusCase[] = [
     c("two registries, one host and port (new rule)", { registries: { r: registry(), r2: { ...registry(), address: undefined, hostnames: ["r2.lab"] } } }, /^DockerRegistry r2: `port`: 5000 on 10\.0\.0\.11 is also used by registry "r"$/),
     c("empty password", dr((a) => a.users.push({ name: "bob", password: "" })), /^DockerRegistry r: `users\[1\]\.password`: is empty$/),
     c("no name for the certificate", dr((a) => { delete a.address; }), /^DockerRegistry r: `hostnames`: is empty and `address` is unset/),
-    c("provided key not PEM", dr((a) => (a.tls = { mode: "provided", certificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key: BAD_KEY })), /^DockerRegistry r: `tls\.key`: is not one PEM private key/),
+    c("provided key not PEM", dr((a) => (a.tls = { mode: "provided", certificate: REGISTRY_CERT, key: BAD_KEY })), /^DockerRegistry r: `tls\.key`: is not one PEM private key/),
     c("certs-only client without TLS", dr((a) => { a.tls = { mode: "off", insecure: true }; delete a.users; a.clients = [{ name: "c1", connection: conn("10.0.0.12"), dockerConfig: "certs-only" }]; }), /^DockerRegistry r: `clients\[0\]\.dockerConfig`: is "certs-only" but TLS is off/),
     // HostFile: its own fields, as a component (the placeholder's value is the host resource's check)
     c("relative path", hf((a) => (a.path = "etc/x")), /^HostFile f: `path`: "etc\/x" is not an absolute path$/),

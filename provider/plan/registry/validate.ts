@@ -13,6 +13,7 @@ import {
     RegistryUserSpec,
 } from "./model";
 import { validateGc } from "./validateGc";
+import { validateProvidedTls } from "./validateTls";
 
 /*
  * Checks a resolved registry spec before anything connects. Each issue names its field; the message
@@ -44,33 +45,20 @@ export function isImageReference(text: unknown): boolean {
     return name.length <= MAX_IMAGE_NAME_LENGTH;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
-
-/** The labels of the PEM blocks in text, and whether anything but blocks and whitespace is left over. */
-function pemBlocks(text: string): { labels: string[]; leftover: boolean; badBody: boolean } {
-    const labels: string[] = [];
-    let badBody = false;
-    for (const m of text.matchAll(PEM_BLOCK)) {
-        labels.push(m[1]);
-        // Encrypted legacy keys carry "Proc-Type:" headers: let them through here, they are reported by label.
-        const body = m[2].replace(/^[A-Za-z-]+:.*$/gm, "");
-        if (!/^[A-Za-z0-9+/=\s]+$/.test(body)) badBody = true;
-    }
-    const leftover = text.replace(PEM_BLOCK, "").trim() !== "";
-    return { labels, leftover, badBody };
-}
-
 // ---------------------------------------------------------------------------------------------
 
-/** Every rule violation in a registry spec; empty when it can be rendered and applied. */
-export function validateRegistry(spec: DockerRegistrySpec): Issue[] {
+/**
+ * Every rule violation in a registry spec; empty when it can be rendered and applied. `now` decides
+ * whether a provided certificate has expired.
+ */
+export function validateRegistry(spec: DockerRegistrySpec, now: Date = new Date()): Issue[] {
     const issues: Issue[] = [];
     const add: Add = (field, rule) => issues.push({ field, message: `\`${field}\`: ${rule}` });
 
     validateRuntime(spec, add);
     validateListener(spec, add);
     validateHostnames(spec, add);
-    validateTls(spec, add);
+    validateTls(spec, add, now);
     validateUsers(spec, add);
     validateProxy(spec, add);
     validateClients(spec, add);
@@ -131,7 +119,7 @@ function hasReachableName(spec: DockerRegistrySpec): boolean {
     return address !== undefined && !isWildcard(address);
 }
 
-function validateTls(spec: DockerRegistrySpec, add: Add): void {
+function validateTls(spec: DockerRegistrySpec, add: Add, now: Date): void {
     const tls = spec.tls as RegistryTlsSpec | undefined;
     if (!tls || typeof tls !== "object") {
         add("tls", 'is required: { mode: "generated" }, { mode: "provided", certificate, key } or { mode: "off", insecure: true }');
@@ -147,7 +135,7 @@ function validateTls(spec: DockerRegistrySpec, add: Add): void {
             }
             return;
         case "provided":
-            validateProvidedTls(tls.certificate, tls.key, add);
+            validateProvidedTls(spec, tls.certificate, tls.key, add, now);
             return;
         case "off":
             if ((tls as { insecure?: unknown }).insecure !== true) {
@@ -156,28 +144,6 @@ function validateTls(spec: DockerRegistrySpec, add: Add): void {
             return;
         default:
             add("tls.mode", `${q((tls as { mode?: unknown }).mode)} is not "generated", "provided" or "off"`);
-    }
-}
-
-function validateProvidedTls(certificate: unknown, key: unknown, add: Add): void {
-    if (typeof certificate !== "string") {
-        add("tls.certificate", "is required: the server certificate in PEM");
-    } else {
-        const { labels, leftover, badBody } = pemBlocks(certificate);
-        if (labels.length === 0 || leftover || badBody || labels.some((l) => l !== "CERTIFICATE")) {
-            add("tls.certificate", 'is not PEM certificates only ("-----BEGIN CERTIFICATE-----" blocks: the server certificate, then its intermediates)');
-        }
-    }
-    // The key is a secret: describe what is wrong, never quote it.
-    if (typeof key !== "string") {
-        add("tls.key", "is required: the certificate's private key in PEM");
-        return;
-    }
-    const { labels, leftover, badBody } = pemBlocks(key);
-    if (labels.includes("ENCRYPTED PRIVATE KEY") || /Proc-Type:\s*4,ENCRYPTED/.test(key)) {
-        add("tls.key", "is encrypted: the registry cannot ask for a passphrase; give the key unencrypted (it is kept as a secret)");
-    } else if (labels.length !== 1 || leftover || badBody || !/^(|RSA |EC )PRIVATE KEY$/.test(labels[0])) {
-        add("tls.key", 'is not one PEM private key ("-----BEGIN PRIVATE KEY-----", RSA or EC)');
     }
 }
 
