@@ -5,19 +5,23 @@
 # failover, then destroy and tear the lab down. `--keep-lab` leaves the stack and the lab up to explore.
 # `--vm` runs it on 3 Debian VMs (qemu; real systemd, kernel Open vSwitch, dockerd) with every default,
 # and pings from a container on each host to the others' across the mesh (allow 15-30 minutes under TCG).
+# `--vm --bare`: on 3 bare Debian servers instead (sshd, nothing else), which install keepalived, Open
+# vSwitch, dockerd and docker-registry from the lab's package mirror during `up` (allow 30-45 minutes).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-keep=no vm=no
+keep=no vm=no bare=no
 for arg in "$@"; do
     case $arg in
         --keep-lab) keep=yes ;;
         --vm) vm=yes ;;
-        -h | --help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --bare) bare=yes ;;
+        -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "demo: unknown argument $arg (try --help)" >&2; exit 2 ;;
     esac
 done
+[ "$bare" = no ] || [ "$vm" = yes ] || { echo "demo: --bare needs --vm (bare servers are VMs)" >&2; exit 2; }
 if [ "$(id -u)" != 0 ]; then
     echo "demo: run it as root (the lab creates network namespaces and bridges), e.g. sudo npm run demo" >&2
     exit 1
@@ -32,11 +36,12 @@ if [ "$vm" = yes ]; then
     export VMLAB_DIR=${DEMO_VMLAB_DIR:-/tmp/pulumi-onprem-demo-vm} VMLAB_NAME=${DEMO_VMLAB_NAME:-dv} VMLAB_NET=${DEMO_VMLAB_NET:-10.96}
     export VMLAB_BOOT_TIMEOUT=${VMLAB_BOOT_TIMEOUT:-1200}
     export PULUMI_ONPREM_LAB_INVENTORY=$VMLAB_DIR/inventory.json
-    step "2/4 starting 3 Debian VMs on $VMLAB_NET.0.0/24 ($VMLAB_DIR; the first run builds the image)"
+    flavor=(); [ "$bare" = no ] || flavor=(--bare)
+    step "2/4 starting 3 ${flavor:+bare }Debian VMs on $VMLAB_NET.0.0/24 ($VMLAB_DIR; the first run builds the image)"
     bash test/vmlab/vmlab.sh install
-    bash test/vmlab/vmlab.sh build
+    bash test/vmlab/vmlab.sh build "${flavor[@]}"
     bash test/vmlab/vmlab.sh down >/dev/null 2>&1 || true
-    bash test/vmlab/vmlab.sh up 3
+    bash test/vmlab/vmlab.sh up 3 "${flavor[@]}"
     lab_down() { bash test/vmlab/vmlab.sh down >/dev/null || echo "demo: VM lab teardown failed; run: VMLAB_DIR=$VMLAB_DIR VMLAB_NAME=$VMLAB_NAME VMLAB_NET=$VMLAB_NET npm run vmlab -- down" >&2; }
 else
     export LAB_DIR=${DEMO_LAB_DIR:-/tmp/pulumi-onprem-demo} LAB_NAME=${DEMO_LAB_NAME:-dc} LAB_NET=${DEMO_LAB_NET:-10.78}

@@ -3,7 +3,8 @@
 #   1. static checks: types, the import direction (dependency-cruiser), dead code (knip)
 #   2. unit: pure functions, goldens checked by the real tools
 #   3. netns lab: the packed package, provider CRUD and end to end with the real pulumi CLI, on a lab of its own
-#   4. VM lab: the same package on real Debian VMs under qemu (systemd, kernel OVS, IPVS, dockerd)
+#   4. VM lab: the same package on real Debian VMs under qemu (systemd, kernel OVS, IPVS, dockerd): a
+#      prepared lab of 3, then a bare lab of 2 that installs what it needs from the lab's package mirror
 # Tiers 3 and 4 run at the same time (their labs share no name, address or file); the VM tier's console
 # output is printed when both have ended.
 # Skipped tests are listed with their reasons at the end: a skip is a test that did not run.
@@ -78,8 +79,8 @@ npm pack --silent --pack-destination "$pack_dir" >/dev/null
 PULUMI_ONPREM_TEST_TARBALL=$(ls "$pack_dir"/*.tgz)
 export PULUMI_ONPREM_TEST_TARBALL
 
-# The VM tier (about 50 min, most of it qemu booting and rebooting VMs) starts first and runs beside the
-# netns tier: one after the other they took about 70 min. It runs at a lower CPU priority, so the
+# The VM tier (about an hour: qemu booting VMs, dpkg installing on them, all under TCG) starts first and
+# runs beside the netns tier: one after the other they would take well over CI's 90 min. It runs at a lower CPU priority, so the
 # netns tier's timing checks (keepalived's failover and maintenance bounds) get the CPU they would get
 # alone; the VM tier's own (keepalived's failover on VMs, 20 min in) mostly come after the netns tier
 # (about 20 min) has ended, and allow for a starved emulated CPU. Its console output goes to a file,

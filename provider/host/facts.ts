@@ -41,6 +41,11 @@ export function hostFacts(conn: PooledConnection): Promise<HostFacts> {
     return facts;
 }
 
+/** Drops what was read over `conn`: a package install changed the tools the host has. */
+export function forgetFacts(conn: PooledConnection): void {
+    cache.delete(conn);
+}
+
 /** Pure: the facts script's output to facts. */
 export function parseFacts(text: string): HostFacts {
     const kv = new Map<string, string>();

@@ -3,7 +3,7 @@ import { commandBoundSeconds, run, runChecked } from "../ssh/exec";
 import { PooledConnection } from "../ssh/pool";
 import { reportProgress } from "../ssh/progress";
 import { PackageSpec } from "../contract/desired";
-import { HostFacts } from "./facts";
+import { forgetFacts, HostFacts } from "./facts";
 import { withHostLock } from "./lock";
 
 /** The package names for this host's family. */
@@ -131,6 +131,7 @@ async function installMissing(conn: PooledConnection, facts: HostFacts, packages
                 output,
             });
         }
+        forgetFacts(conn);
         reportProgress(`installed ${list} in ${seconds.toFixed(1)} s`);
     }
     for (const n of unknown) seen.add(n);

@@ -62,9 +62,10 @@ export async function applyHostState(
             });
         // The read goes beside the facts query (no round trip between them); a package installed after it
         // may have started a service or written a file, so the host is read again then.
-        const [facts, before] = await Promise.all([hostFacts(conn), read()]);
-        const installed = desired.ensurePackages ? await ensurePackages(conn, facts, desired.packages) : { names: [], seconds: 0 };
-        const snapshot = installed.names.length > 0 ? { ...(await read()), recovered: before.recovered } : before;
+        const [factsBefore, before] = await Promise.all([hostFacts(conn), read()]);
+        const installed = desired.ensurePackages ? await ensurePackages(conn, factsBefore, desired.packages) : { names: [], seconds: 0 };
+        const [facts, after] = installed.names.length > 0 ? await Promise.all([hostFacts(conn), read()]) : [factsBefore, before];
+        const snapshot = after === before ? before : { ...after, recovered: before.recovered };
         snapshot.states = await readStates(conn, desired.states);
         const plan: ChangePlan = planChanges(desired, snapshot, dropped);
         const result: ApplyResult = {

@@ -8,10 +8,15 @@ import { runOnHost } from "./vmlab";
 
 /** The small image the VM lab imports into every VM's dockerd. */
 export const TEST_IMAGE = "onprem-test/busybox";
+/**
+ * A bare VM got dockerd only from a resource's install: its image waits as a tarball in the VM image
+ * (where a real host would pull it from a registry), imported on first use.
+ */
+const IMPORT_TEST_IMAGE = `docker image inspect ${TEST_IMAGE} >/dev/null 2>&1 || docker import --change 'CMD ["sh"]' /var/lib/vmlab/docker-images/busybox.tar ${TEST_IMAGE}:latest >/dev/null`;
 
 /** (Re)starts `name` on `host`: a container that sleeps, restarted by dockerd after a restart or reboot. */
 export function startContainer(host: LabHost, name: string): void {
-    onHost(host, `docker rm -f ${name} >/dev/null 2>&1; docker run -d --name ${name} --restart=always ${TEST_IMAGE} sleep 1d >/dev/null`);
+    onHost(host, `${IMPORT_TEST_IMAGE}; docker rm -f ${name} >/dev/null 2>&1; docker run -d --name ${name} --restart=always ${TEST_IMAGE} sleep 1d >/dev/null`);
 }
 
 /** Removes `name` on `host` if it is there. */

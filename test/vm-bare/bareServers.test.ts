@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { test } from "node:test";
 import { eventually, holdsAddress, inventory, type LabHost } from "../support/lab";
 import { exampleProject, secondsSince, setObjectConfig, timedPulumi } from "../support/pulumi";
-import { containerAddress, pingFromContainer, removeContainer, startContainer, TEST_IMAGE } from "../support/dockerContainers";
+import { containerAddress, pingFromContainer, removeContainer, startContainer } from "../support/dockerContainers";
 import { labKind, onAnyHost, runOnHost, VMLAB_SCRIPT } from "../support/vmlab";
 
 /** What the resources install on a bare Debian server, by resource. */
@@ -78,11 +78,7 @@ test("bare servers: every resource installs what it needs from the host's packag
     assert.match(onAnyHost(b2, `curl -s -o /dev/null -w '%{http_code}' ${registryUrl}/v2/`), /^200$/, "the native registry answers /v2/");
     const mtu = Number(project.pulumi(["stack", "output", "meshMtu"]).out.trim());
     assert.equal(mtu, 1462, "GRE over a 1500 underlay");
-    for (const h of hosts) {
-        // The lab's busybox image (a registry would serve it to a real host): imported once dockerd exists.
-        onAnyHost(h, `docker image inspect ${TEST_IMAGE} >/dev/null 2>&1 || docker import --change 'CMD ["sh"]' /var/lib/vmlab/docker-images/busybox.tar ${TEST_IMAGE}:latest >/dev/null`);
-        startContainer(h, CTR);
-    }
+    for (const h of hosts) startContainer(h, CTR);
     t.after(() => hosts.forEach((h) => removeContainer(h, CTR)));
     const to = await containerAddress(b2, CTR);
     await eventually(`${b1.name} -> ${b2.name} container ping at ${mtu - 28} bytes`, () => pingFromContainer(b1, CTR, to, mtu - 28, 1).ok, 120_000, 1000);
@@ -166,13 +162,21 @@ test("bare servers: the install path's faults each fail naming host, package and
     converges("package not in the mirror", [pkg]);
     purge([pkg]);
 
-    // 3. dpkg's lock held by another process, as unattended-upgrades holds it: the install waits half its bound, then names the holder.
-    onAnyHost(b1, "systemd-run --unit=onprem-test-dpkg-lock --quiet flock /var/lib/dpkg/lock-frontend sleep 900");
+    // 3. dpkg's lock held by another process, as unattended-upgrades holds it (a POSIX lock, as apt and dpkg
+    // take it; flock(1)'s kind does not stop them): the install waits half its bound, then names the holder.
+    const holdLock = [
+        "use Fcntl;",
+        'open(my $f, ">>", "/var/lib/dpkg/lock-frontend") or die "open: $!";',
+        'fcntl($f, F_SETLKW, pack("s s x4 q q i x4", F_WRLCK, 0, 0, 0, 0)) or die "lock: $!";',
+        'open(my $held, ">", "/run/onprem-test-lock.held"); close($held);',
+        "sleep 900;",
+    ].join("\n");
+    onAnyHost(b1, `rm -f /run/onprem-test-lock.held; cat > /run/onprem-test-lock.pl <<'PL'\n${holdLock}\nPL\nsystemd-run --unit=onprem-test-dpkg-lock --quiet perl /run/onprem-test-lock.pl`);
     try {
-        await eventually("the lock is held", () => runOnHost(b1, "flock -n /var/lib/dpkg/lock-frontend true", { allowFail: true }).status !== 0, 30_000, 500);
+        await eventually("the lock is held", () => runOnHost(b1, "test -e /run/onprem-test-lock.held", { allowFail: true }).status === 0, 30_000, 500);
         failing("dpkg lock held", [pkg], /Could not get lock .*held by process \d+/, 40);
     } finally {
-        runOnHost(b1, "systemctl stop onprem-test-dpkg-lock", { allowFail: true });
+        runOnHost(b1, "systemctl stop onprem-test-dpkg-lock; rm -f /run/onprem-test-lock.pl /run/onprem-test-lock.held", { allowFail: true });
     }
     converges("dpkg lock held", [pkg]);
     purge([pkg]);
