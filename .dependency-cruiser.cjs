@@ -6,10 +6,11 @@
  */
 const pure = "^provider/(contract|model|plan|render|work)/";
 const effectful = "^provider/(dynamic|host|ssh)/";
-// Resources have a folder each under plan/ and render/; render/docker is not one: it holds dockerd's own
-// files (daemon.json, DOCKER_OPTS, the default bridge), which OvsMesh and DockerRegistry both write.
+// Resources have a folder each under plan/ and render/; render/docker and render/systemd are not: they hold
+// dockerd's own files (daemon.json, DOCKER_OPTS, the default bridge), which OvsMesh and DockerRegistry
+// both write, and systemd's (the restart drop-in), which KeepalivedCluster and DockerRegistry both write.
 const resourceFolder = "^provider/(plan|render)/([^/]+)/";
-const sharedFolder = "^provider/render/docker/";
+const sharedFolder = "^provider/render/(docker|systemd)/";
 module.exports = {
     forbidden: [
         { name: "no-cycles", severity: "error", from: {}, to: { circular: true } },

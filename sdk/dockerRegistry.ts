@@ -9,7 +9,7 @@ import {
     filesByPath,
     registryClientWork,
     registryFiles,
-    registryGcWork,
+    registryHostFiles,
     registryHostWork,
     RegistryHostWork,
     registrySecrets,
@@ -253,7 +253,7 @@ export class DockerRegistry extends pulumi.ComponentResource {
         this.url = resolved.apply((r) => (r ? registryUrl(r.spec) : ""));
         this.caCertificate = material.apply((m) => m?.caCertificate);
         // The registry host's files without the container digest: rendering them needs no secret.
-        const registryFilesText = resolved.apply((r) => (r ? filesByPath([...registryFiles(r.spec, r.material), ...registryGcWork(r.spec, r.material).files]) : {}));
+        const registryFilesText = resolved.apply((r) => (r ? filesByPath(registryHostFiles(r.spec, r.material)) : {}));
         this.files = pulumi
             .all([registryFilesText, pulumi.all(clientWorks)])
             .apply(([registry, perClient]): Record<string, Record<string, string>> => ({ registry, ...Object.fromEntries(perClient) }));

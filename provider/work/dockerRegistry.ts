@@ -43,6 +43,7 @@ import { renderClientDaemonJson } from "../render/registry/clientDaemonJson";
 import { proxyPasswordValue, REGISTRY_STOP_SECONDS, renderRegistryConfig } from "../render/registry/configYml";
 import { GcRuntime, renderGcScript } from "../render/registry/gcScript";
 import { renderGcService, renderGcTimer } from "../render/registry/gcUnits";
+import { renderRestartDropIn, restartDropInPath } from "../render/systemd/restartDropIn";
 import { CURL_PACKAGE, DOCKER_ENGINE_PACKAGE, REGISTRY_PACKAGE } from "./packages";
 
 const REGISTRY_SERVICE = "docker-registry";
@@ -54,6 +55,8 @@ const GC_TRIGGER_RECORD = "/var/lib/pulumi-onprem/registry-gc.trigger";
 const REGISTRY_CONTAINER = "pulumi-onprem-registry";
 /** Left in a storage directory the resource created: only such a directory is ever deleted. */
 const STORAGE_CREATED_MARKER = ".pulumi-onprem-created";
+/** docker-registry.service's restart-after-a-crash drop-in (the container has `--restart=always`). */
+export const REGISTRY_RESTART_DROPIN_PATH = restartDropInPath(`${REGISTRY_SERVICE}.service`);
 /** The registry needs a moment to listen after a (re)start: 40 x 250 ms. */
 const HEALTH_ATTEMPTS = 40;
 const HEALTH_INTERVAL_MS = 250;
@@ -102,6 +105,16 @@ export function registryFiles(spec: DockerRegistrySpec, tlsMaterial?: RegistryTl
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/**
+ * Every file of the registry host, as `files` shows them: the registry's own (`registryFiles`), with the
+ * native runtime the restart drop-in, and garbage collection's.
+ */
+export function registryHostFiles(spec: DockerRegistrySpec, tlsMaterial?: RegistryTlsMaterial): FileSpec[] {
+    const restart: FileSpec[] =
+        spec.runtime === "native" ? [{ path: REGISTRY_RESTART_DROPIN_PATH, content: renderRestartDropIn(), mode: "0644", owner: "root", group: "root" }] : [];
+    return [...registryFiles(spec, tlsMaterial), ...restart, ...registryGcWork(spec, tlsMaterial).files];
+}
+
 /** Secret values the registry host's files refer to. */
 export interface RegistrySecretInputs {
     /** The whole htpasswd file (derived), when there are users. */
@@ -137,7 +150,7 @@ export function configDigest(files: readonly FileSpec[], secrets: Readonly<Recor
 }
 
 /**
- * The registry host: its files (`registryFiles`), the storage directory owned by the user the registry
+ * The registry host: its files (`registryHostFiles`), the storage directory owned by the user the registry
  * runs as, the service (native: restarted on change, as Debian's init script has no reload) or the
  * container (run again when `configDigest` changes), and `GET /v2/` answering as it should.
  */
@@ -148,9 +161,11 @@ export function registryHostWork(spec: DockerRegistrySpec, tls: RegistryTlsMater
     if (!native) states.push(containerState(spec, storage, digest));
     const gc = registryGcWork(spec, tls);
     return {
-        files: [...registryFiles(spec, tls), ...gc.files],
+        files: registryHostFiles(spec, tls),
         packages: native ? [REGISTRY_PACKAGE, CURL_PACKAGE] : [DOCKER_ENGINE_PACKAGE, CURL_PACKAGE],
-        services: native ? [{ name: REGISTRY_SERVICE, onChange: "restart", ...registryWatch(spec, tls, gc), state: "running", enabled: true }] : [],
+        // Only the registry's own files restart it: a new drop-in (systemd's daemon-reload after the swap
+        // applies it), schedule or job restarts nothing.
+        services: native ? [{ name: REGISTRY_SERVICE, onChange: "restart", watch: registryFiles(spec, tls).map((f) => f.path), state: "running", enabled: true }] : [],
         states: [...states, ...gc.states],
         validators: [
             ...(native ? [] : [{ description: "docker is installed (container runtime)", command: "command -v docker >/dev/null || { echo 'docker not found: the container runtime needs dockerd on the registry host'; exit 1; }" }]),
@@ -158,11 +173,6 @@ export function registryHostWork(spec: DockerRegistrySpec, tls: RegistryTlsMater
         ],
         verifiers: [healthCheck(spec, tls)],
     };
-}
-
-/** With garbage collection, only the registry's own files restart it: a new schedule or job restarts nothing. */
-function registryWatch(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | undefined, gc: RegistryGcWork): { watch?: string[] } {
-    return gc.files.length === 0 ? {} : { watch: registryFiles(spec, tls).map((f) => f.path) };
 }
 
 /** The garbage collection's share of the registry host (see `registryGcWork`). */
@@ -178,7 +188,7 @@ interface RegistryGcWork {
  * whenever the trigger changes (a live state whose value is the last trigger run). Nothing without
  * `garbageCollection`.
  */
-export function registryGcWork(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | undefined): RegistryGcWork {
+function registryGcWork(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | undefined): RegistryGcWork {
     const gc = spec.garbageCollection;
     if (gc === undefined) return { files: [], states: [], validators: [] };
     const native = spec.runtime === "native";

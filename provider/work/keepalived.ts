@@ -10,12 +10,16 @@ import type { KeepalivedPlan } from "../plan/keepalived/plan";
 import { masterDownIntervalSeconds } from "../plan/keepalived/priorities";
 import { authSecretName, renderKeepalivedConf } from "../render/keepalived/keepalivedConf";
 import { renderMaintenanceFlag } from "../render/keepalived/maintenanceFlag";
+import { renderRestartDropIn, restartDropInPath } from "../render/systemd/restartDropIn";
 import { IPVSADM_PACKAGE, KEEPALIVED_PACKAGE } from "./packages";
 
 /** The config holds the auth password once filled in, so only root may read it. */
 const KEEPALIVED_CONF_MODE = "0600";
 const MAINTENANCE_FLAG_MODE = "0644";
+const RESTART_DROPIN_MODE = "0644";
 const DEFAULT_SCRIPT_FILE_MODE = "0755";
+/** keepalived.service's restart-after-a-crash drop-in (see `renderRestartDropIn`). */
+export const KEEPALIVED_RESTART_DROPIN_PATH = restartDropInPath("keepalived.service");
 /** A preempting master takes its VIPs within a few adverts of the reload: 40 × 500 ms covers it. */
 const VIP_CHECK_ATTEMPTS = 40;
 const VIP_CHECK_INTERVAL_MS = 500;
@@ -66,15 +70,17 @@ export function keepalivedWork(spec: KeepalivedClusterSpec, plan: KeepalivedPlan
         const conf: FileSpec = { path: KEEPALIVED_CONF_PATH, content: renderKeepalivedConf(spec, plan, node.name), mode: KEEPALIVED_CONF_MODE };
         const inMaintenance = (spec.maintenance ?? []).includes(node.name);
         const flag: FileSpec = { path: MAINTENANCE_FLAG_PATH, content: renderMaintenanceFlag(inMaintenance), mode: MAINTENANCE_FLAG_MODE };
+        const restart: FileSpec = { path: KEEPALIVED_RESTART_DROPIN_PATH, content: renderRestartDropIn(), mode: RESTART_DROPIN_MODE };
         hosts[node.name] = {
-            files: [conf, flag],
+            files: [conf, flag, restart],
             packages: (spec.virtualServers ?? []).length > 0 ? [KEEPALIVED_PACKAGE, IPVSADM_PACKAGE] : [KEEPALIVED_PACKAGE],
-            // keepalived rereads the flag by itself: a move into or out of maintenance reloads nothing.
+            // keepalived rereads the flag by itself: a move into or out of maintenance reloads nothing. A
+            // changed drop-in needs only the daemon-reload that follows any unit file's swap, no reload.
             services: [{ name: "keepalived", onChange: "reload", watch: [KEEPALIVED_CONF_PATH], state: "running", enabled: true }],
             validators,
             verifiers: !options.verifyVips ? [] : inMaintenance ? releasedVipChecks(spec) : vipChecks(spec, plan, node.name),
         };
-        files[node.name] = Object.fromEntries([conf, flag, ...scriptFiles].map((f) => [f.path, f.content]));
+        files[node.name] = Object.fromEntries([conf, flag, restart, ...scriptFiles].map((f) => [f.path, f.content]));
     }
     return { hosts, scriptFiles, files };
 }

@@ -37,6 +37,7 @@ const PROBES: Probe[] = [
     { file: "provider/plan/ovs/probeOtherPlan.ts", imports: "../keepalived/model", rule: "resource-folders-apart" },
     { file: "provider/render/staticInterface/probeOtherPlan.ts", imports: "../../plan/ovs/model", rule: "resource-folders-apart", typeOnly: true },
     { file: "provider/render/docker/probeResource.ts", imports: "../keepalived/keepalivedConf", rule: "shared-render-folder-apart" },
+    { file: "provider/render/systemd/probeResource.ts", imports: "../registry/configYml", rule: "shared-render-folder-apart" },
     { file: "provider/derive/probeUsesProvider.ts", imports: "../dynamic/unknown", rule: "derive-below-dynamic" },
     { file: "provider/derive/probeConnects.ts", imports: "../ssh/exec", rule: "derive-reads-hosts-in-one-place" },
     { file: "provider/dynamic/probeFormats.ts", imports: "../render/keepalived/keepalivedConf", rule: "dynamic-knows-no-format" },

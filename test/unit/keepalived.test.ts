@@ -13,7 +13,12 @@ import { validateKeepalived } from "../../provider/plan/keepalived/validate";
 import { vridConflicts } from "../../provider/plan/keepalived/vridConflicts";
 import { renderKeepalivedConf } from "../../provider/render/keepalived/keepalivedConf";
 import { MANAGED_HEADER } from "../../provider/render/managedHeader";
-import { keepalivedSecrets, keepalivedWork } from "../../provider/work/keepalived";
+import { KEEPALIVED_RESTART_DROPIN_PATH, keepalivedSecrets, keepalivedWork } from "../../provider/work/keepalived";
+import { renderRestartDropIn } from "../../provider/render/systemd/restartDropIn";
+import type { DesiredState } from "../../provider/contract/desired";
+import { HostSnapshot, normalMode, planChanges, sha256 } from "../../provider/host/changes";
+import { activationPhases } from "../../provider/host/steps/activate";
+import { renderRollbackScript, renderSwapScript } from "../../provider/host/steps/checkpoint";
 import { expectGolden } from "../support/golden";
 
 const GOLDEN_DIR = path.resolve(__dirname, "../golden/keepalived");
@@ -577,9 +582,9 @@ test("rendering is deterministic and ships script files with the config", () => 
     const plan = planKeepalived(notifyScripts);
     assert.equal(renderKeepalivedConf(notifyScripts, plan, "node1"), renderKeepalivedConf(notifyScripts, planKeepalived(notifyScripts), "node1"));
     const work = keepalivedWork(notifyScripts, plan, { verifyVips: true });
-    assert.deepEqual(work.hosts.node1.files.map((f) => [f.path, f.mode]), [["/etc/keepalived/keepalived.conf", "0600"], [MAINTENANCE_FLAG_PATH, "0644"]]);
+    assert.deepEqual(work.hosts.node1.files.map((f) => [f.path, f.mode]), [["/etc/keepalived/keepalived.conf", "0600"], [MAINTENANCE_FLAG_PATH, "0644"], [KEEPALIVED_RESTART_DROPIN_PATH, "0644"]]);
     assert.deepEqual(work.scriptFiles, [{ path: "/etc/keepalived/notify.sh", content: NOTIFY_SCRIPT, mode: "0755" }]);
-    assert.deepEqual(Object.keys(work.files.node1), ["/etc/keepalived/keepalived.conf", MAINTENANCE_FLAG_PATH, "/etc/keepalived/notify.sh"]);
+    assert.deepEqual(Object.keys(work.files.node1), ["/etc/keepalived/keepalived.conf", MAINTENANCE_FLAG_PATH, KEEPALIVED_RESTART_DROPIN_PATH, "/etc/keepalived/notify.sh"]);
     assert.equal(work.files.node1["/etc/keepalived/keepalived.conf"], renderKeepalivedConf(notifyScripts, plan, "node1"));
     assert.throws(() => renderKeepalivedConf(notifyScripts, plan, "node9"), /node "node9" is not in the keepalived plan/);
 });
@@ -641,6 +646,57 @@ describe("maintenance", () => {
         assert.equal(work.hosts.node1.verifiers[0].attempts, 10);
         assert.deepEqual(work.hosts.node2.verifiers.map((v) => v.description), ["VI_1 holds VIP 10.10.100.110"]);
         assert.deepEqual(keepalivedWork(maintenance, planKeepalived(maintenance), { verifyVips: false }).hosts.node1.verifiers, []);
+    });
+});
+
+describe("restart after a crash (keepalived.service's drop-in)", () => {
+    test("every node of every cluster gets the drop-in, shown in `files`; keepalived reloads only for its config", () => {
+        for (const c of goldenCases) {
+            const work = keepalivedWork(c.spec, planKeepalived(c.spec), { verifyVips: true });
+            for (const node of c.spec.nodes.map((n) => n.name)) {
+                const dropIn = work.hosts[node].files.find((f) => f.path === KEEPALIVED_RESTART_DROPIN_PATH);
+                assert.deepEqual(dropIn, { path: "/etc/systemd/system/keepalived.service.d/pulumi-onprem-restart.conf", content: renderRestartDropIn(), mode: "0644" }, `${c.name} ${node}`);
+                assert.equal(work.files[node][KEEPALIVED_RESTART_DROPIN_PATH], renderRestartDropIn(), `${c.name} ${node}`);
+                assert.deepEqual(work.hosts[node].services.map((s) => s.watch), [["/etc/keepalived/keepalived.conf"]], `${c.name} ${node}`);
+            }
+        }
+        assert.match(renderRestartDropIn(), /^\[Service\]\nRestart=on-failure\nRestartSec=2s\n$/m);
+    });
+
+    /** lb1 of the master/backup seed as the engine plans it: keepalived running its config (or `edited` differing), the drop-in as given. */
+    function upgrade(dropIn: string | undefined, edited?: string) {
+        const work = keepalivedWork(masterBackup, planKeepalived(masterBackup), { verifyVips: true }).hosts.lb1;
+        const desired: DesiredState = { ...work, states: [], secrets: keepalivedSecrets(masterBackup), ensurePackages: true, rollbackTimeoutSeconds: 120 };
+        const snapshot: HostSnapshot = { present: true, recovered: false, missingDirs: [], texts: {}, files: {}, services: { keepalived: { active: true, enabled: true } } };
+        for (const f of work.files) {
+            const text = f.path === KEEPALIVED_RESTART_DROPIN_PATH ? dropIn : f.path === edited ? "# an older config\n" : fillSecrets(f.content, desired.secrets);
+            snapshot.files[f.path] = text === undefined ? { exists: false } : { exists: true, sha256: sha256(text), mode: normalMode(f.mode), owner: "root", group: "root" };
+        }
+        if (dropIn === undefined) snapshot.missingDirs.push("/etc/systemd/system/keepalived.service.d");
+        return { plan: planChanges(desired, snapshot), snapshot };
+    }
+
+    for (const [what, dropIn] of [["an existing cluster's first `up` after the upgrade (no drop-in yet)", undefined], ["a hand-edited drop-in", "[Service]\nRestart=no\n"]] as const) {
+        test(`${what}: only the drop-in is written, systemd reloads its units, keepalived is neither reloaded nor restarted`, () => {
+            const { plan, snapshot } = upgrade(dropIn);
+            assert.deepEqual(plan.files.map((c) => c.action === "write" && c.file.path), [KEEPALIVED_RESTART_DROPIN_PATH]);
+            assert.deepEqual(plan.services, [], "no service work");
+            assert.deepEqual(activationPhases(plan.services), [], "nothing to activate");
+            const staged = plan.files.map((c) => ({ ...c, staged: "/etc/systemd/system/keepalived.service.d/.pulumi-onprem-restart.conf.onprem-new" }));
+            const swap = renderSwapScript("/var/lib/pulumi-onprem/k", staged, snapshot, plan.services, 120);
+            const reload = "systemctl daemon-reload";
+            const moved = swap.indexOf(`mv -f ${staged[0].staged} ${KEEPALIVED_RESTART_DROPIN_PATH}`);
+            assert.ok(moved >= 0 && swap.indexOf(reload) > moved, `the swap reloads systemd after the drop-in is in place:\n${swap}`);
+            const rollback = renderRollbackScript("/var/lib/pulumi-onprem/k", staged, snapshot, plan.services);
+            assert.ok(rollback.includes(reload), "a rollback reloads systemd after taking the drop-in back");
+            for (const script of [swap, rollback]) assert.doesNotMatch(script, /systemctl (reload|restart|start|stop)\b[^\n]*keepalived/, script);
+        });
+    }
+
+    test("a config changed with it: keepalived reloads once, as before", () => {
+        const { plan } = upgrade(undefined, "/etc/keepalived/keepalived.conf");
+        assert.deepEqual(plan.files.map((c) => c.action === "write" && c.file.path), ["/etc/keepalived/keepalived.conf", KEEPALIVED_RESTART_DROPIN_PATH]);
+        assert.deepEqual(plan.services.map((w) => [w.service.name, w.trigger, w.start]), [["keepalived", true, false]]);
     });
 });
 

@@ -11,7 +11,8 @@ import { renderRestoreScript } from "../../provider/host/restore";
 import { renderActivateScript } from "../../provider/host/steps/activate";
 import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../../provider/render/docker/daemonJson";
 import { DockerRegistrySpec } from "../../provider/plan/registry/model";
-import { configDigest, registryClientWork, registryHostWork } from "../../provider/work/dockerRegistry";
+import { configDigest, REGISTRY_RESTART_DROPIN_PATH, registryClientWork, registryHostWork } from "../../provider/work/dockerRegistry";
+import { renderRestartDropIn } from "../../provider/render/systemd/restartDropIn";
 
 const tls: DockerRegistrySpec = {
     runtime: "native",
@@ -26,11 +27,14 @@ const material = { certificate: "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIF
 const sh = (script: string) => spawnSync("sh", ["-n", "-c", script]).status;
 
 describe("registry host", () => {
-    test("native: package, restart on change, storage owned by the service user and kept, /v2/ answering 401 by name with the CA", () => {
+    test("native: package, restart on change of its own files, back after a crash, storage owned by the service user and kept, /v2/ answering 401 by name with the CA", () => {
         const work = registryHostWork(tls, material, "d");
-        assert.deepEqual(work.files.map((f) => f.path), ["/etc/docker/registry/ca.crt", "/etc/docker/registry/config.yml", "/etc/docker/registry/htpasswd", "/etc/docker/registry/registry.crt", "/etc/docker/registry/registry.key"]);
+        const own = ["/etc/docker/registry/ca.crt", "/etc/docker/registry/config.yml", "/etc/docker/registry/htpasswd", "/etc/docker/registry/registry.crt", "/etc/docker/registry/registry.key"];
+        assert.deepEqual(work.files.map((f) => f.path), [...own, "/etc/systemd/system/docker-registry.service.d/pulumi-onprem-restart.conf"]);
+        assert.deepEqual(work.files.at(-1), { path: REGISTRY_RESTART_DROPIN_PATH, content: renderRestartDropIn(), mode: "0644", owner: "root", group: "root" });
         assert.deepEqual(work.packages.map((p) => p.name), ["docker-registry", "curl"]);
-        assert.deepEqual(work.services, [{ name: "docker-registry", onChange: "restart", state: "running", enabled: true }]);
+        // A new or changed drop-in needs only systemd's daemon-reload after the swap: it restarts no registry.
+        assert.deepEqual(work.services, [{ name: "docker-registry", onChange: "restart", watch: own, state: "running", enabled: true }]);
         const [storage] = work.states;
         assert.equal(storage.expected, "docker-registry");
         assert.match(storage.apply, /mkdir -p \/opt\/data\/registry/);
@@ -49,6 +53,7 @@ describe("registry host", () => {
     test("container: the seed's docker run, storage as a volume, run again when the config digest changes", () => {
         const work = registryHostWork({ ...tls, runtime: "container", image: "registry:2.8" }, material, "abc123");
         assert.deepEqual(work.services, []);
+        assert.ok(!work.files.some((f) => f.path === REGISTRY_RESTART_DROPIN_PATH), "no unit to drop into: dockerd restarts the container (--restart=always)");
         const container = work.states[1];
         assert.match(container.apply, /docker run -d --name pulumi-onprem-registry --restart=always --label pulumi-onprem\.config=abc123 -p 10\.0\.0\.13:5000:5000 -v \/opt\/data\/registry:\/var\/lib\/registry -v \/etc\/docker\/registry:\/etc\/docker\/registry:ro registry:2\.8/);
         assert.equal(container.expected, "registry:2.8 always abc123 true");
