@@ -18,8 +18,9 @@
 set -euo pipefail
 
 # netplan.io, gir1.2-nm-1.0/python3-gi and docker.io (dockerd) are not lab daemons: the golden tests run
-# `netplan generate`, libnm's keyfile reader and `dockerd --validate` on rendered files.
-PACKAGES=(openssh-server openssh-client keepalived openvswitch-switch docker-registry
+# `netplan generate`, libnm's keyfile reader and `dockerd --validate` on rendered files. ipvsadm: a
+# KeepalivedCluster with virtual servers installs it on its nodes, which here are the machine's /usr.
+PACKAGES=(openssh-server openssh-client keepalived ipvsadm openvswitch-switch docker-registry
           skopeo iproute2 sudo ifupdown iputils-ping curl procps
           netplan.io gir1.2-nm-1.0 python3-gi docker.io)
 
