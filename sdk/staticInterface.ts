@@ -108,7 +108,9 @@ export class StaticInterface extends pulumi.ComponentResource {
         const confirm = pulumi.all([args.confirmTimeoutSeconds, args.confirmAddress]).apply(([timeoutSeconds, address]) => strip({ timeoutSeconds, address }));
         // Everything "auto" does not decide, checked before the host is read: bad input is reported as
         // such, never as the failed read of a host it would not have been applied to.
-        const early = pulumi.all([spec, wanted, confirm]).apply(([s, format, c]) => validateStaticInterface({ ...strip(s), format } as UndecidedStaticInterfaceSpec, c));
+        const early = pulumi
+            .all([spec, wanted, confirm])
+            .apply(([s, format, c]) => validateStaticInterface(strip({ ...withNmDefault(strip(s), format), format }) as UndecidedStaticInterfaceSpec, c));
 
         // "auto": the host's facts, read by the provider once and kept in state (see `format`); the
         // provider gets the connection only for input that passed the rules above.
@@ -178,12 +180,15 @@ function decide(input: {
 }): Outcome {
     const { raw, choice } = input;
     if (!choice.ok) return { issues: [{ field: "format", message: choice.message }] };
-    // nmControlled=false is the default everywhere; only a true on a format other than ifcfg is an error.
-    const nmControlled = choice.format === "ifcfg" || raw.nmControlled === true ? raw.nmControlled : undefined;
-    const spec: StaticInterfaceSpec = strip({ ...raw, nmControlled, format: choice.format });
+    const spec: StaticInterfaceSpec = strip({ ...withNmDefault(raw, choice.format), format: choice.format });
     const issues = validateStaticInterface(spec, input.confirm);
     if (issues.length > 0) return { issues };
     return { issues: [], format: spec.format, work: staticInterfaceWork({ ...input, spec }) };
+}
+
+/** nmControlled=false is the default everywhere; only a true on a format other than ifcfg (or auto, still undecided) is an error. */
+function withNmDefault<T extends { nmControlled?: boolean }>(raw: T, format: string): T {
+    return { ...raw, nmControlled: format === "ifcfg" || format === AUTO_FORMAT || raw.nmControlled === true ? raw.nmControlled : undefined };
 }
 
 function strip<T extends object>(o: T): T {
