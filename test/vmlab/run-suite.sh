@@ -52,7 +52,13 @@ run_lab() {
   fi
   t_boot=$((SECONDS - t))
   t=$SECONDS
-  node --import tsx --test --test-concurrency=1 "${reporters[@]}" "${files[@]}" || lab_rc=$?
+  # A TAP file per lab (vm.tap -> vm-prepared.tap, vm-bare.tap): the second run would overwrite the first's.
+  local -a lab_reporters=(); local r
+  for r in "${reporters[@]}"; do
+    [[ $r == --test-reporter-destination=*.tap ]] && r=${r%.tap}-$label.tap
+    lab_reporters+=("$r")
+  done
+  node --import tsx --test --test-concurrency=1 "${lab_reporters[@]}" "${files[@]}" || lab_rc=$?
   times+=("$label lab: image $t_build s, boot $t_boot s, suite $((SECONDS - t)) s (exit $lab_rc)")
   teardown "$VMLAB_DIR" "$own_dir"
   trap - EXIT
