@@ -1,6 +1,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { isDeepStrictEqual } from "util";
 import { OnpremError, isOnpremError } from "../contract/errors";
+import { installedLine } from "../host/packages";
 import { preflightHost } from "../host/preflight";
 import { ConnectionSpec } from "../ssh/connection";
 import { withCommandTimeout, withProgress } from "../ssh/exec";
@@ -104,7 +105,7 @@ async function run(inputs: ClusterCheckInputs, names: readonly string[], probeSe
                     (step) => void engineLog(`${who}: ${step}`, { ephemeral: true }),
                     () => withCommandTimeout(host.commandTimeoutSeconds, () => preflightHost(host.connection, desiredState(host), { probeServices })),
                 ).then(async (r) => {
-                    if (r.installed.names.length > 0) await engineLog(`${who}: installed ${r.installed.names.join(", ")} in ${r.installed.seconds.toFixed(1)} s`);
+                    if (r.installed.names.length > 0) await engineLog(`${who}: ${installedLine(r.installed)}`);
                     return r;
                 });
             }),

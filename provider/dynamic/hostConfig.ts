@@ -1,6 +1,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { isDeepStrictEqual } from "util";
 import { applyHostState } from "../host/transaction";
+import { installedLine } from "../host/packages";
 import { inspectHost } from "../host/inspect";
 import { stateDir } from "../host/layout";
 import { releaseSharedFiles } from "../host/release";
@@ -167,7 +168,7 @@ async function apply(id: string, inputs: HostConfigInputs, dropped: string[] = [
 /** One line of what an apply did on its host: "changed /etc/x; reloaded keepalived; 2 checks passed", or that nothing needed to. */
 function applySummary(r: Awaited<ReturnType<typeof applyHostState>>): string {
     const parts = [
-        r.installedPackages.length ? `installed ${r.installedPackages.join(", ")} in ${r.installSeconds.toFixed(1)} s` : "",
+        r.installed.names.length ? installedLine(r.installed) : "",
         r.changedFiles.length ? `changed ${r.changedFiles.join(", ")}` : "",
         r.replacedDrift.length ? `replaced hand edits in ${r.replacedDrift.join(", ")}` : "",
         r.changedStates.length ? `applied ${r.changedStates.join(", ")}` : "",

@@ -91,6 +91,15 @@ export interface InstalledPackages {
     seconds: number;
 }
 
+export function nothingInstalled(): InstalledPackages {
+    return { names: [], seconds: 0 };
+}
+
+/** How every report says what was installed: "installed keepalived, ipvsadm in 57.0 s". */
+export function installedLine(i: InstalledPackages): string {
+    return `installed ${i.names.join(", ")} in ${i.seconds.toFixed(1)} s`;
+}
+
 /**
  * Installs the packages the host lacks, and only those; returns what it installed and how long it took.
  * One install at a time per host: a cluster's config test (which takes no host lock) and another
@@ -98,17 +107,16 @@ export interface InstalledPackages {
  * install (Open vSwitch and dockerd take minutes on a slow host) and fail.
  */
 export function ensurePackages(conn: PooledConnection, facts: HostFacts, packages: readonly PackageSpec[]): Promise<InstalledPackages> {
-    if (packages.length === 0) return Promise.resolve({ names: [], seconds: 0 });
+    if (packages.length === 0) return Promise.resolve(nothingInstalled());
     return withHostLock(`packages ${conn.key}`, () => installMissing(conn, facts, packages));
 }
 
 async function installMissing(conn: PooledConnection, facts: HostFacts, packages: readonly PackageSpec[]): Promise<InstalledPackages> {
-    const none = { names: [], seconds: 0 };
     const names = packageNames(packages, facts);
     const seen = installed.get(conn) ?? new Set<string>();
     installed.set(conn, seen);
     const unknown = names.filter((n) => !seen.has(n));
-    if (unknown.length === 0) return none;
+    if (unknown.length === 0) return nothingInstalled();
     if (facts.packageManager === "none") {
         throw new OnpremError("Apply", `no known package manager to install ${names.join(", ")}`, { host: conn.target });
     }
@@ -132,7 +140,7 @@ async function installMissing(conn: PooledConnection, facts: HostFacts, packages
             });
         }
         forgetFacts(conn);
-        reportProgress(`installed ${list} in ${seconds.toFixed(1)} s`);
+        reportProgress(installedLine({ names: missing, seconds }));
     }
     for (const n of unknown) seen.add(n);
     return { names: missing, seconds };

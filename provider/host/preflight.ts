@@ -4,7 +4,7 @@ import { connect } from "../ssh/pool";
 import { FileChange } from "./changes";
 import { DesiredState } from "../contract/desired";
 import { hostFacts } from "./facts";
-import { ensurePackages, InstalledPackages } from "./packages";
+import { ensurePackages, InstalledPackages, nothingInstalled } from "./packages";
 import { fillSecrets, redactSecrets } from "../contract/secrets";
 import { prepareReadOnly } from "./steps/prepare";
 import { stage } from "./steps/stage";
@@ -28,13 +28,12 @@ export interface PreflightResult {
  */
 export async function preflightHost(connection: ConnectionSpec, desired: DesiredState, options: PreflightOptions = {}): Promise<PreflightResult> {
     const probed = options.probeServices ? desired.services.map((s) => s.name) : [];
-    const nothingInstalled = { names: [], seconds: 0 };
-    if (desired.validators.length === 0 && probed.length === 0) return { runningServices: [], installed: nothingInstalled };
+    if (desired.validators.length === 0 && probed.length === 0) return { runningServices: [], installed: nothingInstalled() };
     const conn = await connect(connection);
     // The probe goes beside the facts query, and the package query (the checker comes with the package)
     // as soon as the facts are known (at once when an earlier resource read them): no round trip after them.
     const checking = desired.validators.length > 0 && desired.ensurePackages;
-    const [installed = nothingInstalled, snapshot] = await Promise.all([
+    const [installed = nothingInstalled(), snapshot] = await Promise.all([
         checking ? hostFacts(conn).then((facts) => ensurePackages(conn, facts, desired.packages)) : undefined,
         probed.length > 0 ? prepareReadOnly(conn, "", { paths: [], services: probed }) : undefined,
     ]);

@@ -7,7 +7,7 @@ import { DesiredState, StateSpec } from "../contract/desired";
 import { hostFacts, HostFacts } from "./facts";
 import { stagedPath, stateDir } from "./layout";
 import { withHostLock } from "./lock";
-import { ensurePackages } from "./packages";
+import { ensurePackages, InstalledPackages, nothingInstalled } from "./packages";
 import { redactSecrets } from "../contract/secrets";
 import { activationPhases } from "./steps/activate";
 import { checkpointAndSwap, keepFresh } from "./steps/checkpoint";
@@ -27,9 +27,8 @@ export interface ApplyResult {
     changedFiles: string[];
     changedServices: string[];
     changedStates: string[];
-    installedPackages: string[];
-    /** How long installing them took. */
-    installSeconds: number;
+    /** What the host lacked and got, and how long that took. */
+    installed: InstalledPackages;
     /** Files this apply overwrote that had been changed on the host since the resource last wrote them. */
     replacedDrift: string[];
     /** An earlier, interrupted transaction had to be rolled back first. */
@@ -63,7 +62,7 @@ export async function applyHostState(
         // The read goes beside the facts query (no round trip between them); a package installed after it
         // may have started a service or written a file, so the host is read again then.
         const [factsBefore, before] = await Promise.all([hostFacts(conn), read()]);
-        const installed = desired.ensurePackages ? await ensurePackages(conn, factsBefore, desired.packages) : { names: [], seconds: 0 };
+        const installed = desired.ensurePackages ? await ensurePackages(conn, factsBefore, desired.packages) : nothingInstalled();
         const [facts, after] = installed.names.length > 0 ? await Promise.all([hostFacts(conn), read()]) : [factsBefore, before];
         const snapshot = after === before ? before : { ...after, recovered: before.recovered };
         snapshot.states = await readStates(conn, desired.states);
@@ -74,8 +73,7 @@ export async function applyHostState(
             changedFiles: [] as string[],
             changedServices: plan.services.map((w) => w.service.name),
             changedStates: plan.states.map((s) => s.name),
-            installedPackages: installed.names,
-            installSeconds: installed.seconds,
+            installed,
             replacedDrift: driftReplaced(plan, snapshot),
             recovered: snapshot.recovered,
         };
