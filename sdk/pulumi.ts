@@ -9,7 +9,7 @@
 export { ComponentResource, CustomResource, mergeOptions, Resource } from "@pulumi/pulumi/resource";
 export type { ComponentResourceOptions, CustomResourceOptions } from "@pulumi/pulumi/resource";
 export { all, output, Output, secret, unsecret } from "@pulumi/pulumi/output";
-export type { Input, Inputs } from "@pulumi/pulumi/output";
+export type { Input, Inputs, Unwrap } from "@pulumi/pulumi/output";
 export { getProject, getStack } from "@pulumi/pulumi/metadata";
 export { getStackResource } from "@pulumi/pulumi/runtime/stack";
 export * as log from "@pulumi/pulumi/log";

@@ -5,3 +5,6 @@ export interface Issue {
     /** Starts with the field in backticks, then the rule; never holds a secret. */
     message: string;
 }
+
+/** A validator's answer: the issues it found, or the value it parsed (defaults applied): what the planner takes. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };

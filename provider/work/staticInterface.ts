@@ -7,10 +7,8 @@
 import { CommandSpec, ConfirmSpec, FileSpec, stateDir, StateSpec } from "../contract/desired";
 import { OnpremError } from "../contract/errors";
 import { shellQuote as q } from "../contract/shell";
-import { parseCidr, parseIp, subnetContains } from "../model/address";
-import {
-    ConfirmSettings, DEFAULT_CONFIRM_TIMEOUT_SECONDS, ResolvedStaticInterface, StaticInterfaceSpec, resolveStaticInterface,
-} from "../plan/staticInterface/model";
+import { ParsedCidr, parseIp, subnetContains } from "../model/address";
+import type { ResolvedStaticInterface } from "../plan/staticInterface/model";
 import { ifcfgPath, ifcfgRoutePath, renderIfcfg, renderIfcfgRoutes } from "../render/staticInterface/ifcfg";
 import { interfacesPath, renderInterfaces } from "../render/staticInterface/interfaces";
 import { liveScripts } from "../render/staticInterface/live";
@@ -21,16 +19,13 @@ import { nmConnectionPath, renderNmKeyfile } from "../render/staticInterface/nmK
 const PRIVATE_FILE_MODE = "0600";
 const PUBLIC_FILE_MODE = "0644";
 
-/** A validated static interface and where it lands. */
+/** A parsed static interface (plan/staticInterface/validate.ts) and where it lands. */
 export interface StaticInterfaceWorkInput {
-    spec: StaticInterfaceSpec;
+    resolved: ResolvedStaticInterface;
     /** The connection's host (address or name) now, before the change. */
     host: string;
     /** The resource's state key on the host (sdk/hostConfig.ts `hostStateKey`). */
     stateKey: string;
-    /** Change the running device too, commit-confirmed; false writes the files only. */
-    apply: boolean;
-    confirm: ConfirmSettings;
 }
 
 /** One host's share, in the engine's terms (HostConfig's inputs). */
@@ -43,15 +38,14 @@ export interface StaticInterfaceWork {
     rollbackTimeoutSeconds: number;
 }
 
-export function staticInterfaceWork({ spec, host, stateKey, apply, confirm }: StaticInterfaceWorkInput): StaticInterfaceWork {
-    const r = resolveStaticInterface(spec);
+export function staticInterfaceWork({ resolved: r, host, stateKey }: StaticInterfaceWorkInput): StaticInterfaceWork {
     const live: StateSpec = { name: `addresses, routes and MTU of ${r.device}`, ...liveScripts(r, stateDir(stateKey)) };
     return {
         files: staticInterfaceFiles(r),
         validators: staticInterfaceValidators(r),
-        states: apply ? [live] : [],
-        ...(apply ? { confirm: { hosts: confirmHosts(host, spec.addresses, confirm.address) } } : {}),
-        rollbackTimeoutSeconds: confirm.timeoutSeconds ?? DEFAULT_CONFIRM_TIMEOUT_SECONDS,
+        states: r.apply ? [live] : [],
+        ...(r.apply ? { confirm: { hosts: confirmHosts(host, [...r.ipv4, ...r.ipv6], r.confirmAddress) } } : {}),
+        rollbackTimeoutSeconds: r.confirmTimeoutSeconds,
     };
 }
 
@@ -118,14 +112,9 @@ function staticInterfaceValidators(r: ResolvedStaticInterface): CommandSpec[] {
  * addresses in its subnet: a management address that moves within its subnet is found again there.
  * Addresses in other subnets are not tried unless named, since the controller may have no route to them.
  */
-export function confirmHosts(host: string, addresses: readonly string[], confirmAddress?: string): string[] {
+export function confirmHosts(host: string, addresses: readonly ParsedCidr[], confirmAddress?: string): string[] {
     const ip = parseIp(host);
-    const moved = ip
-        ? addresses
-              .map((a) => parseCidr(a))
-              .filter((a) => a !== undefined && a.family === ip.family && subnetContains(a.subnet, ip.ip))
-              .map((a) => a!.address)
-        : [];
+    const moved = ip ? addresses.filter((a) => a.family === ip.family && subnetContains(a.subnet, ip.ip)).map((a) => a.address) : [];
     return [...new Set([host, ...(confirmAddress ? [confirmAddress] : []), ...moved])];
 }
 

@@ -17,6 +17,7 @@ import { applyHostState } from "../../provider/host/transaction";
 import { planKeepalived } from "../../provider/plan/keepalived/plan";
 import { planOvsMesh } from "../../provider/plan/ovs/plan";
 import { DAEMON_JSON_PATH } from "../../provider/render/docker/daemonJson";
+import { parseStaticInterface } from "../../provider/plan/staticInterface/validate";
 import { interfacesPath } from "../../provider/render/staticInterface/interfaces";
 import { closeAll } from "../../provider/ssh/pool";
 import { keepalivedWork } from "../../provider/work/keepalived";
@@ -101,9 +102,10 @@ function ovsCase(): Case {
 function staticInterfaceCase(): Case {
     const h = labHost(3);
     const version = (last: number) => {
-        const spec = { device: h.secondInterface, format: "interfaces" as const, addresses: [`10.81.9.${last}/24`], mtu: 1400 };
         // Files only: the live change (commit-confirm) has faults of its own in the e2e tier.
-        return work({ ...staticInterfaceWork({ spec, host: h.address, stateKey: "unused", apply: false, confirm: {} }), rollbackTimeoutSeconds: TIMEOUT, kind: "static-interface" });
+        const parsed = parseStaticInterface({ device: h.secondInterface, format: "interfaces", addresses: [`10.81.9.${last}/24`], mtu: 1400, apply: false });
+        if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+        return work({ ...staticInterfaceWork({ resolved: parsed.value, host: h.address, stateKey: "unused" }), rollbackTimeoutSeconds: TIMEOUT, kind: "static-interface" });
     };
     return {
         resource: "StaticInterface",

@@ -10,7 +10,7 @@ import { validateHostConfig, validateHostFile } from "../../provider/contract/fi
 import { accountNameProblem, fileModeProblem, hostPathProblem, isDnsName, isHostName, isPortableName } from "../../provider/contract/inputRules";
 import { FILE_MERGERS } from "../../provider/contract/mergers";
 import * as derivedProvider from "../../provider/dynamic/derived";
-import { validateStaticInterface } from "../../provider/plan/staticInterface/validate";
+import { parseStaticInterface } from "../../provider/plan/staticInterface/validate";
 import { connectionProblems, ConnectionSpec } from "../../provider/ssh/connection";
 
 const ONE_LINE = /^[^\n]+$/;
@@ -154,12 +154,12 @@ describe("the connection: host, user and key material of the expected kind", () 
 describe("StaticInterface reads the host for `auto` only after its input passed", () => {
     const spec = { device: "eth1", addresses: ["10.0.0.21/24"], gateway: "10.0.0.1" };
     test("before the read: a bad gateway is found with `auto`; rules that depend on the format wait for it", () => {
-        assert.deepEqual(validateStaticInterface({ ...spec, format: "auto", gateway: "192.0.2.1" }).map((i) => i.message), [
+        assert.deepEqual(staticInterfaceIssues({ ...spec, format: "auto", gateway: "192.0.2.1" }).map((i) => i.message), [
             "`gateway`: 192.0.2.1 is outside the interface's IPv4 subnets (10.0.0.0/24)",
         ]);
-        assert.deepEqual(validateStaticInterface({ ...spec, format: "auto", nmControlled: true, dns: ["2001:db8::53"] }), []);
-        assert.deepEqual(validateStaticInterface({ ...spec, format: "netplan", nmControlled: true }).map((i) => i.field), ["nmControlled"]);
-        assert.deepEqual(validateStaticInterface({ ...spec, format: "yaml" as "auto" }).map((i) => i.message), [
+        assert.deepEqual(staticInterfaceIssues({ ...spec, format: "auto", nmControlled: true, dns: ["2001:db8::53"] }), []);
+        assert.deepEqual(staticInterfaceIssues({ ...spec, format: "netplan", nmControlled: true }).map((i) => i.field), ["nmControlled"]);
+        assert.deepEqual(staticInterfaceIssues({ ...spec, format: "yaml" as "auto" }).map((i) => i.message), [
             '`format`: "yaml" is not one of ifcfg, interfaces, netplan, networkmanager, auto',
         ]);
     });
@@ -177,3 +177,9 @@ describe("StaticInterface reads the host for `auto` only after its input passed"
         assert.match(r.failures![0].reason, ONE_LINE);
     });
 });
+
+/** The issues the static interface parser finds (none when it parses). */
+function staticInterfaceIssues(input: Parameters<typeof parseStaticInterface>[0]) {
+    const parsed = parseStaticInterface(input);
+    return parsed.ok ? [] : parsed.issues;
+}

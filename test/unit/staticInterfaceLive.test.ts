@@ -12,31 +12,45 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { StateSpec } from "../../provider/contract/desired";
-import { StaticInterfaceSpec as Spec, resolveStaticInterface } from "../../provider/plan/staticInterface/model";
+import type { StaticInterfaceFormat, StaticInterfaceInput } from "../../provider/plan/staticInterface/args";
+import type { ResolvedStaticInterface } from "../../provider/plan/staticInterface/model";
+import { parseStaticInterface } from "../../provider/plan/staticInterface/validate";
+import { parseCidr } from "../../provider/model/address";
 import { addressesOfLiveState, liveScripts } from "../../provider/render/staticInterface/live";
 import { renderDetachedStates } from "../../provider/host/steps/confirm";
 import { stateDir } from "../../provider/host/layout";
 import { confirmHosts, staticInterfaceWork } from "../../provider/work/staticInterface";
 
+type Spec = StaticInterfaceInput & { format: StaticInterfaceFormat };
+
+/** The parsed interface of a valid input. */
+function resolveStaticInterface(input: Spec): ResolvedStaticInterface {
+    const parsed = parseStaticInterface(input);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    return parsed.value;
+}
+
 /** The live state of a spec whose state key is `key`, as the component hands it to the engine. */
 function liveState(spec: Spec, key: string): StateSpec {
-    const [state] = staticInterfaceWork({ spec, host: "10.0.0.11", stateKey: key, apply: true, confirm: {} }).states;
+    const [state] = staticInterfaceWork({ resolved: resolveStaticInterface(spec), host: "10.0.0.11", stateKey: key }).states;
     return state;
 }
 
+const cidrs = (texts: string[]) => texts.map((t) => parseCidr(t)!);
+
 describe("confirmHosts: where the controller reconnects after a change", () => {
     test("a second interface: the connection's own address only (its new addresses may be unreachable)", () => {
-        assert.deepEqual(confirmHosts("10.0.0.11", ["10.0.1.21/24", "10.0.1.22/24"]), ["10.0.0.11"]);
+        assert.deepEqual(confirmHosts("10.0.0.11", cidrs(["10.0.1.21/24", "10.0.1.22/24"])), ["10.0.0.11"]);
     });
     test("the management interface moving within its subnet: the old address, then the new one", () => {
-        assert.deepEqual(confirmHosts("10.0.0.11", ["10.0.0.52/24"]), ["10.0.0.11", "10.0.0.52"]);
+        assert.deepEqual(confirmHosts("10.0.0.11", cidrs(["10.0.0.52/24"])), ["10.0.0.11", "10.0.0.52"]);
     });
     test("a move to another subnet is tried only at `confirmAddress`", () => {
-        assert.deepEqual(confirmHosts("10.0.0.11", ["10.5.0.5/24"]), ["10.0.0.11"]);
-        assert.deepEqual(confirmHosts("10.0.0.11", ["10.5.0.5/24"], "10.5.0.5"), ["10.0.0.11", "10.5.0.5"]);
+        assert.deepEqual(confirmHosts("10.0.0.11", cidrs(["10.5.0.5/24"])), ["10.0.0.11"]);
+        assert.deepEqual(confirmHosts("10.0.0.11", cidrs(["10.5.0.5/24"]), "10.5.0.5"), ["10.0.0.11", "10.5.0.5"]);
     });
     test("a host name: no subnet to compare, the name only", () => {
-        assert.deepEqual(confirmHosts("db1.example", ["10.0.0.52/24"]), ["db1.example"]);
+        assert.deepEqual(confirmHosts("db1.example", cidrs(["10.0.0.52/24"])), ["db1.example"]);
     });
 });
 
@@ -47,7 +61,7 @@ describe("live state text", () => {
         assert.ok(state.apply.split("\n").includes(`S=${stateDir("static-interface-x")}`), state.apply);
     });
     test("files only (`apply: false`): no live state, no commit-confirm", () => {
-        const work = staticInterfaceWork({ spec, host: "10.0.0.11", stateKey: "k", apply: false, confirm: { timeoutSeconds: 30 } });
+        const work = staticInterfaceWork({ resolved: resolveStaticInterface({ ...spec, apply: false, confirmTimeoutSeconds: 30 }), host: "10.0.0.11", stateKey: "k" });
         assert.deepEqual([work.states, work.confirm, work.rollbackTimeoutSeconds], [[], undefined, 30]);
     });
     test("expected lists the MTU, the canonical addresses and the routes, one per line", () => {

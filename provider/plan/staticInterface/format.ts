@@ -2,7 +2,8 @@
  * `format: "auto"`: the format a host's own tools read, chosen from its OS facts. Pure: the facts are
  * read elsewhere (provider/derive/staticInterfaceFormat.ts, once per host, kept in state).
  */
-import { STATIC_INTERFACE_FORMATS, StaticInterfaceFormat } from "./model";
+import type { StaticInterfaceFormat } from "./args";
+import { STATIC_INTERFACE_FORMATS } from "./model";
 
 /** The host facts the format choice needs (a subset of the provider's HostFacts). */
 export interface FormatFacts {

@@ -1,14 +1,19 @@
 /**
- * Checks a resolved static interface spec before anything connects: the one list of issues. Each issue
- * names its field; the message starts with that field in backticks, so it can be shown as is. Addresses
- * go through the one address model (provider/model/address.ts).
+ * Parses a static interface's input before anything connects: the one list of issues, or, when there
+ * are none, the resolved interface the renderers and the host's work take (addresses parsed here once,
+ * defaults applied here once). Each issue names its field; the message starts with that field in
+ * backticks, so it can be shown as is. Addresses go through the one address model (provider/model/address.ts).
  */
 import type { IPv4, IPv6 } from "ip-num";
 import { isDnsName } from "../../contract/inputRules";
-import type { Issue } from "../../contract/issue";
+import type { Issue, Parsed } from "../../contract/issue";
 import { IpFamily, ParsedCidr, isIpv6LinkLocal, notUnicast, parseCidrDetailed, parseIp, reservedInSubnet, subnetContains } from "../../model/address";
 import { DEVICE_NAME_RULE, isValidDeviceName } from "../../model/interfaceName";
-import { AUTO_FORMAT, ConfirmSettings, MIN_CONFIRM_TIMEOUT_SECONDS, STATIC_INTERFACE_FORMATS, StaticInterfaceFormat, StaticInterfaceSpec, StaticRoute, routeKey } from "./model";
+import type { StaticInterfaceFormat, StaticInterfaceInput } from "./args";
+import {
+    AUTO_FORMAT, DEFAULT_APPLY, DEFAULT_CONFIRM_TIMEOUT_SECONDS, DEFAULT_NM_CONTROLLED, DEFAULT_ON_BOOT, MIN_CONFIRM_TIMEOUT_SECONDS, ResolvedRoute,
+    ResolvedStaticInterface, STATIC_INTERFACE_FORMATS, routeKey,
+} from "./model";
 
 // ---------------------------------------------------------------------------------------------
 // Token rules
@@ -31,39 +36,60 @@ const isInt = (n: unknown): n is number => typeof n === "number" && Number.isInt
 
 type Add = (field: string, rule: string) => void;
 
-/** The spec as given, before `auto` is decided: what can be checked without reading the host. */
-export type UndecidedStaticInterfaceSpec = Omit<StaticInterfaceSpec, "format"> & { format: StaticInterfaceFormat | typeof AUTO_FORMAT };
-
 /**
- * Every problem with the spec and its commit-confirm settings; empty when it can be rendered and applied.
- * With format `auto`, the rules that depend on the format wait for the host's facts (checked again then).
+ * Every problem with the input; with none, the resolved interface. With format "auto" (the default),
+ * the rules that depend on the format wait for the host's facts, and there is no value yet: parse again
+ * with the format decided.
  */
-export function validateStaticInterface(spec: UndecidedStaticInterfaceSpec, confirm: ConfirmSettings = {}): Issue[] {
+export function parseStaticInterface(input: StaticInterfaceInput & { format: StaticInterfaceFormat }): Parsed<ResolvedStaticInterface>;
+export function parseStaticInterface(input: StaticInterfaceInput): Parsed<ResolvedStaticInterface | undefined>;
+export function parseStaticInterface(input: StaticInterfaceInput): Parsed<ResolvedStaticInterface | undefined> {
     const issues: Issue[] = [];
     const add: Add = (field, rule) => issues.push({ field, message: `\`${field}\`: ${rule}` });
+    const format = input.format ?? AUTO_FORMAT;
 
-    if (!isValidDeviceName(spec.device)) {
-        add("device", `${q(String(spec.device))} is not a valid interface name (${DEVICE_NAME_RULE})`);
+    if (!isValidDeviceName(input.device)) {
+        add("device", `${q(String(input.device))} is not a valid interface name (${DEVICE_NAME_RULE})`);
     }
-    if (spec.format !== AUTO_FORMAT && !STATIC_INTERFACE_FORMATS.includes(spec.format)) {
-        add("format", `${q(String(spec.format))} is not one of ${[...STATIC_INTERFACE_FORMATS, AUTO_FORMAT].join(", ")}`);
+    if (format !== AUTO_FORMAT && !STATIC_INTERFACE_FORMATS.includes(format)) {
+        add("format", `${q(String(format))} is not one of ${[...STATIC_INTERFACE_FORMATS, AUTO_FORMAT].join(", ")}`);
     }
-    if (spec.onBoot !== undefined && typeof spec.onBoot !== "boolean") add("onBoot", `${String(spec.onBoot)} is not true or false`);
-    if (spec.nmControlled !== undefined) {
-        if (typeof spec.nmControlled !== "boolean") add("nmControlled", `${String(spec.nmControlled)} is not true or false`);
-        else if (spec.format !== "ifcfg" && spec.format !== AUTO_FORMAT) add("nmControlled", `applies to format "ifcfg" only (format is ${q(String(spec.format))})`);
+    if (input.onBoot !== undefined && typeof input.onBoot !== "boolean") add("onBoot", `${String(input.onBoot)} is not true or false`);
+    if (input.nmControlled !== undefined) {
+        if (typeof input.nmControlled !== "boolean") add("nmControlled", `${String(input.nmControlled)} is not true or false`);
+        // false is the default on every format; only asking for NetworkManager on another format is wrong.
+        else if (input.nmControlled && format !== "ifcfg" && format !== AUTO_FORMAT) add("nmControlled", `applies to format "ifcfg" only (format is ${q(String(format))})`);
     }
-    if (spec.macAddress !== undefined) validateMac(spec.macAddress, add);
+    if (input.macAddress !== undefined) validateMac(input.macAddress, add);
 
-    const addresses = validateAddresses(spec, add);
-    validateGateway(spec.gateway, "gateway", 4, addresses, add);
-    validateGateway(spec.gateway6, "gateway6", 6, addresses, add);
-    validateDns(spec, addresses, add);
-    validateSearchDomains(spec.searchDomains, add);
-    validateRoutes(spec.routes, addresses, add);
-    validateMtu(spec.mtu, addresses, add);
-    validateConfirm(confirm, add);
-    return issues;
+    const addresses = validateAddresses(input, add);
+    const gateways = [validateGateway(input.gateway, "gateway", 4, addresses, add), validateGateway(input.gateway6, "gateway6", 6, addresses, add)];
+    const dns = validateDns(input, format, addresses, add);
+    validateSearchDomains(input.searchDomains, add);
+    const routes = validateRoutes(input.routes, addresses, add);
+    validateMtu(input.mtu, addresses, add);
+    validateConfirm(input, add);
+    if (issues.length > 0) return { ok: false, issues };
+    if (format === AUTO_FORMAT) return { ok: true, value: undefined };
+    return {
+        ok: true,
+        value: {
+            device: input.device,
+            format: format as StaticInterfaceFormat,
+            ipv4: addresses.filter((a) => a.family === 4),
+            ipv6: addresses.filter((a) => a.family === 6),
+            routes: [...gateways.filter((g) => g !== undefined), ...routes],
+            dns,
+            searchDomains: [...(input.searchDomains ?? [])],
+            mtu: input.mtu,
+            onBoot: input.onBoot ?? DEFAULT_ON_BOOT,
+            nmControlled: input.nmControlled ?? DEFAULT_NM_CONTROLLED,
+            macAddress: input.macAddress?.toLowerCase(),
+            apply: input.apply ?? DEFAULT_APPLY,
+            confirmTimeoutSeconds: input.confirmTimeoutSeconds ?? DEFAULT_CONFIRM_TIMEOUT_SECONDS,
+            confirmAddress: input.confirmAddress,
+        },
+    };
 }
 
 function validateMac(mac: unknown, add: Add): void {
@@ -76,7 +102,7 @@ function validateMac(mac: unknown, add: Add): void {
     else if (/^(00:){5}00$/.test(mac)) add("macAddress", `${mac} is all zeros`);
 }
 
-function validateAddresses(spec: UndecidedStaticInterfaceSpec, add: Add): ParsedCidr[] {
+function validateAddresses(spec: StaticInterfaceInput, add: Add): ParsedCidr[] {
     if (!Array.isArray(spec.addresses)) {
         add("addresses", "must be a list of addresses with prefix lengths");
         return [];
@@ -115,27 +141,27 @@ function holdingSubnet(ip: IPv4 | IPv6, addresses: ParsedCidr[]): ParsedCidr | u
 const familyName = (f: IpFamily) => (f === 4 ? "IPv4" : "IPv6");
 
 /** A next hop (gateway or route via): parses, has the family, is reachable on the link, is not ours. */
-function checkNextHop(text: unknown, field: string, family: IpFamily, addresses: ParsedCidr[], add: Add, otherFamilyHint: string): void {
+function checkNextHop(text: unknown, field: string, family: IpFamily, addresses: ParsedCidr[], add: Add, otherFamilyHint: string): string | undefined {
     const p = parseIp(text);
     if (!p) {
         add(field, `${q(String(text))} is not an ${familyName(family)} address`);
-        return;
+        return undefined;
     }
     if (p.family !== family) {
         add(field, `${p.address} is ${familyName(p.family)}; ${otherFamilyHint}`);
-        return;
+        return undefined;
     }
     const bad = notUnicast(p);
     if (bad) {
         add(field, `${p.address} ${bad}`);
-        return;
+        return undefined;
     }
     const own = addresses.find((a) => a.ip.isEquals(p.ip));
     if (own) {
         add(field, `${p.address} is an address of this interface (${own.cidr}), not a next hop`);
-        return;
+        return undefined;
     }
-    if (isIpv6LinkLocal(p.ip)) return;
+    if (isIpv6LinkLocal(p.ip)) return p.address;
     const sameFamily = addresses.filter((a) => a.family === family);
     const holder = holdingSubnet(p.ip, sameFamily);
     if (!holder) {
@@ -143,22 +169,26 @@ function checkNextHop(text: unknown, field: string, family: IpFamily, addresses:
         add(field, subnets.length === 0
             ? `${p.address} cannot be reached: the interface has no ${familyName(family)} address`
             : `${p.address} is outside the interface's ${familyName(family)} subnets (${subnets.join(", ")})`);
-        return;
+        return undefined;
     }
     const reserved = reservedInSubnet(holder, p.ip);
     if (reserved) add(field, `${p.address} ${reserved}`);
+    return p.address;
 }
 
-function validateGateway(value: unknown, field: "gateway" | "gateway6", family: IpFamily, addresses: ParsedCidr[], add: Add): void {
-    if (value === undefined) return;
-    checkNextHop(value, field, family, addresses, add, family === 4 ? "use `gateway6` for the IPv6 gateway" : "use `gateway` for the IPv4 gateway");
+/** The gateway as a default route. */
+function validateGateway(value: unknown, field: "gateway" | "gateway6", family: IpFamily, addresses: ParsedCidr[], add: Add): ResolvedRoute | undefined {
+    if (value === undefined) return undefined;
+    const via = checkNextHop(value, field, family, addresses, add, family === 4 ? "use `gateway6` for the IPv6 gateway" : "use `gateway` for the IPv4 gateway");
+    return via === undefined ? undefined : { family, destination: "default", via, key: `${family}|default||` };
 }
 
-function validateDns(spec: UndecidedStaticInterfaceSpec, addresses: ParsedCidr[], add: Add): void {
-    if (spec.dns === undefined) return;
+function validateDns(spec: StaticInterfaceInput, format: string, addresses: ParsedCidr[], add: Add): string[] {
+    const servers: string[] = [];
+    if (spec.dns === undefined) return servers;
     if (!Array.isArray(spec.dns)) {
         add("dns", "must be a list of addresses");
-        return;
+        return servers;
     }
     if (spec.dns.length > MAX_DNS_SERVERS) add("dns", `has ${spec.dns.length} servers; the resolver uses at most ${MAX_DNS_SERVERS}`);
     const seen = new Map<string, number>();
@@ -176,12 +206,14 @@ function validateDns(spec: UndecidedStaticInterfaceSpec, addresses: ParsedCidr[]
             add(field, `${p.address} is already dns[${seen.get(p.address)}]`);
         } else {
             seen.set(p.address, i);
-            if (spec.format === "networkmanager" && !addresses.some((a) => a.family === p.family)) {
+            servers.push(p.address);
+            if (format === "networkmanager" && !addresses.some((a) => a.family === p.family)) {
                 // NetworkManager keeps servers per address family and refuses them where that family is disabled.
                 add(field, `${p.address} is ${familyName(p.family)}, but the interface has no ${familyName(p.family)} address (NetworkManager keeps DNS servers per family)`);
             }
         }
     });
+    return servers;
 }
 
 function validateSearchDomains(domains: unknown, add: Add): void {
@@ -208,14 +240,15 @@ function validateSearchDomains(domains: unknown, add: Add): void {
 
 const DEFAULT_ROUTES = ["default", "0.0.0.0/0", "::/0"];
 
-function validateRoutes(routes: unknown, addresses: ParsedCidr[], add: Add): void {
-    if (routes === undefined) return;
+function validateRoutes(routes: StaticInterfaceInput["routes"], addresses: ParsedCidr[], add: Add): ResolvedRoute[] {
+    const resolved: ResolvedRoute[] = [];
+    if (routes === undefined) return resolved;
     if (!Array.isArray(routes)) {
         add("routes", "must be a list of routes");
-        return;
+        return resolved;
     }
     const seen = new Map<string, number>();
-    (routes as StaticRoute[]).forEach((route, i) => {
+    routes.forEach((route, i) => {
         const at = `routes[${i}]`;
         if (typeof route !== "object" || route === null) {
             add(at, "must be an object with a `destination`");
@@ -232,8 +265,9 @@ function validateRoutes(routes: unknown, addresses: ParsedCidr[], add: Add): voi
         } else {
             destination = r.value;
         }
+        let via: string | undefined;
         if (route.via !== undefined && destination) {
-            checkNextHop(route.via, `${at}.via`, destination.family, addresses, add, `the destination ${destination.network} is ${familyName(destination.family)}`);
+            via = checkNextHop(route.via, `${at}.via`, destination.family, addresses, add, `the destination ${destination.network} is ${familyName(destination.family)}`);
         } else if (route.via !== undefined && !parseIp(route.via)) {
             add(`${at}.via`, `${q(String(route.via))} is not an IP address`);
         }
@@ -247,8 +281,10 @@ function validateRoutes(routes: unknown, addresses: ParsedCidr[], add: Add): voi
             const key = routeKey(destination, route);
             if (seen.has(key)) add(`${at}.destination`, `${destination.network} with this metric and table is already routes[${seen.get(key)}]`);
             else seen.set(key, i);
+            resolved.push({ family: destination.family, destination: destination.network, via, metric: route.metric, table: route.table, key });
         }
     });
+    return resolved;
 }
 
 function validateMtu(mtu: unknown, addresses: ParsedCidr[], add: Add): void {
@@ -262,7 +298,7 @@ function validateMtu(mtu: unknown, addresses: ParsedCidr[], add: Add): void {
     }
 }
 
-function validateConfirm({ timeoutSeconds, address }: ConfirmSettings, add: Add): void {
+function validateConfirm({ confirmTimeoutSeconds: timeoutSeconds, confirmAddress: address }: StaticInterfaceInput, add: Add): void {
     if (timeoutSeconds !== undefined && !(isInt(timeoutSeconds) && timeoutSeconds >= MIN_CONFIRM_TIMEOUT_SECONDS)) {
         add("confirmTimeoutSeconds", `${String(timeoutSeconds)} is not a whole number of seconds of at least ${MIN_CONFIRM_TIMEOUT_SECONDS}`);
     }
