@@ -71,8 +71,12 @@ esac
  */
 export function installFailureCause(output: string): string {
     const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+    // While it waits for dpkg's lock, apt repeats "Waiting for cache lock: Could not get lock ... It is
+    // held by process N (name)..." and ends with a line that names no holder: the last wait line says who.
+    const holder = [...lines].reverse().find((l) => /Could not get lock .* held by process \d+/.test(l))?.replace(/^.*?(Could not get lock)/, "$1").replace(/\.{3}$/, "");
     const telling = lines.filter((l) => /^(E: |Err:|dpkg: error|dpkg: dependency problems|Error: |No match for argument|dpkg --audit after)/.test(l) || /No space left on device/.test(l));
-    const picked = [...new Set(telling.length > 0 ? telling : lines.slice(-3))];
+    const picked = [...new Set(telling.length > 0 ? telling : lines.slice(-3))].filter((l) => !/^E: Could not get lock/.test(l));
+    if (holder) picked.unshift(holder);
     // apt closes with a generic line ("Sub-process /usr/bin/dpkg returned an error code (1)") after the real cause.
     const specific = picked.filter((l) => !/^E: Sub-process .* returned an error code/.test(l));
     return (specific.length > 0 ? specific : picked).slice(0, 4).join("; ");

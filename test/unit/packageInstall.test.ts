@@ -79,7 +79,7 @@ test("apt: a held lock is not a reason to read the lists again; a failure leaves
         "dpkg --audit",
     ]);
     assert.match(r.stdout, /finishing an interrupted earlier run first/, "an interrupted dpkg is finished before the install");
-    assert.equal(installFailureCause(r.stdout + r.stderr), "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)");
+    assert.equal(installFailureCause(r.stdout + r.stderr), "Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)");
 });
 
 test("dnf and yum: one install, no weak dependencies", () => {
@@ -105,6 +105,16 @@ test("the cause of a failed install: apt's and dpkg's own lines, without the gen
     );
     const mirrorDown = "Err:1 http://10.97.0.1:3142 bookworm InRelease\n  Could not connect to 10.97.0.1:3142 (10.97.0.1). - connect (111: Connection refused)\nE: Failed to fetch http://10.97.0.1:3142/dists/bookworm/InRelease  Could not connect\nE: Some index files failed to download.";
     assert.match(installFailureCause(mirrorDown), /^Err:1 .*; E: Failed to fetch .*Could not connect; E: Some index files failed to download\.$/);
+    const lockHeld = [
+        "Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 377 (perl)...",
+        "Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 377 (perl)...",
+        "E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?",
+    ].join("\n");
+    assert.equal(
+        installFailureCause(lockHeld),
+        "Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 377 (perl); E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?",
+        "apt's own words while it waited name the lock's holder once",
+    );
     assert.equal(installFailureCause("Error: Unable to find a match: no-such"), "Error: Unable to find a match: no-such");
     assert.equal(installFailureCause("something\nwent\nwrong\nhere"), "went; wrong; here", "no known line: the last ones");
 });
