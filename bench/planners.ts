@@ -10,9 +10,9 @@
 import type { KeepalivedClusterSpec } from "../provider/plan/keepalived/model";
 import { planKeepalived } from "../provider/plan/keepalived/plan";
 import { validateKeepalived } from "../provider/plan/keepalived/validate";
-import type { MeshTopology, OvsMeshSpec } from "../provider/plan/ovs/model";
+import type { MeshTopology, OvsMeshInput } from "../provider/plan/ovs/args";
 import { planOvsMesh } from "../provider/plan/ovs/plan";
-import { validateOvsMesh } from "../provider/plan/ovs/validate";
+import { parseOvsMesh } from "../provider/plan/ovs/validate";
 import { keepalivedWork } from "../provider/work/keepalived";
 import { ovsMeshHostWork } from "../provider/work/ovsMesh";
 
@@ -24,7 +24,7 @@ const runs = arg("--runs", 3);
 const meshHosts = arg("--mesh-hosts", 1000);
 const keepalivedNodes = arg("--keepalived-nodes", 100);
 
-function mesh(n: number, topology: MeshTopology): OvsMeshSpec {
+function mesh(n: number, topology: MeshTopology): OvsMeshInput {
     return {
         name: "bench",
         hosts: Array.from({ length: n }, (_, i) => ({ name: `h${i + 1}`, underlayAddress: `100.64.${(i + 1) >> 8}.${(i + 1) & 255}` })),
@@ -52,16 +52,20 @@ function time(fn: () => unknown): number {
 const cases: { name: string; phases: Record<string, () => unknown> }[] = [];
 for (const topology of ["full-mesh", "ring", "star"] as MeshTopology[]) {
     const spec = mesh(meshHosts, topology);
+    const parse = () => {
+        const parsed = parseOvsMesh(spec);
+        if (!parsed.ok) throw new Error(parsed.issues.slice(0, 5).map((i) => i.message).join("\n"));
+        return parsed.value;
+    };
+    const parsed = parse();
     cases.push({
         name: `OvsMesh ${meshHosts} hosts, ${topology}`,
         phases: {
-            validate: () => {
-                const issues = validateOvsMesh(spec);
-                if (issues.length) throw new Error(issues.slice(0, 5).map((i) => i.message).join("\n"));
-            },
-            plan: () => planOvsMesh(spec),
+            // Parsing is validation: it also resolves the defaults, the MTU and the subnets the plan takes.
+            validate: parse,
+            plan: () => planOvsMesh(parsed),
             "plan + work": () => {
-                const plan = planOvsMesh(spec);
+                const plan = planOvsMesh(parsed);
                 for (const h of Object.values(plan.hosts)) ovsMeshHostWork(h);
             },
         },

@@ -21,4 +21,4 @@ export { OvsMesh, OvsMeshArgs, OvsMeshHostArgs, OvsMeshHostOutput } from "./ovsM
 export type {
     DatapathType, DockerConfigMode, DockerSpec, DockerTlsSpec, FlowSpec, MeshTopology, OsConfigFormat, OsConfigSpec, OvsTunnelSpec, TunnelType, UnderlayBridgeSpec,
     VlanSpec,
-} from "./ovsMeshTypes";
+} from "./ovsMesh";

@@ -16,6 +16,7 @@ import { stateDir } from "../../provider/host/layout";
 import { applyHostState } from "../../provider/host/transaction";
 import { planKeepalived } from "../../provider/plan/keepalived/plan";
 import { planOvsMesh } from "../../provider/plan/ovs/plan";
+import { parseOvsMesh } from "../../provider/plan/ovs/validate";
 import { DAEMON_JSON_PATH } from "../../provider/render/docker/daemonJson";
 import { parseStaticInterface } from "../../provider/plan/staticInterface/validate";
 import { interfacesPath } from "../../provider/render/staticInterface/interfaces";
@@ -86,8 +87,11 @@ function ovsCase(): Case {
             datapathType: "netdev" as const,
             underlayBridge: { name: "br-phy" },
             mtu,
+            osConfig: { ovs: true },
         };
-        return work({ ...ovsMeshHostWork(planOvsMesh(spec).hosts.h0), kind: "ovs-mesh" });
+        const parsed = parseOvsMesh(spec);
+        if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+        return work({ ...ovsMeshHostWork(planOvsMesh(parsed.value).hosts.h0), kind: "ovs-mesh" });
     };
     return {
         resource: "OvsMesh",

@@ -11,15 +11,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { FILE_MERGERS } from "../../provider/contract/mergers";
-import { planOvsMesh } from "../../provider/plan/ovs/plan";
-import { HostMeshPlan, OvsMeshSpec } from "../../provider/plan/ovs/model";
+import type { OvsMeshInput } from "../../provider/plan/ovs/args";
+import type { HostMeshPlan } from "../../provider/plan/ovs/model";
 import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../../provider/render/docker/daemonJson";
 import { renderDockerOpts } from "../../provider/render/docker/dockerOpts";
 import { renderIfcfg } from "../../provider/render/ovs/ifcfg";
 import { renderInterfaces } from "../../provider/render/ovs/interfaces";
 import { ovsVsctlArgs } from "../../provider/render/ovs/ovsdb";
 import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
-import { seed003 as seed003Base } from "../fixtures/ovsSeeds";
+import { planMesh, seed003 as seed003Base } from "../fixtures/ovsSeeds";
 import { expectGolden, joinFiles } from "../support/golden";
 import { has } from "../support/tools";
 
@@ -31,12 +31,12 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 // Seed 003: host1-3 at 1.1.1.1-3.3.3.3, GRE full mesh, STP, MTU 1462, /18 slices, bridges 172.17.42.N,
 // DOCKER_OPTS with the unix socket (the seed's tcp://0.0.0.0:2375 is refused by the validator).
-const seed003: OvsMeshSpec = { ...seed003Base(), docker: { mode: "default-file", hosts: ["unix:///var/run/docker.sock"] } };
+const seed003: OvsMeshInput = { ...seed003Base(), docker: { mode: "default-file", hosts: ["unix:///var/run/docker.sock"] } };
 
 // Seed 004: two hosts (172.29.101.123 and .82), VXLAN with key=flow, bridge ovs0, the containers of each
 // host on VLAN 100 (the Docker bridge's uplink tagged), a VLAN 200 port on host1, and OpenFlow rules
 // between the tunnel and that port. The seed's subnets 192.168.1.0/24 and 192.168.2.0/24 are slots 1 and 2.
-const seed004: OvsMeshSpec = {
+const seed004: OvsMeshInput = {
     name: "seed004",
     hosts: [
         { name: "host1", underlayAddress: "172.29.101.123" },
@@ -56,10 +56,11 @@ const seed004: OvsMeshSpec = {
         { priority: 2, match: "in_port=vlan200,dl_type=0x0806", actions: "NORMAL" },
     ],
     docker: { mode: "none" },
+    osConfig: { ovs: true },
 };
 
 // The netns lab: userspace datapath, the underlay address on br-phy with eth1 as its port.
-const labNetdev: OvsMeshSpec = {
+const labNetdev: OvsMeshInput = {
     name: "lab",
     hosts: [
         { name: "h1", underlayAddress: "10.79.1.11/24" },
@@ -71,11 +72,12 @@ const labNetdev: OvsMeshSpec = {
     containerNetwork: "10.80.0.0/16",
     datapathType: "netdev",
     underlayBridge: { port: "eth1" },
+    osConfig: { ovs: true },
 };
 
-const plan003 = planOvsMesh(seed003);
-const plan004 = planOvsMesh(seed004);
-const planLab = planOvsMesh(labNetdev);
+const plan003 = planMesh(seed003);
+const plan004 = planMesh(seed004);
+const planLab = planMesh(labNetdev);
 
 const interfacesCases: [string, HostMeshPlan][] = [
     ["seed003-host1.interfaces", plan003.hosts.host1],
@@ -115,7 +117,7 @@ describe("interfaces.d stanzas", () => {
     }
 
     test("with osConfig.ovs false only the Docker bridge is written", () => {
-        const plan = planOvsMesh({ ...seed003, osConfig: { ovs: false } });
+        const plan = planMesh({ ...seed003, osConfig: { ovs: false } });
         const content = renderInterfaces(plan.hosts.host2).content;
         assert.doesNotMatch(content, /ovs_type/);
         assert.match(content, /iface docker0 inet static\n    address 172\.17\.42\.2\n/);
@@ -144,7 +146,7 @@ describe("ifcfg files", () => {
 describe("Docker options", () => {
     test("seed003-host1.daemon.json: the mesh's keys merged into a file that has others", () => {
         // The file as the mesh hands it to the engine, merged the way the engine merges it.
-        const host1 = planOvsMesh({ ...seed003, docker: { mode: "daemon-json" } }).hosts.host1;
+        const host1 = planMesh({ ...seed003, docker: { mode: "daemon-json" } }).hosts.host1;
         const file = ovsMeshHostWork(host1).files.find((f) => f.path === DAEMON_JSON_PATH);
         assert.ok(file?.merge, "daemon.json is merged, not replaced");
         const current = JSON.stringify({ "log-driver": "json-file", "log-opts": { "max-size": "10m" }, "insecure-registries": ["registry.lan:5000"] });

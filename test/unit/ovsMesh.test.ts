@@ -8,21 +8,20 @@ import { isOnpremError } from "../../provider/contract/errors";
 import { maxOverlayMtu, resolveMtu, tunnelOverhead } from "../../provider/plan/ovs/mtu";
 import { FILE_MERGERS } from "../../provider/contract/mergers";
 import { renderJsonKeys } from "../../provider/contract/jsonKeys";
-import { flowCookie, planOvsMesh } from "../../provider/plan/ovs/plan";
-import { validateOvsMesh } from "../../provider/plan/ovs/validate";
-import { OvsHostSpec, OvsMeshSpec } from "../../provider/plan/ovs/model";
+import { flowCookie } from "../../provider/plan/ovs/plan";
+import type { OvsHostInput, OvsMeshInput } from "../../provider/plan/ovs/args";
 import { assignSlots } from "../../provider/plan/ovs/subnets";
 import { hasLoop, parallelTunnelWarnings, topologyLinks, tunnelPortName } from "../../provider/plan/ovs/topology";
 import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../../provider/render/docker/daemonJson";
 import { renderDockerOpts } from "../../provider/render/docker/dockerOpts";
 import { ovsVsctlArgs } from "../../provider/render/ovs/ovsdb";
 import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
-import { seed003 } from "../fixtures/ovsSeeds";
+import { meshIssues, planMesh, seed003 } from "../fixtures/ovsSeeds";
 
 
 describe("seed 003", () => {
     test("the planner gives the seed's exact subnets, bridge addresses and MTU", () => {
-        const plan = planOvsMesh(seed003());
+        const plan = planMesh(seed003());
         const got = Object.values(plan.hosts).map((h) => [h.name, h.slot, h.slice, h.bridgeAddress, h.mtu]);
         assert.deepEqual(got, [
             ["host1", 1, "172.17.64.0/18", "172.17.42.1/16", 1462],
@@ -33,7 +32,7 @@ describe("seed 003", () => {
     });
 
     test("each host tunnels to the two others by their underlay address, STP on, Docker told its slice", () => {
-        const plan = planOvsMesh(seed003());
+        const plan = planMesh(seed003());
         const h1 = plan.hosts.host1;
         assert.deepEqual(
             h1.tunnelPorts.map((t) => [t.name, t.options]),
@@ -53,15 +52,21 @@ describe("seed 003", () => {
     test("without bridgeAddressBlock, bridge addresses are slot N of slice 0 (172.17.0.N)", () => {
         const spec = seed003();
         delete spec.bridgeAddressBlock;
-        const plan = planOvsMesh(spec);
+        const plan = planMesh(spec);
         assert.deepEqual(Object.values(plan.hosts).map((h) => h.bridgeAddress), ["172.17.0.1/16", "172.17.0.2/16", "172.17.0.3/16"]);
+    });
+
+    test("osConfig.ovs defaults to false, as OsConfigSpec documents: OVSDB alone keeps the bridges", () => {
+        const spec = seed003();
+        delete spec.osConfig;
+        assert.deepEqual(planMesh(spec).hosts.host1.osConfig, { format: "interfaces", ovs: false });
     });
 
     test("STP defaults on for a loop and off for a star", () => {
         const spec = seed003();
         delete spec.stp;
-        assert.equal(planOvsMesh(spec).hosts.host1.ovs.bridges[0].stpEnable, true);
-        const star = planOvsMesh({ ...spec, topology: "star", hub: "host2" });
+        assert.equal(planMesh(spec).hosts.host1.ovs.bridges[0].stpEnable, true);
+        const star = planMesh({ ...spec, topology: "star", hub: "host2" });
         assert.equal(star.hosts.host1.ovs.bridges[0].stpEnable, false);
         assert.deepEqual(star.hosts.host1.tunnelPorts.map((t) => t.peer), ["host2"]);
         assert.deepEqual(star.hosts.host2.tunnelPorts.map((t) => t.peer), ["host1", "host3"]);
@@ -84,7 +89,7 @@ describe("stability", () => {
     const SEQUENCES = 200;
     const STEPS = 25;
     // 10.20.0.0/16 in /20 slices: 15 usable slots, small enough that the network fills up sometimes.
-    const base = (hosts: OvsHostSpec[]): OvsMeshSpec => ({
+    const base = (hosts: OvsHostInput[]): OvsMeshInput => ({
         name: "prop",
         hosts,
         tunnel: { type: "vxlan" },
@@ -98,7 +103,7 @@ describe("stability", () => {
         for (let seq = 1; seq <= SEQUENCES; seq++) {
             const rand = rng(seq);
             const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
-            let hosts: OvsHostSpec[] = [];
+            let hosts: OvsHostInput[] = [];
             let previous: Record<string, number> = {};
             const first = new Map<string, { slice: string; bridge: string }>();
             let counter = 0;
@@ -114,7 +119,7 @@ describe("stability", () => {
                 const adds = rand() < 0.7 ? 1 + Math.floor(rand() * 3) : 0;
                 for (let a = 0; a < adds; a++) {
                     counter++;
-                    const h: OvsHostSpec = { name: `h${counter}`, underlayAddress: `192.0.2.${counter % 250 + 1}` };
+                    const h: OvsHostInput = { name: `h${counter}`, underlayAddress: `192.0.2.${counter % 250 + 1}` };
                     // Sometimes pin a slot that nobody holds now.
                     if (rand() < 0.2) {
                         const held = new Set(next.map((x) => previous[x.name] ?? x.slot));
@@ -126,7 +131,7 @@ describe("stability", () => {
                 // List order must not matter.
                 next.sort(() => rand() - 0.5);
                 if (next.length === 0) continue;
-                const issues = validateOvsMesh(base(next), previous);
+                const issues = meshIssues(base(next), previous);
                 if (issues.length > 0) {
                     const messages = issues.map((i) => i.message).join("\n");
                     assert.ok(next.length > 15, `seq ${seq} step ${step}: unexpected issues with ${next.length} hosts: ${messages}`);
@@ -134,7 +139,7 @@ describe("stability", () => {
                     fullErrors++;
                     continue; // the update is refused: nothing changes
                 }
-                const plan = planOvsMesh(base(next), previous);
+                const plan = planMesh(base(next), previous);
                 hosts = next;
                 previous = plan.slots;
                 const slices = new Set<string>();
@@ -173,21 +178,21 @@ describe("stability", () => {
     test("explicit slots need no state: removing a host moves nobody", () => {
         const spec = seed003();
         spec.hosts = spec.hosts.map((h, i) => ({ ...h, slot: i + 1 }));
-        const before = planOvsMesh(spec);
-        const after = planOvsMesh({ ...spec, hosts: spec.hosts.slice(1) });
+        const before = planMesh(spec);
+        const after = planMesh({ ...spec, hosts: spec.hosts.slice(1) });
         for (const n of ["host2", "host3"]) assert.equal(after.hosts[n].slice, before.hosts[n].slice);
     });
 
     test("a pinned slot that another host held before is refused, naming the pinned field", () => {
         const spec = seed003();
         spec.hosts[2].slot = 1;
-        const issues = validateOvsMesh(spec, { host1: 1, host2: 2 });
+        const issues = meshIssues(spec, { host1: 1, host2: 2 });
         assert.deepEqual(issues.map((i) => i.field), ["hosts[2].slot"]);
         assert.match(issues[0].message, /slot 1 already belongs to host "host1"/);
     });
 
     test("a remembered slot that no longer fits is replaced, with a note", () => {
-        const plan = planOvsMesh(seed003(), { host1: 9 });
+        const plan = planMesh(seed003(), { host1: 9 });
         assert.equal(plan.hosts.host1.slot, 1);
         assert.match(plan.notes.join(), /earlier slot 9 no longer fits/);
     });
@@ -221,13 +226,13 @@ describe("MTU", () => {
         });
         const spec = seed003();
         for (const [type, mtu] of [["gre", 1462], ["vxlan", 1450], ["geneve", 1450]] as const) {
-            assert.equal(planOvsMesh({ ...spec, tunnel: { type } }).hosts.host1.mtu, mtu);
+            assert.equal(planMesh({ ...spec, tunnel: { type } }).hosts.host1.mtu, mtu);
         }
     });
 });
 
 describe("validation", () => {
-    type Case = [string, (s: OvsMeshSpec) => void, string, RegExp];
+    type Case = [string, (s: OvsMeshInput) => void, string, RegExp];
     const cases: Case[] = [
         ["duplicate host names", (s) => (s.hosts[1].name = "host1"), "hosts[1].name", /is also hosts\[0\]'s name/],
         ["bad underlay address", (s) => (s.hosts[2].underlayAddress = "10.0.0"), "hosts[2].underlayAddress", /"10\.0\.0" is not an IP address/],
@@ -277,7 +282,7 @@ describe("validation", () => {
         test(`${what}: \`${field}\``, () => {
             const spec = seed003();
             mutate(spec);
-            const issues = validateOvsMesh(spec);
+            const issues = meshIssues(spec);
             const hit = issues.find((i) => i.field === field && rule.test(i.message));
             assert.ok(hit, `expected ${field} ~ ${rule}, got ${JSON.stringify(issues, null, 1)}`);
             assert.ok(hit.message.startsWith(`\`${field}\`: `), hit.message);
@@ -285,9 +290,9 @@ describe("validation", () => {
     }
 
     test("seed 003 itself, seed 004's shape and a netdev lab mesh are valid", () => {
-        assert.deepEqual(validateOvsMesh(seed003()), []);
+        assert.deepEqual(meshIssues(seed003()), []);
         assert.deepEqual(
-            validateOvsMesh({
+            meshIssues({
                 name: "lab",
                 hosts: [
                     { name: "a", underlayAddress: "10.79.1.1/24" },
@@ -317,7 +322,7 @@ describe("topology", () => {
     test("a ring follows slot order, not list order", () => {
         const spec = { ...seed003(), topology: "ring" as const };
         spec.hosts = [spec.hosts[2], spec.hosts[0], spec.hosts[1]];
-        const plan = planOvsMesh(spec, { host1: 1, host2: 2, host3: 3 });
+        const plan = planMesh(spec, { host1: 1, host2: 2, host3: 3 });
         assert.deepEqual(plan.hosts.host1.tunnelPorts.map((t) => t.peer), ["host2", "host3"]);
     });
 
@@ -331,14 +336,14 @@ describe("topology", () => {
     });
 
     test("GRE and VXLAN meshes on one bridge between the same hosts are reported as a loop", () => {
-        const gre = planOvsMesh(seed003());
-        const vx = planOvsMesh({ ...seed003(), name: "other", tunnel: { type: "vxlan" }, hosts: seed003().hosts.slice(0, 2) });
+        const gre = planMesh(seed003());
+        const vx = planMesh({ ...seed003(), name: "other", tunnel: { type: "vxlan" }, hosts: seed003().hosts.slice(0, 2) });
         const warnings = parallelTunnelWarnings([...Object.values(gre.hosts), ...Object.values(vx.hosts)]);
         assert.equal(warnings.length, 1);
         assert.match(warnings[0], /meshes other \(vxlan\) and seed003 \(gre\) both tunnel between 1\.1\.1\.1 and 2\.2\.2\.2 on bridge br0/);
         assert.deepEqual(parallelTunnelWarnings(Object.values(gre.hosts)), []);
         // Each mesh is told about the loops it is part of, and only those.
-        const third = planOvsMesh({ ...seed003(), name: "third", bridge: "br9" });
+        const third = planMesh({ ...seed003(), name: "third", bridge: "br9" });
         const all = [...Object.values(gre.hosts), ...Object.values(vx.hosts), ...Object.values(third.hosts)];
         assert.deepEqual(parallelTunnelWarnings(all, "other"), warnings);
         assert.deepEqual(parallelTunnelWarnings(all, "third"), []);
@@ -349,7 +354,7 @@ describe("flows and OVSDB records", () => {
     test("flows carry the mesh's cookie and go only to their hosts", () => {
         const spec = seed003();
         spec.flows = [{ priority: 4, match: "in_port=gre-host2", actions: "output:gre-host3", hosts: ["host1"] }, { priority: 0, actions: "NORMAL" }];
-        const plan = planOvsMesh(spec);
+        const plan = planMesh(spec);
         const cookie = flowCookie("seed003");
         assert.match(cookie, /^0x[1-9a-f][0-9a-f]{0,15}$/);
         assert.deepEqual(plan.hosts.host1.flows.map((f) => f.text), [
@@ -384,7 +389,7 @@ describe("flows and OVSDB records", () => {
             const spec = seed003();
             spec.tunnel = { type: "vxlan", key: "flow" };
             spec.vlans = [{ port: "br0", tag: 100 }, { port: "vlan200", tag: 200 }];
-            const h1 = planOvsMesh(spec).hosts.host1;
+            const h1 = planMesh(spec).hosts.host1;
             for (let i = 0; i < 2; i++) {
                 const r = vsctl(ovsVsctlArgs(h1.ovs));
                 assert.equal(r.status, 0, r.stderr);
@@ -397,7 +402,7 @@ describe("flows and OVSDB records", () => {
             ]);
             assert.equal(vsctl(["get", "port", "br0", "tag"]).stdout.trim(), "100");
             assert.equal(vsctl(["get", "bridge", "br0", "stp_enable"]).stdout.trim(), "true");
-            const two = planOvsMesh({ ...spec, hosts: spec.hosts.slice(0, 2), vlans: [] }, { host1: 1, host2: 2 }).hosts.host1;
+            const two = planMesh({ ...spec, hosts: spec.hosts.slice(0, 2), vlans: [] }, { host1: 1, host2: 2 }).hosts.host1;
             const r = vsctl(ovsVsctlArgs(two.ovs, { ports: ["vxlan-host3", "vlan200"] }));
             assert.equal(r.status, 0, r.stderr);
             assert.deepEqual(vsctl(["list-ports", "br0"]).stdout.trim().split("\n"), ["vxlan-host2"]);
@@ -407,7 +412,7 @@ describe("flows and OVSDB records", () => {
         test("IPv6 endpoints are quoted for OVSDB", { skip }, () => {
             const spec = seed003();
             spec.hosts.forEach((h, i) => (h.underlayAddress = `fd00::${i + 1}`));
-            const h1 = planOvsMesh({ ...spec, name: "v6", bridge: "br6" }).hosts.host1;
+            const h1 = planMesh({ ...spec, name: "v6", bridge: "br6" }).hosts.host1;
             const r = vsctl(ovsVsctlArgs(h1.ovs));
             assert.equal(r.status, 0, r.stderr);
             assert.equal(vsctl(["get", "interface", "gre-host2", "options:remote_ip"]).stdout.trim(), '"fd00::2"');
@@ -423,7 +428,7 @@ describe("Docker options", () => {
         FILE_MERGERS["json-keys"].merge(current, renderJsonKeys(keys), released, DAEMON_JSON_PATH);
 
     test("the mesh hands daemon.json to the engine as its own keys, to merge", () => {
-        const file = ovsMeshHostWork(planOvsMesh(seed003()).hosts.host1).files.find((f) => f.path === DAEMON_JSON_PATH);
+        const file = ovsMeshHostWork(planMesh(seed003()).hosts.host1).files.find((f) => f.path === DAEMON_JSON_PATH);
         assert.deepEqual(file && { merge: file.merge, keys: JSON.parse(file.content) }, { merge: "json-keys", keys: owned });
     });
 
@@ -450,7 +455,7 @@ describe("Docker options", () => {
     });
 
     test("a staged daemon.json with \"bridge\" (which Docker refuses next to the mesh's \"bip\") fails its check", () => {
-        const check = ovsMeshHostWork(planOvsMesh(seed003()).hosts.host1).validators.find((v) => /"bridge"/.test(v.description));
+        const check = ovsMeshHostWork(planMesh(seed003()).hosts.host1).validators.find((v) => /"bridge"/.test(v.description));
         assert.ok(check);
         const dir = mkdtempSync(join(tmpdir(), "ovs-bip-"));
         try {
@@ -469,7 +474,7 @@ describe("Docker options", () => {
     });
 
     test("a Docker bridge of another name goes in as \"bridge\" (dockerd keeps its address); then \"bip\" is refused", () => {
-        const work = ovsMeshHostWork(planOvsMesh({ ...seed003(), dockerBridge: "br-docker" }).hosts.host1);
+        const work = ovsMeshHostWork(planMesh({ ...seed003(), dockerBridge: "br-docker" }).hosts.host1);
         const file = work.files.find((f) => f.path === DAEMON_JSON_PATH);
         assert.deepEqual(file && JSON.parse(file.content), { bridge: "br-docker", "fixed-cidr": "172.17.64.0/18", mtu: 1462 });
         const check = work.validators.find((v) => /"bip"/.test(v.description));

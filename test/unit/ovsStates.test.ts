@@ -7,15 +7,14 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { planOvsMesh } from "../../provider/plan/ovs/plan";
-import { OvsMeshSpec } from "../../provider/plan/ovs/model";
+import type { OvsMeshInput } from "../../provider/plan/ovs/args";
 import { ovsMeshStates, ovsServiceName } from "../../provider/work/ovsMesh";
-import { seed003 } from "../fixtures/ovsSeeds";
+import { planMesh, seed003 } from "../fixtures/ovsSeeds";
 import { expectGolden } from "../support/golden";
 
 const GOLDEN_DIR = join(__dirname, "..", "golden", "ovs");
 
-const lab: OvsMeshSpec = {
+const lab: OvsMeshInput = {
     name: "lab",
     hosts: [
         { name: "h1", underlayAddress: "10.79.1.11/24" },
@@ -38,7 +37,7 @@ const lab: OvsMeshSpec = {
 };
 
 describe("OvsMesh live states", () => {
-    const h1 = planOvsMesh(lab).hosts.h1;
+    const h1 = planMesh(lab).hosts.h1;
     const states = ovsMeshStates(h1);
 
     test("lab-netdev-vxlan-h1.states: what each state reads back once applied", () => {
@@ -69,7 +68,7 @@ describe("OvsMesh live states", () => {
     });
 
     test("a host without rules still owns the cookie, and reads as having none", () => {
-        const plain = planOvsMesh({ ...seed003(), name: "m" }).hosts.host1;
+        const plain = planMesh({ ...seed003(), name: "m" }).hosts.host1;
         const flows = ovsMeshStates(plain)[2];
         assert.equal(flows.expected, "(no flows)");
         assert.match(flows.apply, /delete cookie=0x[0-9a-f]+\/-1/);
@@ -78,7 +77,7 @@ describe("OvsMesh live states", () => {
     test("the service is openvswitch on ifcfg (RHEL) hosts", () => {
         assert.equal(ovsServiceName("ifcfg"), "openvswitch");
         assert.equal(ovsServiceName("interfaces"), "openvswitch-switch");
-        const rhel = planOvsMesh({ ...seed003(), osConfig: { format: "ifcfg" } }).hosts.host2;
+        const rhel = planMesh({ ...seed003(), osConfig: { format: "ifcfg" } }).hosts.host2;
         assert.match(ovsMeshStates(rhel)[0].apply, /systemctl start openvswitch\b/);
     });
 });

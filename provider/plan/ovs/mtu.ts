@@ -12,7 +12,7 @@
  * Frames that cross a tunnel with an 802.1Q tag (VLANs on the mesh) carry 4 more bytes.
  */
 import type { Issue } from "../../contract/issue";
-import type { TunnelType } from "./model";
+import type { TunnelType } from "./args";
 
 /** IPv4 hosts must accept datagrams of 576 bytes (RFC 791); below that, fragments are not guaranteed to pass. */
 const MIN_MTU_IPV4 = 576;

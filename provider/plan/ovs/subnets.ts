@@ -206,7 +206,7 @@ export function assignSlots(hosts: readonly SlotRequest[], maxSlot: number, prev
 }
 
 /** One host's subnet plan. */
-interface HostSubnet {
+export interface HostSubnet {
     slot: number;
     /** e.g. "172.17.64.0/18". */
     slice: string;

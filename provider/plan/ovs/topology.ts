@@ -13,7 +13,7 @@
  * characters become `<type>-<head><hash>`, the hash taken from the full peer name.
  */
 import { createHash } from "node:crypto";
-import { HostMeshPlan, MeshTopology, OvsTunnelSpec, TunnelPort, TunnelType } from "./model";
+import type { HostMeshPlan, MeshTopology, Tunnel, TunnelPort, TunnelType } from "./model";
 
 /** The kernel's limit for an interface name (IFNAMSIZ 16 including the NUL). */
 const IFNAME_MAX = 15;
@@ -82,7 +82,7 @@ export function hasLoop(topology: MeshTopology, hostCount: number): boolean {
 }
 
 /** Interface options for a tunnel to `remoteIp`, as OVS spells them. */
-function tunnelOptions(tunnel: OvsTunnelSpec, remoteIp: string): Record<string, string> {
+function tunnelOptions(tunnel: Tunnel, remoteIp: string): Record<string, string> {
     const options: Record<string, string> = { remote_ip: remoteIp };
     const key = tunnel.key ?? tunnel.vni;
     if (key !== undefined) options.key = String(key);
@@ -112,7 +112,7 @@ export function peersByHost(links: readonly Link[]): Map<string, string[]> {
  * and one sort by name: a full mesh of n hosts then makes n ports, not n(n-1), and sorts them once.
  * The records are shared: treat them as read-only.
  */
-export function tunnelPortsByHost(peers: ReadonlyMap<string, readonly string[]>, tunnel: OvsTunnelSpec, addresses: ReadonlyMap<string, string>): Map<string, TunnelPort[]> {
+export function tunnelPortsByHost(peers: ReadonlyMap<string, readonly string[]>, tunnel: Tunnel, addresses: ReadonlyMap<string, string>): Map<string, TunnelPort[]> {
     const toPeer = new Map<string, TunnelPort>();
     for (const [peer, remoteIp] of addresses) {
         if (peers.has(peer)) toPeer.set(peer, { name: tunnelPortName(tunnel.type, peer), type: tunnel.type, peer, remoteIp, options: tunnelOptions(tunnel, remoteIp) });

@@ -1,10 +1,13 @@
 /**
- * Every problem with an OvsMesh declaration, each naming its field: the one channel for bad input. The
- * planner runs only on a declaration this returns no issue for.
+ * Parses an OvsMesh declaration: every problem, each naming its field (the one channel for bad input),
+ * or, with none, the mesh with its defaults applied, its addresses parsed and its MTU and subnets
+ * computed: the value the planner takes, so nothing is resolved twice.
  */
+import type { Unwrap } from "@pulumi/pulumi/output";
 import { hostPathProblem } from "../../contract/inputRules";
-import type { Issue } from "../../contract/issue";
-import { hasPrefix, notUnicast, parseAddress } from "../../model/address";
+import type { Issue, Parsed } from "../../contract/issue";
+import { hasPrefix, notUnicast, parseAddress, ParsedAddress } from "../../model/address";
+import type { DockerSpec, OvsMeshInput } from "./args";
 import {
     DEFAULT_BRIDGE,
     DEFAULT_DATAPATH,
@@ -12,14 +15,14 @@ import {
     DEFAULT_DOCKER_MODE,
     DEFAULT_HOST_PREFIX_LENGTH,
     DEFAULT_OS_CONFIG,
+    DEFAULT_OS_CONFIG_OVS,
     DEFAULT_TOPOLOGY,
     DEFAULT_UNDERLAY_BRIDGE,
     DEFAULT_UNDERLAY_MTU,
-    DockerSpec,
-    OvsMeshSpec,
-    OvsTunnelSpec,
+    ParsedOvsMesh,
+    Tunnel,
 } from "./model";
-import { resolveMtu } from "./mtu";
+import { MtuResult, resolveMtu } from "./mtu";
 import { planSubnets } from "./subnets";
 import { hasLoop, isValidIfName, tunnelPortName } from "./topology";
 
@@ -38,13 +41,13 @@ const RESERVED_FLOW_FIELDS = ["table", "priority", "cookie", "actions"];
 type Add = (field: string, text: string) => void;
 
 /**
- * Every problem with the declaration; empty when the mesh can be planned. `previous` is the slot map kept
- * in state: a pinned slot that another host held before is refused.
+ * Every problem with the declaration, or the mesh ready to plan. `previous` is the slot map kept in
+ * state: a pinned slot that another host held before is refused.
  */
-export function validateOvsMesh(spec: OvsMeshSpec, previous: Readonly<Record<string, number>> = {}): Issue[] {
+export function parseOvsMesh(spec: OvsMeshInput, previous: Readonly<Record<string, number>> = {}): Parsed<ParsedOvsMesh> {
     const issues: Issue[] = [];
     const add: Add = (field, text) => issues.push({ field, message: `\`${field}\`: ${text}` });
-    if (typeof spec !== "object" || spec === null) return [{ field: "", message: "the mesh declaration is not an object" }];
+    if (typeof spec !== "object" || spec === null) return { ok: false, issues: [{ field: "", message: "the mesh declaration is not an object" }] };
     if (typeof spec.name !== "string" || !NAME_RE.test(spec.name)) {
         add("name", `${JSON.stringify(spec.name)} must be 1-63 letters, digits, "_", "." or "-", starting with a letter or digit`);
     }
@@ -73,6 +76,7 @@ export function validateOvsMesh(spec: OvsMeshSpec, previous: Readonly<Record<str
     if (!Array.isArray(spec.hosts) || hosts.length === 0) add("hosts", "at least one host is needed");
     const hostIndex = new Map<string, number>();
     const underlayOwner = new Map<string, number>();
+    const underlays: ParsedAddress[] = [];
     let family: 4 | 6 | undefined;
     hosts.forEach((h, i) => {
         const at = `hosts[${i}]`;
@@ -84,6 +88,7 @@ export function validateOvsMesh(spec: OvsMeshSpec, previous: Readonly<Record<str
             hostIndex.set(h.name, i);
         }
         const parsed = parseAddress(h?.underlayAddress);
+        if (parsed) underlays[i] = parsed;
         const unusable = parsed && notUnicast(parsed);
         if (!parsed) {
             add(`${at}.underlayAddress`, `${JSON.stringify(h?.underlayAddress)} is not an IP address (bare or CIDR)`);
@@ -174,17 +179,19 @@ export function validateOvsMesh(spec: OvsMeshSpec, previous: Readonly<Record<str
     // OS configuration.
     const osFormat = spec.osConfig?.format ?? DEFAULT_OS_CONFIG;
     if (!oneOf(OS_FORMATS, osFormat)) add("osConfig.format", `${JSON.stringify(osFormat)} is not one of ${OS_FORMATS.join(", ")}`);
-    const osOvs = spec.osConfig?.ovs ?? true;
+    const osOvs = spec.osConfig?.ovs ?? DEFAULT_OS_CONFIG_OVS;
     if (typeof osOvs !== "boolean") add("osConfig.ovs", `${JSON.stringify(osOvs)} must be true or false`);
 
+    const underlayMtu = spec.underlayMtu ?? DEFAULT_UNDERLAY_MTU;
+    let mtu: MtuResult | undefined;
     if (tunnelOk) {
-        const mtu = resolveMtu({
+        mtu = resolveMtu({
             type: tunnel.type,
             underlayFamily: family ?? 4,
             key: tunnel.type === "gre" && tunnel.key !== undefined,
             optionsLength: tunnel.type === "geneve" ? (tunnel.optionsLength ?? 0) : 0,
             vlanTagged: vlans.length > 0,
-            underlayMtu: spec.underlayMtu ?? DEFAULT_UNDERLAY_MTU,
+            underlayMtu,
             mtu: spec.mtu,
         });
         issues.push(...mtu.issues);
@@ -218,10 +225,37 @@ export function validateOvsMesh(spec: OvsMeshSpec, previous: Readonly<Record<str
             if (taken.has(port)) add(`hosts[${i}].name`, `its tunnel port name ${port} is also the name of a bridge or VLAN port of the mesh`);
         });
     }
-    return issues;
+    if (issues.length > 0 || !tunnelOk || mtu === undefined) return { ok: false, issues };
+    const docker = spec.docker ?? {};
+    const loop = hasLoop(topology, hosts.length);
+    return {
+        ok: true,
+        value: {
+            name: spec.name,
+            // Without issues, every host has its underlay address and its subnet.
+            hosts: hosts.map((h, i) => ({ name: h.name, underlay: underlays[i], underlayPort: h.underlayPort, osFormat: h.osConfig ?? osFormat, subnet: subnets.hosts.get(h.name)! })),
+            bridge,
+            dockerBridge,
+            datapathType,
+            underlayBridge: underlayBridge === undefined ? undefined : { name: underlayBridge, port: spec.underlayBridge?.port },
+            tunnel,
+            topology,
+            hub: spec.hub,
+            loop,
+            stp: spec.stp ?? loop,
+            underlayMtu,
+            mtu,
+            slots: subnets.slots,
+            slotNotes: subnets.notes,
+            vlans,
+            flows,
+            docker: { mode: docker.mode ?? DEFAULT_DOCKER_MODE, hosts: docker.hosts, tls: docker.tls },
+            osConfig: { format: osFormat, ovs: osOvs },
+        },
+    };
 }
 
-function checkTunnel(add: Add, tunnel: OvsTunnelSpec): void {
+function checkTunnel(add: Add, tunnel: Tunnel): void {
     const udp = tunnel.type !== "gre";
     if (tunnel.key !== undefined && tunnel.key !== "flow") {
         const max = udp ? VNI_MAX : GRE_KEY_MAX;
@@ -246,7 +280,7 @@ function checkTunnel(add: Add, tunnel: OvsTunnelSpec): void {
     }
 }
 
-function checkDocker(add: Add, docker: DockerSpec): void {
+function checkDocker(add: Add, docker: Unwrap<DockerSpec>): void {
     const mode = docker.mode ?? DEFAULT_DOCKER_MODE;
     if (!oneOf(DOCKER_MODES, mode)) add("docker.mode", `${JSON.stringify(mode)} is not one of ${DOCKER_MODES.join(", ")}`);
     if (docker.tls !== undefined) {

@@ -1,0 +1,67 @@
+/**
+ * The components resolve their Args in one generic step (sdk/inputs.ts): Outputs anywhere in the Args,
+ * a secret connection, and fields left out reach the parser as the planner's own tests give them.
+ */
+import { strict as assert } from "node:assert";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { OvsMesh } from "../../sdk/ovsMesh";
+import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
+import { StaticInterface } from "../../sdk/staticInterface";
+import { planMesh, seed003 } from "../fixtures/ovsSeeds";
+
+const registered = new Map<string, Record<string, unknown>>();
+const mocks: pulumi.runtime.Mocks = {
+    newResource: (args) => {
+        registered.set(args.name, args.inputs);
+        return { id: `${args.name}-id`, state: args.inputs };
+    },
+    call: (args) => args.inputs,
+};
+const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
+async function inputErrors(name: string): Promise<string[]> {
+    for (let k = 0; k < 100 && !registered.has(`${name}-inputs`); k++) await new Promise((r) => setTimeout(r, 10));
+    return (registered.get(`${name}-inputs`)?.errors as string[]) ?? [];
+}
+
+test("OvsMesh: Outputs in nested fields resolve; osConfig.ovs left out is the documented false", async () => {
+    await pulumi.runtime.setMocks(mocks, "components", "ovs");
+    const connection = { host: "10.0.0.1", privateKey: pulumi.secret("key") };
+    const mesh = new OvsMesh("seed003", {
+        hosts: seed003().hosts.map((h) => ({ ...h, underlayAddress: pulumi.output(h.underlayAddress), connection })),
+        tunnel: { type: pulumi.output("gre" as const) },
+        stp: true,
+        containerNetwork: "172.17.0.0/16",
+        hostPrefixLength: pulumi.output(18),
+        bridgeAddressBlock: "172.17.42.0/24",
+        osConfig: { format: pulumi.output("interfaces" as const) },
+    });
+    const files = await value(mesh.files);
+    // What the planner makes of the same declaration, given plainly and without osConfig.
+    const declared = seed003();
+    delete declared.osConfig;
+    const plain = ovsMeshHostWork(planMesh(declared).hosts.host1).files;
+    assert.deepEqual(files.host1, Object.fromEntries(plain.map((f) => [f.path, f.content])));
+    assert.doesNotMatch(files.host1["/etc/network/interfaces.d/br0"], /ovs_type/);
+    assert.equal(await value(mesh.mtu), 1462);
+    assert.equal(await mesh.files.isSecret, false, "the connection's key does not make the files secret");
+    assert.deepEqual(await inputErrors("seed003"), []);
+});
+
+test("StaticInterface: Outputs resolve, defaults apply once, and bad input names its field", async () => {
+    await pulumi.runtime.setMocks(mocks, "components", "si");
+    const ok = new StaticInterface("eth1", {
+        connection: { host: "10.0.0.11", password: pulumi.secret("pw") },
+        device: "eth1",
+        addresses: [pulumi.output("10.0.1.21/24")],
+        gateway: pulumi.output("10.0.1.1"),
+        format: "interfaces",
+    });
+    const files = await value(ok.files);
+    assert.match(files["10.0.0.11"]["/etc/network/interfaces.d/eth1"], /auto eth1\n/);
+    assert.equal(await value(ok.format), "interfaces");
+    const bad = new StaticInterface("bad", { connection: { host: "10.0.0.12" }, device: "eth1", addresses: ["10.0.1.21/24"], gateway: "10.9.9.9", format: "netplan" });
+    await value(bad.files);
+    assert.deepEqual(await inputErrors("bad"), ["StaticInterface bad: `gateway`: 10.9.9.9 is outside the interface's IPv4 subnets (10.0.1.0/24)"]);
+});
