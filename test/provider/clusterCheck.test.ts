@@ -3,8 +3,8 @@ import { after, test } from "node:test";
 import { clusterCheckProvider as p, sshStats } from "../../provider";
 import type { ClusterCheckInputs } from "../../provider/dynamic/clusterCheck";
 import { closeAll } from "../../provider/ssh/pool";
-import { connectionFor, inventory, LabHost } from "../support/lab";
-import { rejection } from "./support";
+import { connectionFor, eventually, inventory, LabHost, onHost } from "../support/lab";
+import { CUT_SSH, rejection } from "./support";
 
 after(() => closeAll());
 
@@ -75,4 +75,24 @@ test("ClusterCheck: check names the host of a bad field", async () => {
     news.hosts[hosts[1].name].files[0].path = "relative/x.conf";
     const r = await p.check({} as ClusterCheckInputs, news);
     assert.deepEqual(r.failures?.map((f) => f.reason), [`${hosts[1].name}: \`files[0].path\`: "relative/x.conf" is not an absolute path`]);
+});
+
+test("ClusterCheck: a connection cut mid-check, or the check killed with it, leaves no scratch directory on the host", async (t) => {
+    const h = inventory().hosts[0];
+    const scratch = () => onHost(h, "ls -d /tmp/pulumi-onprem-check.* 2>/dev/null || true").trim();
+    onHost(h, "rm -rf /tmp/pulumi-onprem-check.*");
+    // The shell holding the traps goes on after a cut (a trap then removes the directory), or dies with it
+    // by SIGKILL (no trap runs: the watcher in its own session removes it). `$$`: the validator's shell,
+    // in the check command's process group.
+    const ends = { "cut": `${CUT_SSH}; sleep 1`, "cut and SIGKILL": `${CUT_SSH}; kill -s KILL -- -$(cut -d' ' -f5 /proc/$$/stat)` };
+    for (const [what, end] of Object.entries(ends)) {
+        const i = inputs([h], () => "ok-{{secret:word}}\n");
+        i.hosts[h.name].validators = [{ description: "x.conf says ok", command: `grep -qx ok-s3cr3t {{staged:/etc/cluster-check/x.conf}} && ${end}` }];
+        const e = await rejection(p.create(i));
+        assert.equal(e.kind, "Connection", e.message);
+        const started = Date.now();
+        await eventually(`no scratch directory after the ${what}`, () => scratch() === "", 5000, 100);
+        t.diagnostic(`${what}: no scratch directory ${Date.now() - started} ms after the error`);
+        closeAll();
+    }
 });

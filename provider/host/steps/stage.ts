@@ -71,6 +71,9 @@ export function renderStagingGuardScript(stateDir: string, stagedCopies: readonl
     ].join("\n");
 }
 
+/** Shell, with the shell's pid and a directory as arguments: removes the directory once that shell has ended, polled each second. */
+const SCRATCH_WATCHER = `setsid sh -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; rm -rf "$2"' sh`;
+
 /** The host cleans the staged copies by itself if the controller vanishes before the swap. */
 interface StagingGuard {
     stateDir: string;
@@ -105,8 +108,10 @@ export function renderStage(stateDir: string, changes: readonly FileChange[], { 
     const prefix: string[] = [];
     if (placement.privateDir) {
         const dir = q(placement.privateDir);
-        // A cut connection (HUP), a timeout (TERM) or a failure: the directory goes all the same.
-        prefix.push(`mkdir -m 0700 ${dir}`, `trap 'rm -rf ${dir}' EXIT`, "trap 'exit 129' HUP INT TERM PIPE");
+        // A cut connection (HUP, or PIPE at the next write), a timeout (TERM) or a failure: the directory goes
+        // all the same. A kill no trap sees (SIGKILL, of the shell or of its whole group): a watcher in its own
+        // session removes it once this shell is gone. Started after mkdir, so it never removes one that existed.
+        prefix.push(`mkdir -m 0700 ${dir}`, `${SCRATCH_WATCHER} $$ ${dir} </dev/null >/dev/null 2>&1 &`, `trap 'rm -rf ${dir}' EXIT`, "trap 'exit 129' HUP INT TERM PIPE");
     }
     if (guard) prefix.push(renderStagingGuardScript(guard.stateDir, changes.map(copyOf), guard.createdDirs, guard.timeoutSeconds));
     const args: string[] = [];
