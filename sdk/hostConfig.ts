@@ -109,7 +109,12 @@ export class ClusterCheck extends ShimResource {
      */
     declare readonly freshStart: pulumi.Output<boolean | undefined>;
 
-    constructor(name: string, args: { kind: string; hosts: Record<string, HostConfigArgs> }, opts?: pulumi.CustomResourceOptions) {
+    constructor(
+        name: string,
+        // probes: host name -> read-only commands run at check, before anything changes (see `PROBE_REFUSES_EXIT`); probeAlways: on every check, not only a host's first.
+        args: { kind: string; hosts: Record<string, HostConfigArgs>; probes?: pulumi.Input<Record<string, CommandSpec[]>>; probeAlways?: pulumi.Input<boolean> },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
         const names = Object.keys(args.hosts);
         const each = <T>(f: (h: HostConfigArgs) => T) => Object.fromEntries(names.map((n) => [n, f(args.hosts[n])]));
         super(
@@ -130,6 +135,8 @@ export class ClusterCheck extends ShimResource {
                 })),
                 connections: pulumi.secret(each((h) => h.connection)),
                 secrets: pulumi.secret(each((h) => h.secrets ?? {})),
+                probes: args.probes ?? {},
+                probeAlways: args.probeAlways ?? false,
                 freshStart: undefined,
             }),
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connections", "secrets"] }),

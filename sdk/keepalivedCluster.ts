@@ -4,6 +4,7 @@ import type { KeepalivedClusterSpec } from "../provider/plan/keepalived/model";
 import { planKeepalived } from "../provider/plan/keepalived/plan";
 import { validateKeepalived } from "../provider/plan/keepalived/validate";
 import { vridConflicts } from "../provider/plan/keepalived/vridConflicts";
+import { foreignRouterProbes } from "../provider/render/keepalived/foreignRouters";
 import { KeepalivedWork, keepalivedSecrets, keepalivedWork } from "../provider/work/keepalived";
 import { ClusterCheck, HostConfig, HostConfigArgs } from "./hostConfig";
 import { checkInputs } from "./issues";
@@ -77,7 +78,10 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
                 : [];
             // Phase 1: every node's config passes `keepalived -t` before any node changes.
             const hosts = Object.fromEntries(children.map(({ node, hostArgs }) => [node.name, hostArgs]));
-            const check = new ClusterCheck(`${name}-check`, { kind: "keepalived", hosts }, { parent: this, dependsOn: [inputs, ...scripts] });
+            // A foreign router on a VRID of the cluster is heard at the check's preview, before any node changes.
+            const listen = pulumi.output(args.foreignRouterCheck ?? "firstUp");
+            const probes = pulumi.all([work, publicSpec, listen]).apply(([r, s, when]) => (r && when !== "never" ? foreignRouterProbes(s) : {}));
+            const check = new ClusterCheck(`${name}-check`, { kind: "keepalived", hosts, probes, probeAlways: listen.apply((w) => w === "always") }, { parent: this, dependsOn: [inputs, ...scripts] });
             // Phase 2: nodes that master no instance; phase 3: the masters, so VIPs move once at most. Where
             // keepalived ran on no node when the check was created (a first deploy), there is no VIP to move:
             // every node starts at once, masters first, and a master's wait for its VIP (keepalived's

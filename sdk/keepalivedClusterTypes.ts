@@ -302,6 +302,13 @@ export interface KeepalivedClusterArgs {
     /** After apply, check that each preempting instance's VIPs are on the node that should hold them. Defaults to true. */
     verifyVips?: pulumi.Input<boolean>;
     /**
+     * When to listen on each node's VRRP interfaces (three advert intervals) for a router outside the cluster
+     * that already uses one of its VRIDs, and refuse the preview or up naming the VRID, interface and address:
+     * "firstUp" (a node's first preview and up, and when its instances change), "always" (every preview and
+     * up: the check on demand), "never". Defaults to "firstUp".
+     */
+    foreignRouterCheck?: pulumi.Input<"firstUp" | "always" | "never">;
+    /**
      * Names of nodes in maintenance: each keeps its config but gives up every VIP to the next node (within
      * `failoverBoundSeconds`) and stays out until removed from the list. Only a flag file changes on the
      * node, and keepalived is not reloaded. Defaults to none.

@@ -1,8 +1,10 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { isDeepStrictEqual } from "util";
+import type { CommandSpec } from "../contract/desired";
 import { OnpremError, isOnpremError } from "../contract/errors";
 import { installedLine } from "../host/packages";
 import { preflightHost } from "../host/preflight";
+import { probeHost } from "../host/probe";
 import { ConnectionSpec } from "../ssh/connection";
 import { withCommandTimeout, withProgress } from "../ssh/exec";
 import { engineLog } from "./engineLog";
@@ -34,6 +36,13 @@ export interface ClusterCheckInputs {
     connections: Record<string, ConnectionSpec>;
     /** Host name -> values for the placeholders in its files; secret. */
     secrets: Record<string, Record<string, string>>;
+    /**
+     * Host name -> read-only probes (see `PROBE_REFUSES_EXIT`) run at check, so at preview too and before
+     * anything changes anywhere: on the hosts new to the check or whose probes changed, and on every
+     * check with `probeAlways`. Neither makes a diff: the config test never runs again for them.
+     */
+    probes?: Record<string, CommandSpec[]>;
+    probeAlways?: boolean;
 }
 
 export interface ClusterCheckOutputs extends ClusterCheckInputs {
@@ -57,13 +66,41 @@ function hostNames(i: ClusterCheckInputs): string[] {
     return i.hosts && typeof i.hosts === "object" ? Object.keys(i.hosts) : [];
 }
 
-export async function check(_olds: ClusterCheckInputs, news: ClusterCheckInputs): Promise<dynamic.CheckResult<ClusterCheckInputs>> {
+export async function check(olds: ClusterCheckInputs | undefined, news: ClusterCheckInputs): Promise<dynamic.CheckResult<ClusterCheckInputs>> {
     const failures: dynamic.CheckFailure[] = [];
     for (const name of hostNames(news)) {
         const r = await checkHost({} as HostConfigInputs, hostInputs(news, name));
         for (const f of r.failures ?? []) failures.push({ property: "", reason: `${name}: ${f.reason}` });
     }
-    return failures.length ? { failures } : { inputs: news };
+    if (failures.length) return { failures };
+    const probed = hostNames(news).filter((name) => news.probeAlways === true || !isDeepStrictEqual(plain(olds?.probes?.[name] ?? []), plain(news.probes?.[name] ?? [])));
+    const refusals = await runProbes(news, probed);
+    return refusals.length ? { failures: refusals.map((reason) => ({ property: "", reason })) } : { inputs: news };
+}
+
+/**
+ * Runs the probes of `names` in parallel; returns one line per refusal, the hosts that gave the same
+ * reason named together (every node hears the same foreign router). Nothing is probed while the inputs
+ * are unknown (a preview whose connections come from resources not made yet).
+ */
+async function runProbes(i: ClusterCheckInputs, names: readonly string[]): Promise<string[]> {
+    const withProbes = names.filter((name) => (i.probes?.[name] ?? []).length > 0);
+    if (withProbes.length === 0 || containsUnknown(i.probes) || containsUnknown(i.connections)) return [];
+    try {
+        const results = await Promise.all(
+            withProbes.map((name) => {
+                const host = hostInputs(i, name);
+                const probes = i.probes![name];
+                for (const p of probes) void engineLog(`${host.target ?? name} (${i.kind} check): ${p.description}`, { ephemeral: true });
+                return withCommandTimeout(host.commandTimeoutSeconds, () => probeHost(host.connection, probes));
+            }),
+        );
+        const byReason = new Map<string, string[]>();
+        results.forEach((reasons, k) => reasons.forEach((r) => byReason.set(r, [...(byReason.get(r) ?? []), withProbes[k]])));
+        return [...byReason].map(([reason, hosts]) => `${hosts.join(", ")}: ${reason}`);
+    } finally {
+        flushStats();
+    }
 }
 
 /**
@@ -72,7 +109,7 @@ export async function check(_olds: ClusterCheckInputs, news: ClusterCheckInputs)
  * again, and state written before the check took services shows no change.
  */
 function tested(i: ClusterCheckInputs | ClusterCheckOutputs): ClusterCheckInputs {
-    const { __provider: _p, freshStart: _f, ...rest } = i as Partial<ClusterCheckOutputs> & ClusterCheckInputs & { __provider?: string };
+    const { __provider: _p, freshStart: _f, probes: _pr, probeAlways: _pa, ...rest } = i as Partial<ClusterCheckOutputs> & ClusterCheckInputs & { __provider?: string };
     if (!rest.hosts || typeof rest.hosts !== "object") return rest;
     const withoutServices = (part: HostPart) => {
         if (!part || typeof part !== "object") return part;
