@@ -13,11 +13,7 @@ import { hostPort, parseIp } from "../model/address";
 import {
     CONTAINER_PORT,
     CONTAINER_STORAGE_PATH,
-    DEFAULT_REGISTRY_IMAGE,
-    DEFAULT_REGISTRY_STORAGE_PATH,
-    DEFAULT_GC_SCHEDULE,
     DOCKER_CERTS_DIR,
-    DockerRegistrySpec,
     GC_LOG_PATH,
     GC_SCHEDULE_NONE,
     GC_SCRIPT_PATH,
@@ -35,9 +31,10 @@ import {
     REGISTRY_SECRET_PROXY_PASSWORD,
     REGISTRY_SECRET_TLS_KEY,
     REGISTRY_SERVICE_USER,
-    RegistryClientSpec,
+    ParsedRegistry,
+    RegistryClient,
 } from "../plan/registry/model";
-import { clientDaemonEntries, isWildcard, registryHost, registryHostPorts, registryPort } from "../plan/registry/plan";
+import { clientDaemonEntries, isWildcard, registryHost, registryHostPorts } from "../plan/registry/plan";
 import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../render/docker/daemonJson";
 import { renderClientDaemonJson } from "../render/registry/clientDaemonJson";
 import { proxyPasswordValue, REGISTRY_STOP_SECONDS, renderRegistryConfig } from "../render/registry/configYml";
@@ -87,7 +84,7 @@ export interface RegistryHostWork {
  * CA when there is one) with TLS. Secret files are one placeholder each. For the native runtime the
  * service user must read them, so they belong to it; in a container the registry runs as root.
  */
-export function registryFiles(spec: DockerRegistrySpec, tlsMaterial?: RegistryTlsMaterial): FileSpec[] {
+export function registryFiles(spec: ParsedRegistry, tlsMaterial?: RegistryTlsMaterial): FileSpec[] {
     const native = spec.runtime === "native";
     const readable = native ? { owner: "root", group: REGISTRY_SERVICE_USER, mode: "0640" } : { owner: "root", group: "root", mode: "0600" };
     const secret = native ? { owner: REGISTRY_SERVICE_USER, group: REGISTRY_SERVICE_USER, mode: "0600" } : { owner: "root", group: "root", mode: "0600" };
@@ -95,7 +92,7 @@ export function registryFiles(spec: DockerRegistrySpec, tlsMaterial?: RegistryTl
 
     // Readable by the service only: once filled in it may hold the proxy password.
     const files: FileSpec[] = [{ path: REGISTRY_CONFIG_PATH, content: renderRegistryConfig(spec), ...readable }];
-    if ((spec.users ?? []).length > 0) files.push({ path: REGISTRY_HTPASSWD_PATH, content: placeholder(REGISTRY_SECRET_HTPASSWD), ...secret });
+    if (spec.users.length > 0) files.push({ path: REGISTRY_HTPASSWD_PATH, content: placeholder(REGISTRY_SECRET_HTPASSWD), ...secret });
     if (spec.tls.mode !== "off") {
         if (!tlsMaterial) throw new OnpremError("Bug", `registry TLS is "${spec.tls.mode}" but no certificate was given to the renderer`);
         files.push({ path: REGISTRY_CERT_PATH, content: ensureNewline(tlsMaterial.certificate), ...pub });
@@ -109,7 +106,7 @@ export function registryFiles(spec: DockerRegistrySpec, tlsMaterial?: RegistryTl
  * Every file of the registry host, as `files` shows them: the registry's own (`registryFiles`), with the
  * native runtime the restart drop-in, and garbage collection's.
  */
-export function registryHostFiles(spec: DockerRegistrySpec, tlsMaterial?: RegistryTlsMaterial): FileSpec[] {
+export function registryHostFiles(spec: ParsedRegistry, tlsMaterial?: RegistryTlsMaterial): FileSpec[] {
     const restart: FileSpec[] =
         spec.runtime === "native" ? [{ path: REGISTRY_RESTART_DROPIN_PATH, content: renderRestartDropIn(), mode: "0644", owner: "root", group: "root" }] : [];
     return [...registryFiles(spec, tlsMaterial), ...restart, ...registryGcWork(spec, tlsMaterial).files];
@@ -124,9 +121,9 @@ export interface RegistrySecretInputs {
 }
 
 /** Placeholder name -> value for `registryFiles`. */
-export function registrySecrets(spec: DockerRegistrySpec, inputs: RegistrySecretInputs): Record<string, string> {
+export function registrySecrets(spec: ParsedRegistry, inputs: RegistrySecretInputs): Record<string, string> {
     const secrets: Record<string, string> = {};
-    if ((spec.users ?? []).length > 0) {
+    if (spec.users.length > 0) {
         if (inputs.htpasswd === undefined) throw new OnpremError("Bug", "registry users are set but no htpasswd file was given");
         secrets[REGISTRY_SECRET_HTPASSWD] = inputs.htpasswd;
     }
@@ -154,10 +151,10 @@ export function configDigest(files: readonly FileSpec[], secrets: Readonly<Recor
  * runs as, the service (native: restarted on change, as Debian's init script has no reload) or the
  * container (run again when `configDigest` changes), and `GET /v2/` answering as it should.
  */
-export function registryHostWork(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | undefined, digest: string): RegistryHostWork {
-    const storage = spec.storagePath ?? DEFAULT_REGISTRY_STORAGE_PATH;
+export function registryHostWork(spec: ParsedRegistry, tls: RegistryTlsMaterial | undefined, digest: string): RegistryHostWork {
+    const storage = spec.storagePath;
     const native = spec.runtime === "native";
-    const states = [storageState(storage, native ? REGISTRY_SERVICE_USER : "root", spec.retainDataOnDelete !== false)];
+    const states = [storageState(storage, native ? REGISTRY_SERVICE_USER : "root", spec.retainDataOnDelete)];
     if (!native) states.push(containerState(spec, storage, digest));
     const gc = registryGcWork(spec, tls);
     return {
@@ -188,20 +185,20 @@ interface RegistryGcWork {
  * whenever the trigger changes (a live state whose value is the last trigger run). Nothing without
  * `garbageCollection`.
  */
-function registryGcWork(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | undefined): RegistryGcWork {
+function registryGcWork(spec: ParsedRegistry, tls: RegistryTlsMaterial | undefined): RegistryGcWork {
     const gc = spec.garbageCollection;
     if (gc === undefined) return { files: [], states: [], validators: [] };
     const native = spec.runtime === "native";
-    const storage = spec.storagePath ?? DEFAULT_REGISTRY_STORAGE_PATH;
+    const storage = spec.storagePath;
     const readable = native ? { owner: "root", group: REGISTRY_SERVICE_USER, mode: "0640" } : { owner: "root", group: "root", mode: "0600" };
     const runtime: GcRuntime = native
         ? { kind: "native", service: REGISTRY_SERVICE, user: REGISTRY_SERVICE_USER, binary: REGISTRY_BINARY }
-        : { kind: "container", name: REGISTRY_CONTAINER, image: spec.image ?? DEFAULT_REGISTRY_IMAGE, run: (label, config) => containerRun(spec, storage, label, config), stop: containerStop(), mounts: containerMounts(storage) };
+        : { kind: "container", name: REGISTRY_CONTAINER, image: spec.image, run: (label, config) => containerRun(spec, storage, label, config), stop: containerStop(), mounts: containerMounts(storage) };
     const script = renderGcScript({
         storage,
         config: REGISTRY_CONFIG_PATH,
         readOnlyConfig: REGISTRY_READONLY_CONFIG_PATH,
-        deleteUntagged: gc.deleteUntagged === true,
+        deleteUntagged: gc.deleteUntagged,
         health: healthCheck(spec, tls).command,
         log: GC_LOG_PATH,
         runtime,
@@ -212,7 +209,7 @@ function registryGcWork(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | und
     ];
     const states: StateSpec[] = [];
     const validators: CommandSpec[] = [];
-    const schedule = gc.schedule ?? DEFAULT_GC_SCHEDULE;
+    const schedule = gc.schedule;
     if (schedule !== GC_SCHEDULE_NONE) {
         const units = { script: GC_SCRIPT_PATH, after: native ? `${REGISTRY_SERVICE}.service` : "docker.service", schedule };
         const service = { path: GC_SERVICE_PATH, content: renderGcService(units), mode: "0644", owner: "root", group: "root" };
@@ -270,8 +267,8 @@ function storageState(path: string, owner: string, retain: boolean): StateSpec {
 }
 
 /** The registry:2 container with the seed's shape: --restart=always, storage as a volume; the config directory read-only. */
-function containerState(spec: DockerRegistrySpec, storage: string, digest: string): StateSpec {
-    const image = spec.image ?? DEFAULT_REGISTRY_IMAGE;
+function containerState(spec: ParsedRegistry, storage: string, digest: string): StateSpec {
+    const image = spec.image;
     const name = REGISTRY_CONTAINER;
     const run = containerRun(spec, storage, digest);
     const stop = containerStop();
@@ -297,8 +294,8 @@ function containerStop(): string {
  * `docker run` of the registry container, labelled `label` (the config digest, or a shell word that
  * expands to one); `config` makes it serve another config file of the mounted directory.
  */
-function containerRun(spec: DockerRegistrySpec, storage: string, label: string, config?: string): string {
-    const port = registryPort(spec);
+function containerRun(spec: ParsedRegistry, storage: string, label: string, config?: string): string {
+    const port = spec.port;
     const address = parseIp(spec.address)?.address;
     const publish = address === undefined ? `${port}:${CONTAINER_PORT}` : `${hostPort(address, port)}:${CONTAINER_PORT}`;
     return [
@@ -308,7 +305,7 @@ function containerRun(spec: DockerRegistrySpec, storage: string, label: string, 
         `--label pulumi-onprem.config=${label}`,
         `-p ${q(publish)}`,
         containerMounts(storage),
-        q(spec.image ?? DEFAULT_REGISTRY_IMAGE),
+        q(spec.image),
         ...(config === undefined ? [] : [q(config)]),
     ].join(" ");
 }
@@ -323,11 +320,11 @@ function containerMounts(storage: string): string {
  * but connected to the listen address: 401 with users, 200 without. A generated certificate is verified
  * with its CA; a provided one is not (its issuer may be trusted only by clients).
  */
-function healthCheck(spec: DockerRegistrySpec, tls: RegistryTlsMaterial | undefined): CommandSpec {
-    const port = registryPort(spec);
+function healthCheck(spec: ParsedRegistry, tls: RegistryTlsMaterial | undefined): CommandSpec {
+    const port = spec.port;
     const listen = parseIp(spec.address);
     const target = listen && !isWildcard(listen) ? listen.address : "127.0.0.1";
-    const expected = (spec.users ?? []).length > 0 ? "401" : "200";
+    const expected = spec.users.length > 0 ? "401" : "200";
     const url = `${spec.tls.mode === "off" ? "http" : "https"}://${hostPort(registryHost(spec) ?? target, port)}/v2/`;
     const trust = spec.tls.mode === "off" ? [] : tls?.caCertificate !== undefined ? ["--cacert", REGISTRY_CA_PATH] : ["--insecure"];
     const curl = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", ...trust, "--connect-to", `::${hostPort(target, port)}`, url].map(q).join(" ");
@@ -362,7 +359,7 @@ export function clientCaFiles(caPem: string | undefined, hostPorts: readonly str
  * need them, the registry's daemon.json keys merged beside the host's own, validated by dockerd and
  * applied with a reload (SIGHUP) where dockerd runs.
  */
-export function registryClientWork(spec: DockerRegistrySpec, client: RegistryClientSpec, caPem: string | undefined): RegistryHostWork {
+export function registryClientWork(spec: ParsedRegistry, client: RegistryClient, caPem: string | undefined): RegistryHostWork {
     if (registryHost(spec) === undefined) throw new OnpremError("Bug", "registry clients need a registry name; validation should have said so");
     const files = clientCaFiles(spec.tls.mode === "off" ? undefined : caPem, registryHostPorts(spec));
     const services: ServiceSpec[] = [];

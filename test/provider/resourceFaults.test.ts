@@ -24,6 +24,7 @@ import { closeAll } from "../../provider/ssh/pool";
 import { keepalivedWork } from "../../provider/work/keepalived";
 import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
 import { DEFAULT_REGISTRY_STORAGE_PATH } from "../../provider/plan/registry/model";
+import { parseRegistry } from "../../provider/plan/registry/validate";
 import { registryHostWork } from "../../provider/work/dockerRegistry";
 import { staticInterfaceWork } from "../../provider/work/staticInterface";
 import { eventually, LabHost, labHost, onHost } from "../support/lab";
@@ -122,8 +123,9 @@ function staticInterfaceCase(): Case {
 function registryCase(): Case {
     const h = labHost(0);
     const version = (port: number) => {
-        const spec = { runtime: "native" as const, address: h.address, port, tls: { mode: "off" as const, insecure: true as const }, retainDataOnDelete: false };
-        return work({ ...registryHostWork(spec, undefined, ""), kind: "docker-registry" });
+        const parsed = parseRegistry({ runtime: "native", address: h.address, port, tls: { mode: "off", insecure: true }, retainDataOnDelete: false });
+        if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+        return work({ ...registryHostWork(parsed.value, undefined, ""), kind: "docker-registry" });
     };
     // The native registry has no offline checker of its config (its faults at start are in faults.test.ts).
     // Its storage starts absent: a registry destroyed earlier on this host keeps its images by design.

@@ -5,6 +5,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { DockerRegistry } from "../../sdk/dockerRegistry";
 import { OvsMesh } from "../../sdk/ovsMesh";
 import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
 import { StaticInterface } from "../../sdk/staticInterface";
@@ -19,6 +20,8 @@ const mocks: pulumi.runtime.Mocks = {
     call: (args) => args.inputs,
 };
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+/** Lets a run's registrations finish before the mocks switch stacks (they forget the old run's resources). */
+const settle = () => new Promise((r) => setTimeout(r, 500));
 
 async function inputErrors(name: string): Promise<string[]> {
     for (let k = 0; k < 100 && !registered.has(`${name}-inputs`); k++) await new Promise((r) => setTimeout(r, 10));
@@ -47,6 +50,7 @@ test("OvsMesh: Outputs in nested fields resolve; osConfig.ovs left out is the do
     assert.equal(await value(mesh.mtu), 1462);
     assert.equal(await mesh.files.isSecret, false, "the connection's key does not make the files secret");
     assert.deepEqual(await inputErrors("seed003"), []);
+    await settle();
 });
 
 test("StaticInterface: Outputs resolve, defaults apply once, and bad input names its field", async () => {
@@ -64,4 +68,25 @@ test("StaticInterface: Outputs resolve, defaults apply once, and bad input names
     const bad = new StaticInterface("bad", { connection: { host: "10.0.0.12" }, device: "eth1", addresses: ["10.0.1.21/24"], gateway: "10.9.9.9", format: "netplan" });
     await value(bad.files);
     assert.deepEqual(await inputErrors("bad"), ["StaticInterface bad: `gateway`: 10.9.9.9 is outside the interface's IPv4 subnets (10.0.1.0/24)"]);
+    await Promise.all([value(ok.liveAddresses), value(bad.liveAddresses), value(bad.format)]);
+    await settle();
+});
+
+test("DockerRegistry: a secret proxy password is masked once, and only it: the files stay readable", async () => {
+    await pulumi.runtime.setMocks(mocks, "components", "registry");
+    const registry = new DockerRegistry("cache", {
+        connection: { host: "10.0.0.13", privateKey: pulumi.secret("key") },
+        hostnames: [pulumi.output("mirror.lab")],
+        tls: { mode: "off", insecure: true },
+        proxy: pulumi.output({ remoteUrl: "https://registry-1.docker.io", username: "bot", password: pulumi.secret("t0ken") }),
+    });
+    const files = await value(registry.files);
+    const config = files.registry["/etc/docker/registry/config.yml"];
+    assert.match(config, /remoteurl: https:\/\/registry-1\.docker\.io/);
+    assert.match(config, /\{\{secret:registry_proxy_password\}\}/);
+    assert.ok(!config.includes("t0ken"));
+    assert.equal(await registry.files.isSecret, false);
+    assert.equal(await value(registry.url), "http://mirror.lab:5000");
+    assert.deepEqual(await inputErrors("cache"), []);
+    await settle();
 });

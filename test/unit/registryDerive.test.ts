@@ -17,7 +17,7 @@ import { registrySans } from "../../provider/plan/registry/plan";
 import { MANAGED_HEADER } from "../../provider/render/managedHeader";
 import { parseHtpasswd } from "../../provider/render/registry/htpasswd";
 import { has } from "../support/tools";
-import { ALICE_PASSWORD, BOB_PASSWORD, nativeTls } from "../support/registryCases";
+import { ALICE_PASSWORD, BOB_PASSWORD, nativeTls, parsed } from "../support/registryCases";
 
 // ---------------------------------------------------------------------------------------------
 // htpasswd
@@ -125,8 +125,8 @@ describe("certificates", () => {
     });
 
     test("registrySans: hostnames split into names and IPs, plus a specific address", () => {
-        assert.deepEqual(registrySans(nativeTls), { dnsNames: ["registry.lab"], ipAddresses: ["10.99.0.13"] });
-        assert.deepEqual(registrySans({ runtime: "native", address: "0.0.0.0", hostnames: ["Reg.Lab", "fd00::1"], tls: { mode: "generated" } }), {
+        assert.deepEqual(registrySans(parsed(nativeTls)), { dnsNames: ["registry.lab"], ipAddresses: ["10.99.0.13"] });
+        assert.deepEqual(registrySans(parsed({ runtime: "native", address: "0.0.0.0", hostnames: ["Reg.Lab", "fd00::1"], tls: { mode: "generated" } })), {
             dnsNames: ["reg.lab"],
             ipAddresses: ["fd00::1"],
         });

@@ -9,17 +9,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { DockerRegistrySpec, GC_SCRIPT_PATH, GC_SERVICE_PATH, GC_TIMER_PATH, REGISTRY_READONLY_CONFIG_PATH } from "../../provider/plan/registry/model";
-import { validateRegistry } from "../../provider/plan/registry/validate";
+import type { DockerRegistryInput } from "../../provider/plan/registry/args";
+import { GC_SCRIPT_PATH, GC_SERVICE_PATH, GC_TIMER_PATH, REGISTRY_READONLY_CONFIG_PATH } from "../../provider/plan/registry/model";
 import { registryHostWork } from "../../provider/work/dockerRegistry";
 import { expectGolden } from "../support/golden";
-import { nativeTls } from "../support/registryCases";
+import { nativeTls, parsed, registryIssues } from "../support/registryCases";
 
 const GOLDEN_DIR = path.resolve(__dirname, "../golden/registry-gc");
 const material = { certificate: "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n", caCertificate: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n" };
 
-const native: DockerRegistrySpec = { ...nativeTls, garbageCollection: { deleteUntagged: true, trigger: "2026-11-28" } };
-const container: DockerRegistrySpec = {
+const native: DockerRegistryInput = { ...nativeTls, garbageCollection: { deleteUntagged: true, trigger: "2026-11-28" } };
+const container: DockerRegistryInput = {
     runtime: "container",
     image: "registry:2.8.2",
     address: "10.99.0.13",
@@ -28,14 +28,14 @@ const container: DockerRegistrySpec = {
     deleteEnabled: true,
     garbageCollection: { schedule: "daily" },
 };
-const fileOf = (spec: DockerRegistrySpec, p: string) => {
-    const f = registryHostWork(spec, spec.tls.mode === "off" ? undefined : material, "d").files.find((x) => x.path === p);
+const fileOf = (spec: DockerRegistryInput, p: string) => {
+    const f = registryHostWork(parsed(spec), spec.tls?.mode === "off" ? undefined : material, "d").files.find((x) => x.path === p);
     assert.ok(f, `no ${p}`);
     return f;
 };
 
 describe("garbage collection goldens", () => {
-    const cases: [string, DockerRegistrySpec, string][] = [
+    const cases: [string, DockerRegistryInput, string][] = [
         ["native.sh", native, GC_SCRIPT_PATH],
         ["container.sh", container, GC_SCRIPT_PATH],
         ["native.service", native, GC_SERVICE_PATH],
@@ -98,13 +98,13 @@ describe("garbage collection goldens", () => {
 
 describe("garbage collection host work", () => {
     test("nothing without garbageCollection", () => {
-        const work = registryHostWork(nativeTls, material, "d");
+        const work = registryHostWork(parsed(nativeTls), material, "d");
         assert.ok(!work.files.some((f) => f.path === GC_SCRIPT_PATH));
         assert.ok(!work.services[0].watch?.includes(GC_SCRIPT_PATH));
     });
 
     test("the timer as a live state, a calendar check, a run per trigger; the registry restarts only for its own files", () => {
-        const work = registryHostWork(native, material, "d");
+        const work = registryHostWork(parsed(native), material, "d");
         assert.deepEqual(work.states.map((s) => s.name), ["registry storage /opt/data/registry", "registry garbage collection timer pulumi-onprem-registry-gc.timer", "registry garbage collection run"]);
         const [, timer, run] = work.states;
         assert.match(timer.expected, /^enabled active [0-9a-f]{16}$/);
@@ -117,11 +117,11 @@ describe("garbage collection host work", () => {
     });
 
     test('schedule "none": no units and no timer; a new schedule changes the timer state', () => {
-        const none = registryHostWork({ ...native, garbageCollection: { schedule: "none" } }, material, "d");
+        const none = registryHostWork(parsed({ ...native, garbageCollection: { schedule: "none" } }), material, "d");
         assert.ok(!none.files.some((f) => f.path === GC_TIMER_PATH || f.path === GC_SERVICE_PATH));
         assert.deepEqual(none.states.map((s) => s.name), ["registry storage /opt/data/registry"]);
-        const daily = registryHostWork({ ...native, garbageCollection: { schedule: "daily" } }, material, "d");
-        assert.notEqual(daily.states[1].expected, registryHostWork(native, material, "d").states[1].expected);
+        const daily = registryHostWork(parsed({ ...native, garbageCollection: { schedule: "daily" } }), material, "d");
+        assert.notEqual(daily.states[1].expected, registryHostWork(parsed(native), material, "d").states[1].expected);
     });
 
     test("the container job runs the container as declared, read-only under a label of its own", () => {
@@ -196,8 +196,8 @@ describe("the container job, run against a stubbed docker", () => {
 });
 
 describe("garbage collection validation", () => {
-    const issues = (gc: unknown, extra: Partial<DockerRegistrySpec> = {}) =>
-        validateRegistry({ ...nativeTls, ...extra, garbageCollection: gc as DockerRegistrySpec["garbageCollection"] }).map((i) => i.message);
+    const issues = (gc: unknown, extra: Partial<DockerRegistryInput> = {}) =>
+        registryIssues({ ...nativeTls, ...extra, garbageCollection: gc as DockerRegistryInput["garbageCollection"] }).map((i) => i.message);
     test("good schedules pass", () => {
         for (const schedule of ["daily", "Sun *-*-* 03:00:00", "Mon..Fri 02:30", "*-*-01 04:00 UTC", "none"]) assert.deepEqual(issues({ schedule }), [], schedule);
     });

@@ -12,7 +12,6 @@ import { FILE_MERGERS } from "../../provider/contract/mergers";
 import { fillSecrets, referencedSecrets } from "../../provider/contract/secrets";
 import {
     CONTAINER_STORAGE_PATH,
-    DockerRegistrySpec,
     REGISTRY_CERT_PATH,
     REGISTRY_HTPASSWD_PATH,
     REGISTRY_KEY_PATH,
@@ -21,7 +20,7 @@ import {
     REGISTRY_SECRET_TLS_KEY,
 } from "../../provider/plan/registry/model";
 import { clientDaemonEntries, registryHostPorts, registryPaths, registryUrl } from "../../provider/plan/registry/plan";
-import { validateRegistry } from "../../provider/plan/registry/validate";
+import type { DockerRegistryInput } from "../../provider/plan/registry/args";
 import { renderClientDaemonJson } from "../../provider/render/registry/clientDaemonJson";
 import { renderRegistryConfig } from "../../provider/render/registry/configYml";
 import { MANAGED_HEADER } from "../../provider/render/managedHeader";
@@ -33,15 +32,17 @@ import {
     goldenCases,
     goldenPath,
     nativeTls,
+    parsed,
     PROXY_PASSWORD,
     proxyCache,
     REGISTRY_GOLDEN_DIR as GOLDEN_DIR,
+    registryIssues,
     tlsOff,
 } from "../support/registryCases";
 
 /** What the host's daemon.json becomes: the client's keys merged by the engine's "json-keys" merger. */
-const mergedDaemonJson = (current: string | undefined, spec: DockerRegistrySpec) =>
-    FILE_MERGERS["json-keys"].merge(current, renderClientDaemonJson(clientDaemonEntries(spec, spec.clients![0]))!, [], "/etc/docker/daemon.json");
+const mergedDaemonJson = (current: string | undefined, spec: DockerRegistryInput) =>
+    FILE_MERGERS["json-keys"].merge(current, renderClientDaemonJson(clientDaemonEntries(parsed(spec), parsed(spec).clients[0]))!, [], "/etc/docker/daemon.json");
 /** A daemon.json a client host had before: our keys go beside its own. */
 const CLIENT_DAEMON_JSON = `{
   "log-driver": "journald",
@@ -53,8 +54,8 @@ const CLIENT_DAEMON_JSON = `{
 describe("config.yml goldens", () => {
     for (const c of goldenCases) {
         test(`${c.name} matches its golden and is valid`, () => {
-            assert.deepEqual(validateRegistry(c.spec), []);
-            expectGolden(GOLDEN_DIR, `${c.name}.config.yml`, renderRegistryConfig(c.spec));
+            assert.deepEqual(registryIssues(c.spec), []);
+            expectGolden(GOLDEN_DIR, `${c.name}.config.yml`, renderRegistryConfig(parsed(c.spec)));
         });
     }
 
@@ -92,29 +93,29 @@ describe("config.yml goldens", () => {
 // Rendering details
 
 test("the container runtime sees its storage at the image's path and listens inside on :5000", () => {
-    assert.deepEqual(registryPaths(proxyCache), {
+    assert.deepEqual(registryPaths(parsed(proxyCache)), {
         storage: CONTAINER_STORAGE_PATH,
         htpasswd: REGISTRY_HTPASSWD_PATH,
         certificate: REGISTRY_CERT_PATH,
         key: REGISTRY_KEY_PATH,
         addr: ":5000",
     });
-    assert.equal(registryPaths(nativeTls).storage, "/opt/data/registry");
-    assert.equal(registryPaths(nativeTls).addr, "10.99.0.13:5000");
-    assert.equal(registryPaths({ ...tlsOff, address: "fd00::13", port: 443 }).addr, "[fd00::13]:443");
-    assert.equal(registryPaths(tlsOff).addr, ":5000");
+    assert.equal(registryPaths(parsed(nativeTls)).storage, "/opt/data/registry");
+    assert.equal(registryPaths(parsed(nativeTls)).addr, "10.99.0.13:5000");
+    assert.equal(registryPaths(parsed({ ...tlsOff, address: "fd00::13", port: 443 })).addr, "[fd00::13]:443");
+    assert.equal(registryPaths(parsed(tlsOff)).addr, ":5000");
 });
 
 test("rendering is deterministic and follows the spec, not the order users are listed in", () => {
     const reordered = { ...nativeTls, users: [...nativeTls.users!].reverse() };
-    assert.equal(renderRegistryConfig(reordered), renderRegistryConfig(nativeTls));
-    assert.equal(renderRegistryConfig(nativeTls), renderRegistryConfig(nativeTls));
-    const noUsers = renderRegistryConfig({ ...nativeTls, users: [] });
+    assert.equal(renderRegistryConfig(parsed(reordered)), renderRegistryConfig(parsed(nativeTls)));
+    assert.equal(renderRegistryConfig(parsed(nativeTls)), renderRegistryConfig(parsed(nativeTls)));
+    const noUsers = renderRegistryConfig(parsed({ ...nativeTls, users: [] }));
     assert.ok(!noUsers.includes("auth:") && !noUsers.includes("htpasswd"));
 });
 
 test("registryFiles: secrets are single placeholders, the key and htpasswd belong to the service user", () => {
-    const files = registryFiles(nativeTls, { certificate: "CERT", caCertificate: "CA" });
+    const files = registryFiles(parsed(nativeTls), { certificate: "CERT", caCertificate: "CA" });
     assert.deepEqual(
         files.map((f) => [f.path, f.mode, f.owner, f.group]),
         [
@@ -129,45 +130,46 @@ test("registryFiles: secrets are single placeholders, the key and htpasswd belon
     assert.equal(byPath["/etc/docker/registry/htpasswd"], "{{secret:registry_htpasswd}}");
     assert.equal(byPath["/etc/docker/registry/registry.key"], "{{secret:registry_tls_key}}");
     assert.equal(byPath["/etc/docker/registry/registry.crt"], "CERT\n");
-    assert.deepEqual(registryFiles(tlsOff).map((f) => f.path), ["/etc/docker/registry/config.yml"]);
-    assert.throws(() => registryFiles(nativeTls), (e) => isOnpremError(e, "Bug"));
+    assert.deepEqual(registryFiles(parsed(tlsOff)).map((f) => f.path), ["/etc/docker/registry/config.yml"]);
+    assert.throws(() => registryFiles(parsed(nativeTls)), (e) => isOnpremError(e, "Bug"));
 });
 
 test("registrySecrets: one value per placeholder the files use, nothing else", () => {
-    const files = registryFiles(proxyCache, { certificate: "CERT" });
-    const secrets = registrySecrets(proxyCache, { htpasswd: "alice:$2y$...\n", tlsKey: "KEY" });
+    const files = registryFiles(parsed(proxyCache), { certificate: "CERT" });
+    const secrets = registrySecrets(parsed(proxyCache), { htpasswd: "alice:$2y$...\n", tlsKey: "KEY" });
     const used = [...new Set(files.flatMap((f) => referencedSecrets(f.content)))].sort();
     assert.deepEqual(Object.keys(secrets).sort(), used);
     assert.deepEqual(used, [REGISTRY_SECRET_HTPASSWD, REGISTRY_SECRET_PROXY_PASSWORD, REGISTRY_SECRET_TLS_KEY].sort());
-    assert.deepEqual(registrySecrets(tlsOff, {}), {});
-    assert.throws(() => registrySecrets(nativeTls, { tlsKey: "KEY" }), (e) => isOnpremError(e, "Bug"));
+    assert.deepEqual(registrySecrets(parsed(tlsOff), {}), {});
+    assert.throws(() => registrySecrets(parsed(nativeTls), { tlsKey: "KEY" }), (e) => isOnpremError(e, "Bug"));
 });
 
 test("the proxy password survives YAML whatever it holds", () => {
     for (const password of [PROXY_PASSWORD, "line1\nline2", "tab\there", "ünïcødé €", "#not-a-comment", "{{x}}", "\\u0041"]) {
-        const spec: DockerRegistrySpec = { ...proxyCache, proxy: { ...proxyCache.proxy!, password } };
-        const filled = fillSecrets(renderRegistryConfig(spec), registrySecrets(spec, { htpasswd: "x", tlsKey: "k" }));
+        const spec: DockerRegistryInput = { ...proxyCache, proxy: { ...proxyCache.proxy!, password } };
+        const filled = fillSecrets(renderRegistryConfig(parsed(spec)), registrySecrets(parsed(spec), { htpasswd: "x", tlsKey: "k" }));
         assert.equal((parseYaml(filled) as Record<string, any>).proxy.password, password, JSON.stringify(password));
     }
 });
 
 test("names clients use: first hostname, every host:port, URL with the right scheme", () => {
-    assert.equal(registryUrl(nativeTls), "https://registry.lab:5000");
-    assert.equal(registryUrl(tlsOff), "http://registry.lab:5000");
-    assert.deepEqual(registryHostPorts(nativeTls), ["registry.lab:5000", "10.99.0.13:5000"]);
-    assert.deepEqual(registryHostPorts({ runtime: "native", address: "fd00::13", tls: { mode: "generated" } }), ["[fd00::13]:5000"]);
-    assert.deepEqual(registryHostPorts({ runtime: "native", address: "0.0.0.0", tls: { mode: "generated" } }), []);
+    assert.equal(registryUrl(parsed(nativeTls)), "https://registry.lab:5000");
+    assert.equal(registryUrl(parsed(tlsOff)), "http://registry.lab:5000");
+    assert.deepEqual(registryHostPorts(parsed(nativeTls)), ["registry.lab:5000", "10.99.0.13:5000"]);
+    assert.deepEqual(registryHostPorts(parsed({ runtime: "native", address: "fd00::13", tls: { mode: "generated" } })), ["[fd00::13]:5000"]);
+    // A wildcard gives no name (a generated certificate would need one: plain HTTP takes it).
+    assert.deepEqual(registryHostPorts(parsed({ runtime: "native", address: "0.0.0.0", tls: { mode: "off", insecure: true } })), []);
 });
 
 test("names without a registry name: no URL, and the health check asks the listen address", () => {
-    const unnamed: DockerRegistrySpec = { runtime: "native", tls: { mode: "off", insecure: true } };
-    assert.deepEqual(validateRegistry(unnamed), []);
-    assert.equal(registryUrl(unnamed), "");
-    assert.deepEqual(registryHostPorts({ ...unnamed, address: "fd00:0::13", hostnames: ["fd00::13"] }), ["[fd00::13]:5000"], "one name per address, however written");
+    const unnamed: DockerRegistryInput = { runtime: "native", tls: { mode: "off", insecure: true } };
+    assert.deepEqual(registryIssues(unnamed), []);
+    assert.equal(registryUrl(parsed(unnamed)), "");
+    assert.deepEqual(registryHostPorts(parsed({ ...unnamed, address: "fd00:0::13", hostnames: ["fd00::13"] })), ["[fd00::13]:5000"], "one name per address, however written");
 });
 
 test("clientCaFiles: the CA under certs.d for every name; nothing without a CA", () => {
-    const files = clientCaFiles("CA", registryHostPorts(nativeTls));
+    const files = clientCaFiles("CA", registryHostPorts(parsed(nativeTls)));
     assert.deepEqual(
         files.map((f) => [f.path, f.content, f.mode]),
         [
@@ -181,23 +183,23 @@ test("clientCaFiles: the CA under certs.d for every name; nothing without a CA",
 
 describe("client daemon.json keys", () => {
     test("certs-only clients own nothing in daemon.json", () => {
-        const entries = clientDaemonEntries(nativeTls, nativeTls.clients![0]);
+        const entries = clientDaemonEntries(parsed(nativeTls), parsed(nativeTls).clients[0]);
         assert.deepEqual(entries, { "insecure-registries": [], "registry-mirrors": [] });
         assert.equal(renderClientDaemonJson(entries), undefined);
     });
 
     test("TLS on, no proxy: a daemon-json client needs no keys either", () => {
-        assert.equal(renderClientDaemonJson(clientDaemonEntries(nativeTls, { name: "c", dockerConfig: "daemon-json" })), undefined);
+        assert.equal(renderClientDaemonJson(clientDaemonEntries(parsed(nativeTls), { name: "c", dockerConfig: "daemon-json" })), undefined);
     });
 
     test("a mirror only for a Docker Hub cache: dockerd uses registry-mirrors for Docker Hub only", () => {
-        const ghcr: DockerRegistrySpec = { ...proxyCache, proxy: { remoteUrl: "https://ghcr.io" } };
-        assert.deepEqual(clientDaemonEntries(ghcr, ghcr.clients![0])["registry-mirrors"], []);
-        assert.deepEqual(clientDaemonEntries(proxyCache, proxyCache.clients![0])["registry-mirrors"], ["https://mirror.lab:5001"]);
+        const ghcr: DockerRegistryInput = { ...proxyCache, proxy: { remoteUrl: "https://ghcr.io" } };
+        assert.deepEqual(clientDaemonEntries(parsed(ghcr), parsed(ghcr).clients[0])["registry-mirrors"], []);
+        assert.deepEqual(clientDaemonEntries(parsed(proxyCache), parsed(proxyCache).clients[0])["registry-mirrors"], ["https://mirror.lab:5001"]);
     });
 
     test("merging twice changes nothing; releasing the keys gives the host's file back", () => {
-        const desired = renderClientDaemonJson(clientDaemonEntries(tlsOff, tlsOff.clients![0]))!;
+        const desired = renderClientDaemonJson(clientDaemonEntries(parsed(tlsOff), parsed(tlsOff).clients[0]))!;
         const merger = FILE_MERGERS["json-keys"];
         const fresh = '{\n  "debug": true\n}\n';
         const once = merger.merge(fresh, desired, [], "/etc/docker/daemon.json");

@@ -15,11 +15,12 @@ import { after, before, describe, test } from "node:test";
 import { fillSecrets } from "../../provider/contract/secrets";
 import { htpasswdFile } from "../../provider/derive/htpasswd";
 import { CertificateAndKey, generateCa, issueServerCert } from "../../provider/derive/tls";
-import { DockerRegistrySpec, REGISTRY_CERT_PATH, REGISTRY_HTPASSWD_PATH, REGISTRY_KEY_PATH } from "../../provider/plan/registry/model";
+import type { DockerRegistryInput } from "../../provider/plan/registry/args";
+import { REGISTRY_CERT_PATH, REGISTRY_HTPASSWD_PATH, REGISTRY_KEY_PATH } from "../../provider/plan/registry/model";
 import { registryPaths } from "../../provider/plan/registry/plan";
 import { registryFiles, registrySecrets } from "../../provider/work/dockerRegistry";
 import { has } from "../support/tools";
-import { ALICE_PASSWORD, BOB_PASSWORD, goldenPath, nativeTls, PROXY_PASSWORD, proxyCache, tlsOff } from "../support/registryCases";
+import { ALICE_PASSWORD, BOB_PASSWORD, goldenPath, nativeTls, parsed, PROXY_PASSWORD, proxyCache, tlsOff } from "../support/registryCases";
 
 const execFileAsync = promisify(execFile);
 
@@ -101,7 +102,7 @@ async function stopRegistry(r: RunningRegistry): Promise<void> {
  */
 function fillGolden(
     name: string,
-    spec: DockerRegistrySpec,
+    spec: DockerRegistryInput,
     dir: string,
     port: number,
     material: { secrets: Record<string, string>; certificate?: string },
@@ -109,7 +110,7 @@ function fillGolden(
 ): string {
     const { secrets } = material;
     let text = fs.readFileSync(goldenPath(`${name}.config.yml`), "utf8");
-    const paths = registryPaths(spec);
+    const paths = registryPaths(parsed(spec));
     const storage = path.join(dir, "storage");
     fs.mkdirSync(storage, { recursive: true });
     const replace = (from: string, to: string) => {
@@ -118,14 +119,14 @@ function fillGolden(
     };
     replace(`rootdirectory: ${paths.storage}\n`, `rootdirectory: ${storage}\n`);
     replace(`addr: ${paths.addr}\n`, `addr: 127.0.0.1:${port}\n`);
-    if (spec.tls.mode !== "off") {
+    if (spec.tls?.mode !== "off") {
         replace(`certificate: ${REGISTRY_CERT_PATH}\n`, `certificate: ${path.join(dir, "registry.crt")}\n`);
         replace(`key: ${REGISTRY_KEY_PATH}\n`, `key: ${path.join(dir, "registry.key")}\n`);
     }
     if ((spec.users ?? []).length > 0) replace(`path: ${REGISTRY_HTPASSWD_PATH}\n`, `path: ${path.join(dir, "htpasswd")}\n`);
     for (const [from, to] of swaps) replace(from, to);
     // The secret files are what registryFiles writes, filled in the same way.
-    for (const file of registryFiles(spec, material.certificate === undefined ? undefined : { certificate: material.certificate })) {
+    for (const file of registryFiles(parsed(spec), material.certificate === undefined ? undefined : { certificate: material.certificate })) {
         const local = { [REGISTRY_CERT_PATH]: "registry.crt", [REGISTRY_KEY_PATH]: "registry.key", [REGISTRY_HTPASSWD_PATH]: "htpasswd" }[file.path];
         if (local) fs.writeFileSync(path.join(dir, local), fillSecrets(file.content, secrets), { mode: 0o600 });
     }
@@ -153,8 +154,8 @@ describe("docker-registry 2.8 serves the goldens", { skip: registryUnavailable()
         fs.rmSync(scratch, { recursive: true, force: true });
     });
 
-    const tlsMaterial = (spec: DockerRegistrySpec, htpasswd?: string) => ({
-        secrets: registrySecrets(spec, { htpasswd, tlsKey: server.privateKey }),
+    const tlsMaterial = (spec: DockerRegistryInput, htpasswd?: string) => ({
+        secrets: registrySecrets(parsed(spec), { htpasswd, tlsKey: server.privateKey }),
         certificate: server.certificate,
     });
 
@@ -181,7 +182,7 @@ describe("docker-registry 2.8 serves the goldens", { skip: registryUnavailable()
     test("tls-off-insecure: 200 without credentials over plain HTTP", async () => {
         const dir = fs.mkdtempSync(path.join(scratch, "plain-"));
         const port = await freePort();
-        const config = fillGolden("tls-off-insecure", tlsOff, dir, port, { secrets: registrySecrets(tlsOff, {}) });
+        const config = fillGolden("tls-off-insecure", tlsOff, dir, port, { secrets: registrySecrets(parsed(tlsOff), {}) });
         const r = await startRegistry(config, port, "http");
         running.push(r);
         assert.equal(await httpStatus([`http://127.0.0.1:${port}/v2/`]), "200", r.output());

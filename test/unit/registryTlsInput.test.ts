@@ -6,8 +6,8 @@ import { strict as assert } from "node:assert";
 import { generateKeyPairSync, KeyObject, webcrypto } from "node:crypto";
 import { before, describe, test } from "node:test";
 import * as x509 from "@peculiar/x509";
-import type { DockerRegistrySpec } from "../../provider/plan/registry/model";
-import { validateRegistry } from "../../provider/plan/registry/validate";
+import type { DockerRegistryInput } from "../../provider/plan/registry/args";
+import { registryIssues } from "../support/registryCases";
 
 const crypto = webcrypto;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -91,7 +91,7 @@ before(async () => {
     pem.commonNameOnly = await makeCert({ keys: server, algorithm: EC, subject: "CN=registry.lab" });
 });
 
-const spec = (certificate: string, key: string, extra: Partial<DockerRegistrySpec> = {}): DockerRegistrySpec => ({
+const spec = (certificate: string, key: string, extra: Partial<DockerRegistryInput> = {}): DockerRegistryInput => ({
     runtime: "native",
     hostnames: ["registry.lab", "10.0.0.13"],
     tls: { mode: "provided", certificate, key },
@@ -100,8 +100,8 @@ const spec = (certificate: string, key: string, extra: Partial<DockerRegistrySpe
 });
 
 /** The lines for a spec, checked to quote no key material on the way. */
-function lines(s: DockerRegistrySpec): string[] {
-    const issues = validateRegistry(s, NOW);
+function lines(s: DockerRegistryInput): string[] {
+    const issues = registryIssues(s, NOW);
     const tls = s.tls as { key: string };
     const keyLines = tls.key.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
     for (const i of issues) for (const l of keyLines) assert.ok(!i.message.includes(l), `a message quotes the key: ${i.message}`);
@@ -132,9 +132,9 @@ describe("provided TLS that is right passes", () => {
         assert.deepEqual(lines(spec(pem.cert, pkcs8(server), { hostnames: [], clients: [] })), []);
     });
     test("without `now`, expiry is decided by the clock", () => {
-        assert.deepEqual(validateRegistry(spec(pem.current, pkcs8(server))), []);
+        assert.deepEqual(registryIssues(spec(pem.current, pkcs8(server))), []);
         assert.deepEqual(
-            validateRegistry(spec(pem.old, pkcs8(server))).map((i) => i.message),
+            registryIssues(spec(pem.old, pkcs8(server))).map((i) => i.message),
             ["`tls.certificate`: the server certificate (block 1) expired on 2020-01-01T00:00:00.000Z: clients refuse the registry until it is renewed"],
         );
     });
@@ -145,7 +145,7 @@ describe("`tls.certificate`: certificates that parse, not expired, naming what c
         assert.deepEqual(lines({ ...spec(pkcs8(server), pkcs8(server)) }), [
             "`tls.certificate`: holds a private key, not only certificates: the key belongs in `tls.key` (a secret)",
         ]);
-        const messages = validateRegistry(spec(pkcs8(server), pkcs8(server)), NOW).map((i) => i.message).join("\n");
+        const messages = registryIssues(spec(pkcs8(server), pkcs8(server)), NOW).map((i) => i.message).join("\n");
         assert.ok(!messages.includes(pkcs8(server).split("\n")[1]), messages);
     });
     test("a CERTIFICATE block that is no X.509 certificate", () => {

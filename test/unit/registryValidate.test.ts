@@ -4,10 +4,11 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, test } from "node:test";
-import type { DockerRegistrySpec } from "../../provider/plan/registry/model";
-import { isImageReference, validateRegistry } from "../../provider/plan/registry/validate";
+import type { DockerRegistryInput } from "../../provider/plan/registry/args";
+import { isImageReference } from "../../provider/plan/registry/validate";
+import { registryIssues } from "../support/registryCases";
 
-const base = (): DockerRegistrySpec => ({
+const base = (): DockerRegistryInput => ({
     runtime: "native",
     hostnames: ["registry.lab"],
     tls: { mode: "generated" },
@@ -17,11 +18,11 @@ const base = (): DockerRegistrySpec => ({
 
 // Provided certificates and keys are checked with real ones in registryTlsInput.test.ts.
 test("the base spec of the bad-input table is valid, and so is an IPv6 listener", () => {
-    assert.deepEqual(validateRegistry(base()), []);
-    assert.deepEqual(validateRegistry({ ...base(), hostnames: [], address: "fd00::13", port: 443 }), []);
+    assert.deepEqual(registryIssues(base()), []);
+    assert.deepEqual(registryIssues({ ...base(), hostnames: [], address: "fd00::13", port: 443 }), []);
 });
 
-const badInputs: { name: string; change: (s: DockerRegistrySpec) => void; field: string; message: string }[] = [
+const badInputs: { name: string; change: (s: DockerRegistryInput) => void; field: string; message: string }[] = [
     {
         name: "port out of range",
         change: (s) => (s.port = 70000),
@@ -179,20 +180,20 @@ describe("bad input fails validation naming the field and the rule", () => {
         test(bad.name, () => {
             const spec = base();
             bad.change(spec);
-            assert.deepEqual(validateRegistry(spec), [{ field: bad.field, message: bad.message }]);
+            assert.deepEqual(registryIssues(spec), [{ field: bad.field, message: bad.message }]);
         });
     }
 });
 
 test("no validation message quotes a password", () => {
-    const spec: DockerRegistrySpec = {
+    const spec: DockerRegistryInput = {
         ...base(),
         users: [{ name: "alice", password: "x".repeat(80) }],
         proxy: { remoteUrl: "https://registry-1.docker.io", username: "bot", password: "" },
     };
-    const messages = validateRegistry(spec).map((i) => i.message).join("\n");
+    const messages = registryIssues(spec).map((i) => i.message).join("\n");
     assert.ok(!messages.includes("x".repeat(80)), messages);
-    assert.equal(validateRegistry(spec).length, 2);
+    assert.equal(registryIssues(spec).length, 2);
 });
 
 test("image references: the shapes docker accepts", () => {

@@ -10,11 +10,12 @@ import { ServiceWork } from "../../provider/host/changes";
 import { renderRestoreScript } from "../../provider/host/restore";
 import { renderActivateScript } from "../../provider/host/steps/activate";
 import { DAEMON_JSON_PATH, DAEMON_JSON_VALIDATOR } from "../../provider/render/docker/daemonJson";
-import { DockerRegistrySpec } from "../../provider/plan/registry/model";
+import type { DockerRegistryInput } from "../../provider/plan/registry/args";
+import { parsed } from "../support/registryCases";
 import { configDigest, REGISTRY_RESTART_DROPIN_PATH, registryClientWork, registryHostWork } from "../../provider/work/dockerRegistry";
 import { renderRestartDropIn } from "../../provider/render/systemd/restartDropIn";
 
-const tls: DockerRegistrySpec = {
+const tls: DockerRegistryInput = {
     runtime: "native",
     address: "10.0.0.13",
     hostnames: ["registry.lab"],
@@ -22,13 +23,13 @@ const tls: DockerRegistrySpec = {
     users: [{ name: "alice", password: "********" }],
     clients: [{ name: "app1", dockerConfig: "daemon-json" }],
 };
-const plain: DockerRegistrySpec = { runtime: "native", address: "10.0.0.13", tls: { mode: "off", insecure: true }, clients: [{ name: "app1", dockerConfig: "daemon-json" }] };
+const plain: DockerRegistryInput = { runtime: "native", address: "10.0.0.13", tls: { mode: "off", insecure: true }, clients: [{ name: "app1", dockerConfig: "daemon-json" }] };
 const material = { certificate: "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n", caCertificate: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n" };
 const sh = (script: string) => spawnSync("sh", ["-n", "-c", script]).status;
 
 describe("registry host", () => {
     test("native: package, restart on change of its own files, back after a crash, storage owned by the service user and kept, /v2/ answering 401 by name with the CA", () => {
-        const work = registryHostWork(tls, material, "d");
+        const work = registryHostWork(parsed(tls), material, "d");
         const own = ["/etc/docker/registry/ca.crt", "/etc/docker/registry/config.yml", "/etc/docker/registry/htpasswd", "/etc/docker/registry/registry.crt", "/etc/docker/registry/registry.key"];
         assert.deepEqual(work.files.map((f) => f.path), [...own, "/etc/systemd/system/docker-registry.service.d/pulumi-onprem-restart.conf"]);
         assert.deepEqual(work.files.at(-1), { path: REGISTRY_RESTART_DROPIN_PATH, content: renderRestartDropIn(), mode: "0644", owner: "root", group: "root" });
@@ -46,12 +47,12 @@ describe("registry host", () => {
     });
 
     test("retainDataOnDelete false removes only a directory this resource created", () => {
-        const [storage] = registryHostWork({ ...tls, retainDataOnDelete: false, storagePath: "/srv/images" }, material, "d").states;
+        const [storage] = registryHostWork(parsed({ ...tls, retainDataOnDelete: false, storagePath: "/srv/images" }), material, "d").states;
         assert.equal(storage.remove, "if [ -e /srv/images/.pulumi-onprem-created ]; then rm -rf /srv/images; fi");
     });
 
     test("container: the seed's docker run, storage as a volume, run again when the config digest changes", () => {
-        const work = registryHostWork({ ...tls, runtime: "container", image: "registry:2.8" }, material, "abc123");
+        const work = registryHostWork(parsed({ ...tls, runtime: "container", image: "registry:2.8" }), material, "abc123");
         assert.deepEqual(work.services, []);
         assert.ok(!work.files.some((f) => f.path === REGISTRY_RESTART_DROPIN_PATH), "no unit to drop into: dockerd restarts the container (--restart=always)");
         const container = work.states[1];
@@ -62,7 +63,7 @@ describe("registry host", () => {
     });
 
     test("the config digest changes with a secret, and without the key says nothing about it", () => {
-        const files = registryHostWork(tls, material, "").files;
+        const files = registryHostWork(parsed(tls), material, "").files;
         const key = "k".repeat(64);
         const a = configDigest(files, { registry_proxy_password: "hunter2" }, key);
         assert.match(a, /^[0-9a-f]{32}$/);
@@ -77,20 +78,20 @@ describe("registry host", () => {
 
 describe("registry clients", () => {
     test("with TLS: the CA for every name, no daemon.json", () => {
-        const work = registryClientWork(tls, tls.clients![0], material.caCertificate);
+        const work = registryClientWork(parsed(tls), parsed(tls).clients[0], material.caCertificate);
         assert.deepEqual(work.files.map((f) => f.path), ["/etc/docker/certs.d/10.0.0.13:5000/ca.crt", "/etc/docker/certs.d/registry.lab:5000/ca.crt"]);
         assert.deepEqual(work.services, []);
     });
 
     test("TLS off: insecure-registries merged as an owned key, dockerd validated and reloaded only if it runs", () => {
-        const work = registryClientWork(plain, plain.clients![0], undefined);
+        const work = registryClientWork(parsed(plain), parsed(plain).clients[0], undefined);
         assert.deepEqual(work.files, [{ path: DAEMON_JSON_PATH, content: '{\n  "insecure-registries": [\n    "10.0.0.13:5000"\n  ]\n}\n', merge: "json-keys", mode: "0644" }]);
         assert.deepEqual(work.services, [{ name: "docker", onChange: "reload", onlyIfRunning: true, watch: [DAEMON_JSON_PATH] }]);
         assert.equal(work.validators[0], DAEMON_JSON_VALIDATOR, "the one daemon.json validator");
     });
 
     test("certs-only: nothing in daemon.json", () => {
-        assert.deepEqual(registryClientWork(tls, { name: "app1", dockerConfig: "certs-only" }, material.caCertificate).services, []);
+        assert.deepEqual(registryClientWork(parsed(tls), { name: "app1", dockerConfig: "certs-only" }, material.caCertificate).services, []);
     });
 });
 

@@ -1,24 +1,27 @@
 import { hasControlChars, hostPathProblem, isHostName } from "../../contract/inputRules";
-import type { Issue } from "../../contract/issue";
+import type { Issue, Parsed } from "../../contract/issue";
 import { parseIp } from "../../model/address";
 import { isPort } from "../../model/port";
+import type { DockerRegistryInput } from "./args";
 import { isWildcard } from "./plan";
 import {
-    DockerRegistrySpec,
+    DEFAULT_GC_SCHEDULE,
+    DEFAULT_REGISTRY_IMAGE,
+    DEFAULT_REGISTRY_PORT,
+    DEFAULT_REGISTRY_STORAGE_PATH,
     MAX_BCRYPT_PASSWORD_BYTES,
     MAX_REGISTRY_CERT_VALIDITY_DAYS,
-    RegistryClientSpec,
-    RegistryProxySpec,
-    RegistryTlsSpec,
-    RegistryUserSpec,
+    ParsedRegistry,
+    RegistryDraft,
 } from "./model";
 import { validateGc } from "./validateGc";
 import { validateProvidedTls } from "./validateTls";
 
 /*
- * Checks a resolved registry spec before anything connects. Each issue names its field; the message
- * starts with that field in backticks and never holds a secret (passwords and keys are only ever
- * described, not quoted). Rules follow distribution 2.8 (Debian's docker-registry 2.8.2).
+ * Parses a registry's input before anything connects: every broken rule, or the registry with its
+ * defaults applied. Each issue names its field; the message starts with that field in backticks and
+ * never holds a secret (passwords and keys are only ever described, not quoted). Rules follow
+ * distribution 2.8 (Debian's docker-registry 2.8.2).
  */
 
 type Add = (field: string, rule: string) => void;
@@ -48,12 +51,19 @@ export function isImageReference(text: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Every rule violation in a registry spec; empty when it can be rendered and applied. `now` decides
- * whether a provided certificate has expired.
+ * Every rule violation in a registry's input, or, with none, the registry every default applied: what
+ * is rendered and applied. `now` decides whether a provided certificate has expired.
  */
-export function validateRegistry(spec: DockerRegistrySpec, now: Date = new Date()): Issue[] {
+export function parseRegistry(input: DockerRegistryInput, now: Date = new Date()): Parsed<ParsedRegistry> {
     const issues: Issue[] = [];
     const add: Add = (field, rule) => issues.push({ field, message: `\`${field}\`: ${rule}` });
+    // The defaults that decide which rules apply come first.
+    const spec: RegistryDraft = {
+        ...input,
+        runtime: input.runtime ?? "native",
+        tls: input.tls ?? { mode: "generated" },
+        clients: (input.clients ?? []).map((c) => ({ name: c.name, dockerConfig: c.dockerConfig ?? "daemon-json" })),
+    };
 
     validateRuntime(spec, add);
     validateListener(spec, add);
@@ -63,10 +73,29 @@ export function validateRegistry(spec: DockerRegistrySpec, now: Date = new Date(
     validateProxy(spec, add);
     validateClients(spec, add);
     validateGc(spec, add);
-    return issues;
+    if (issues.length > 0) return { ok: false, issues };
+    const gc = spec.garbageCollection;
+    return {
+        ok: true,
+        value: {
+            runtime: spec.runtime,
+            image: spec.image ?? DEFAULT_REGISTRY_IMAGE,
+            storagePath: spec.storagePath ?? DEFAULT_REGISTRY_STORAGE_PATH,
+            address: spec.address,
+            port: spec.port ?? DEFAULT_REGISTRY_PORT,
+            hostnames: spec.hostnames ?? [],
+            tls: spec.tls,
+            users: spec.users ?? [],
+            deleteEnabled: spec.deleteEnabled ?? false,
+            proxy: spec.proxy,
+            clients: spec.clients,
+            retainDataOnDelete: spec.retainDataOnDelete ?? true,
+            garbageCollection: gc && { schedule: gc.schedule ?? DEFAULT_GC_SCHEDULE, deleteUntagged: gc.deleteUntagged ?? false, trigger: gc.trigger },
+        },
+    };
 }
 
-function validateRuntime(spec: DockerRegistrySpec, add: Add): void {
+function validateRuntime(spec: RegistryDraft, add: Add): void {
     if (spec.runtime !== "native" && spec.runtime !== "container") {
         add("runtime", `${q(spec.runtime)} is not "native" or "container"`);
     }
@@ -90,7 +119,7 @@ function validateRuntime(spec: DockerRegistrySpec, add: Add): void {
     }
 }
 
-function validateListener(spec: DockerRegistrySpec, add: Add): void {
+function validateListener(spec: RegistryDraft, add: Add): void {
     if (spec.port !== undefined && !isPort(spec.port)) {
         add("port", `${q(spec.port)} is outside 1-65535`);
     }
@@ -99,7 +128,7 @@ function validateListener(spec: DockerRegistrySpec, add: Add): void {
     }
 }
 
-function validateHostnames(spec: DockerRegistrySpec, add: Add): void {
+function validateHostnames(spec: RegistryDraft, add: Add): void {
     const seen = new Map<string, number>();
     (spec.hostnames ?? []).forEach((name, i) => {
         if (!isHostName(name)) {
@@ -113,14 +142,14 @@ function validateHostnames(spec: DockerRegistrySpec, add: Add): void {
 }
 
 /** Whether clients have a name to reach the registry by: a hostname, or an address that is not a wildcard. */
-function hasReachableName(spec: DockerRegistrySpec): boolean {
+function hasReachableName(spec: RegistryDraft): boolean {
     if ((spec.hostnames ?? []).length > 0) return true;
     const address = parseIp(spec.address);
     return address !== undefined && !isWildcard(address);
 }
 
-function validateTls(spec: DockerRegistrySpec, add: Add, now: Date): void {
-    const tls = spec.tls as RegistryTlsSpec | undefined;
+function validateTls(spec: RegistryDraft, add: Add, now: Date): void {
+    const tls = spec.tls as RegistryDraft["tls"] | undefined;
     if (!tls || typeof tls !== "object") {
         add("tls", 'is required: { mode: "generated" }, { mode: "provided", certificate, key } or { mode: "off", insecure: true }');
         return;
@@ -147,8 +176,8 @@ function validateTls(spec: DockerRegistrySpec, add: Add, now: Date): void {
     }
 }
 
-function validateUsers(spec: DockerRegistrySpec, add: Add): void {
-    const users: RegistryUserSpec[] = spec.users ?? [];
+function validateUsers(spec: RegistryDraft, add: Add): void {
+    const users = spec.users ?? [];
     const names = new Map<string, number>();
     users.forEach((user, i) => {
         const at = `users[${i}]`;
@@ -179,8 +208,8 @@ function validateUsers(spec: DockerRegistrySpec, add: Add): void {
     }
 }
 
-function validateProxy(spec: DockerRegistrySpec, add: Add): void {
-    const proxy: RegistryProxySpec | undefined = spec.proxy;
+function validateProxy(spec: RegistryDraft, add: Add): void {
+    const proxy = spec.proxy;
     if (!proxy) return;
     let url: URL | undefined;
     try {
@@ -212,8 +241,8 @@ function validateProxy(spec: DockerRegistrySpec, add: Add): void {
     }
 }
 
-function validateClients(spec: DockerRegistrySpec, add: Add): void {
-    const clients: RegistryClientSpec[] = spec.clients ?? [];
+function validateClients(spec: RegistryDraft, add: Add): void {
+    const clients = spec.clients;
     const names = new Map<string, number>();
     clients.forEach((client, i) => {
         const at = `clients[${i}]`;

@@ -1,5 +1,5 @@
 /** The rules of `garbageCollection`: a schedule systemd can read, and a registry whose storage is its own. */
-import type { DockerRegistrySpec } from "./model";
+import type { RegistryDraft } from "./model";
 
 type Add = (field: string, rule: string) => void;
 
@@ -11,7 +11,7 @@ const CALENDAR = /^[A-Za-z0-9*:,./~+ -]{1,200}$/;
 /** Free text, but one line: it is kept on the host and compared. */
 const TRIGGER = /^[^\u0000-\u001f\u007f]{1,200}$/;
 
-export function validateGc(spec: DockerRegistrySpec, add: Add): void {
+export function validateGc(spec: RegistryDraft, add: Add): void {
     const gc = spec.garbageCollection;
     if (gc === undefined) return;
     if (gc.schedule !== undefined && (typeof gc.schedule !== "string" || !CALENDAR.test(gc.schedule) || gc.schedule.trim() === "")) {

@@ -8,7 +8,7 @@ import { createPrivateKey, createPublicKey, KeyObject } from "node:crypto";
 import type * as X509 from "@peculiar/x509";
 import { isHostName } from "../../contract/inputRules";
 import { parseIp } from "../../model/address";
-import type { DockerRegistrySpec } from "./model";
+import type { RegistryDraft } from "./model";
 import { isWildcard } from "./plan";
 
 type Add = (field: string, rule: string) => void;
@@ -44,7 +44,7 @@ function pemBlocks(text: string): { blocks: PemBlock[]; leftover: boolean; badBo
     return { blocks, leftover, badBody };
 }
 
-export function validateProvidedTls(spec: DockerRegistrySpec, certificate: unknown, key: unknown, add: Add, now: Date): void {
+export function validateProvidedTls(spec: RegistryDraft, certificate: unknown, key: unknown, add: Add, now: Date): void {
     const leaf = validateCertificate(spec, certificate, add, now);
     const privateKey = validateKey(key, add);
     if (leaf && privateKey && !sameSpki(createPublicKey(privateKey), leaf.publicKey.rawData)) {
@@ -53,7 +53,7 @@ export function validateProvidedTls(spec: DockerRegistrySpec, certificate: unkno
 }
 
 /** The server certificate when the field is a chain of certificates that parse; every broken rule is added. */
-function validateCertificate(spec: DockerRegistrySpec, certificate: unknown, add: Add, now: Date): X509.X509Certificate | undefined {
+function validateCertificate(spec: RegistryDraft, certificate: unknown, add: Add, now: Date): X509.X509Certificate | undefined {
     if (typeof certificate !== "string") {
         add("tls.certificate", "is required: the server certificate in PEM");
         return undefined;
@@ -95,7 +95,7 @@ function blockName(i: number): string {
  * `VerifyHostname` does: IPs against IP SANs, names against DNS SANs with a `*` only as a whole first
  * label, the common name never. Every hostname is a name clients use; without any, the address is.
  */
-function validateNames(spec: DockerRegistrySpec, leaf: X509.X509Certificate, add: Add): void {
+function validateNames(spec: RegistryDraft, leaf: X509.X509Certificate, add: Add): void {
     const wanted: { field: string; name: string }[] = (spec.hostnames ?? []).flatMap((name, i) => (isHostName(name) ? [{ field: `hostnames[${i}]`, name }] : []));
     const address = parseIp(spec.address);
     if (wanted.length === 0 && address && !isWildcard(address)) wanted.push({ field: "address", name: address.address });

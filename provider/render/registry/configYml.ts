@@ -4,7 +4,7 @@
  */
 import type * as Yaml from "yaml";
 import { placeholder } from "../../contract/secrets";
-import { DockerRegistrySpec, REGISTRY_SECRET_PROXY_PASSWORD } from "../../plan/registry/model";
+import { ParsedRegistry, REGISTRY_SECRET_PROXY_PASSWORD } from "../../plan/registry/model";
 import { RegistryPaths, registryPaths } from "../../plan/registry/plan";
 import { MANAGED_HEADER } from "../managedHeader";
 
@@ -25,11 +25,11 @@ export const REGISTRY_STOP_SECONDS = REGISTRY_DRAIN_SECONDS + 5;
  * header first, trailing newline. The proxy password is a double-quoted placeholder, filled in with
  * `proxyPasswordValue`. `readOnly` renders the copy served during garbage collection.
  */
-export function renderRegistryConfig(spec: DockerRegistrySpec, paths: RegistryPaths = registryPaths(spec), options: { readOnly?: boolean } = {}): string {
+export function renderRegistryConfig(spec: ParsedRegistry, paths: RegistryPaths = registryPaths(spec), options: { readOnly?: boolean } = {}): string {
     const proxy = spec.proxy;
     const storage: Record<string, unknown> = {
         filesystem: { rootdirectory: paths.storage },
-        delete: { enabled: spec.deleteEnabled === true },
+        delete: { enabled: spec.deleteEnabled },
     };
     // Pulls keep working; pushes and deletes are refused while the collector runs (see the GC job).
     if (options.readOnly) storage.maintenance = { readonly: { enabled: true } };
@@ -50,7 +50,7 @@ export function renderRegistryConfig(spec: DockerRegistrySpec, paths: RegistryPa
         storage,
         http,
     };
-    if ((spec.users ?? []).length > 0) config.auth = { htpasswd: { realm: HTPASSWD_REALM, path: paths.htpasswd } };
+    if (spec.users.length > 0) config.auth = { htpasswd: { realm: HTPASSWD_REALM, path: paths.htpasswd } };
     if (proxy) {
         const p: Record<string, unknown> = { remoteurl: proxy.remoteUrl };
         if (proxy.username !== undefined) p.username = proxy.username;
