@@ -4,6 +4,7 @@ import { connect } from "../ssh/pool";
 import { ServiceSpec, StateSpec } from "../contract/desired";
 import { CREATED_DIRS, daemonReloadFor, originalKey, stagedPath } from "./layout";
 import { withHostLock } from "./lock";
+import { renderRetireRecoveryUnit } from "./recovery";
 import { shellQuote as q } from "../contract/shell";
 
 /**
@@ -65,7 +66,7 @@ export function renderRestoreScript(
                 : `[ "$was" = active ] && systemctl ${s.onChange === "reload" ? "reload-or-restart" : "restart"} ${q(s.name)}`,
         );
     }
-    lines.push(`rm -rf "$S"`, "echo restored", "");
+    lines.push(`rm -rf "$S"`, renderRetireRecoveryUnit(), "echo restored", "");
     return lines.join("\n");
 }
 

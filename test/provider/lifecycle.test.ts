@@ -22,7 +22,7 @@ test("create, no-op, drift, repair, delete: originals come back byte for byte wi
     const { id, outs } = await p.create(inputs);
     assert.equal(onHost(h, "cat /etc/lc/pre.conf"), "managed\npass s3cret-value\n");
     // A watchdog that outlived its commit would roll back this resource's next transaction.
-    assert.equal(onHost(h, `ps -e -o args | grep '^sh -c sleep' | grep -cF '${id}'; true`).trim(), "0", "commit ended the watchdog");
+    assert.equal(onHost(h, `ps -e -o args | grep -c '^sh .*${id}/tx[n]/'; true`).trim(), "0", "commit ended the watchdog and the staging cleaner");
     // pre.conf holds a secret and names no mode: it is written 0600.
     assert.equal(onHost(h, "stat -c '%a %U %G' /etc/lc/pre.conf /etc/lc/new/deep/created.conf /etc/lc/third.conf"), "600 root root\n600 root root\n644 ops ops\n");
     assert.match(outs.hostKeyFingerprint, /^SHA256:/);

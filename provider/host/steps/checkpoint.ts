@@ -5,6 +5,7 @@ import { StateSpec } from "../../contract/desired";
 import { backupPath, CREATED_DIRS, daemonReloadFor, originalKey } from "../layout";
 import { shellQuote as q } from "../../contract/shell";
 import { TAKE_STAGING } from "./stage";
+import { durable, renderInstallRecoveryUnit, renderRetireRecoveryUnit, renderSleeper, WATCHDOG_SCRIPT } from "../recovery";
 
 /**
  * Stops a sleeping watchdog (its process group). SIGKILL, since it inherits the swap script's ignored
@@ -40,7 +41,11 @@ export function renderRollbackScript(
     for (const w of services.filter((w) => w.enable && !before(w).enabled)) lines.push(`systemctl disable ${q(w.service.name)} >/dev/null 2>&1`);
     for (const c of staged) {
         const t = targetOf(c);
-        lines.push(`if [ -e ${q(backupPath(t))} ]; then mv -f ${q(backupPath(t))} ${q(t)}; else rm -f ${q(t)}; fi`);
+        const [b, tq] = [q(backupPath(t)), q(t)];
+        // Run again after a cut (the boot unit does), a target that existed and has no backup is already back.
+        lines.push(snapshot.files[t]?.exists ? `[ ! -e ${b} ] || mv -f ${b} ${tq}` : `if [ -e ${b} ]; then mv -f ${b} ${tq}; else rm -f ${tq}; fi`);
+        // A cut before the rename leaves the staged copy: the list that named it was taken by the swap.
+        if (c.staged) lines.push(`rm -f ${q(c.staged)}`);
     }
     for (const d of [...snapshot.missingDirs].sort((a, b) => b.length - a.length)) lines.push(`rmdir ${q(d)} 2>/dev/null`);
     lines.push(...daemonReloadFor(staged.map(targetOf), true));
@@ -56,15 +61,21 @@ export function renderRollbackScript(
     }
     // Undoing the resource's first transaction leaves the host as if it never existed: no state directory either.
     lines.push(
-        `if [ -e "$S/txn/first" ]; then rm -rf "$S"; else rm -f "$S/txn/pending" "$S/txn/pending.rollback" "$S/txn/pending.watchdog" "$S/txn/watchdog.pid" "$S/txn/rollback.sh"; fi`,
+        `if [ -e "$S/txn/first" ]; then rm -rf "$S"; ${renderRetireRecoveryUnit()}; else rm -f "$S/txn/pending" "$S/txn/pending.rollback" "$S/txn/pending.watchdog" "$S/txn/watchdog.pid" "$S/txn/${WATCHDOG_SCRIPT}" "$S/txn/staging.taken" "$S/txn/rollback.sh"; fi`,
         "exit 0",
         "",
     );
     return lines.join("\n");
 }
 
-/** Pure: the checkpoint-and-swap script: originals kept once, backups linked, watchdog armed, then renames. */
+/**
+ * Pure: the checkpoint-and-swap script: rollback and watchdog armed (and on disk) before anything else, so a
+ * cut at any line after it, a power loss included, is undone; originals kept once, backups linked, synced,
+ * then renames.
+ */
 export function renderSwapScript(stateDir: string, staged: readonly StagedChange[], snapshot: HostSnapshot, services: readonly ServiceWork[], timeoutSeconds: number): string {
+    // The deadline runs from `pending`'s mtime: a controller still at work renews it (see `keepFresh`).
+    const watchdog = renderSleeper(stateDir, "pending", timeoutSeconds, `mv -f "$m" "$S/txn/pending.watchdog" 2>/dev/null && sh "$S/txn/rollback.sh" watchdog`);
     const lines = [
         "trap '' HUP INT TERM PIPE # finish the swap even if the connection drops now",
         "set -e",
@@ -74,13 +85,24 @@ export function renderSwapScript(stateDir: string, staged: readonly StagedChange
         `mkdir -p "$S/orig" "$S/txn"`,
         `if [ $first = yes ]; then : > "$S/txn/first"; fi`,
         `cat > "$S/txn/rollback.sh"`,
+        `cat > "$S/txn/${WATCHDOG_SCRIPT}.new" <<'ONPREM_SLEEPER'`,
+        watchdog.trimEnd(),
+        "ONPREM_SLEEPER",
+        `mv -f "$S/txn/${WATCHDOG_SCRIPT}.new" "$S/txn/${WATCHDOG_SCRIPT}"`,
+        ...renderInstallRecoveryUnit(stateDir),
+        `: > "$S/txn/pending"`,
+        durable([`"$S/txn/rollback.sh"`, `"$S/txn/${WATCHDOG_SCRIPT}"`, `"$S/txn/pending"`, `"$S/txn"`]),
+        `setsid sh "$S/txn/${WATCHDOG_SCRIPT}" </dev/null >/dev/null 2>&1 &`,
+        `echo $! > "$S/txn/watchdog.pid"`,
     ];
-    // The staged copies are the swap's from here on: the host's cleaner must not remove them any more.
+    // The staged copies are the swap's from here on: the host's cleaner must not remove them any more
+    // (the rollback does, if the swap is cut before it renames them).
     if (staged.length > 0) {
         const gone = `{ echo "the host removed the staged copies: the controller was silent for longer than the rollback timeout before the swap" >&2; exit 3; }`;
         lines.push(`${TAKE_STAGING} || { [ -e "$S/txn/staging.cleaning" ] && ${gone}; true; }`, `rm -f "$S/txn/staging.taken"`);
         for (const c of staged) if (c.staged) lines.push(`[ -e ${q(c.staged)} ] || ${gone}`);
     }
+    const kept: string[] = [];
     for (const c of staged) {
         const t = targetOf(c);
         const o = `"$S/orig/${originalKey(t)}"`;
@@ -88,6 +110,7 @@ export function renderSwapScript(stateDir: string, staged: readonly StagedChange
         lines.push(`[ -e ${o} ] || [ -e ${o}.absent ] || { if [ -e ${q(t)} ]; then cp -a ${q(t)} ${o}; else : > ${o}.absent; fi; }`);
         // This transaction's backup: a hard link to the current inode, restored by a rename.
         lines.push(`rm -f ${q(backupPath(t))}; if [ -e ${q(t)} ]; then ln ${q(t)} ${q(backupPath(t))}; fi`);
+        kept.push(o, q(backupPath(t)));
     }
     // Host-wide, not per resource: whichever resource leaves a directory empty removes it.
     for (const d of snapshot.missingDirs) lines.push(`grep -qxF ${q(d)} ${q(CREATED_DIRS)} 2>/dev/null || echo ${q(d)} >> ${q(CREATED_DIRS)}`);
@@ -95,13 +118,9 @@ export function renderSwapScript(stateDir: string, staged: readonly StagedChange
         const before = snapshot.services[w.service.name] ?? { active: false, enabled: false };
         const file = `"$S/orig/svc.${w.service.name.replace(/[^A-Za-z0-9@._-]/g, "_")}"`;
         lines.push(`[ -e ${file} ] || echo ${before.active ? "active" : "inactive"} ${before.enabled ? "enabled" : "disabled"} > ${file}`);
+        kept.push(file);
     }
-    lines.push(
-        `: > "$S/txn/pending"`,
-        // The deadline runs from `pending`'s mtime: a controller still at work renews it (see `keepFresh`).
-        `setsid sh -c 'sleep "$2"; p="$1/txn/pending"; while r=$(( $2 - $(date +%s) + $(stat -c %Y "$p" 2>/dev/null || echo 0) )); [ "$r" -gt 0 ]; do sleep "$r"; done; mv -f "$p" "$1/txn/pending.watchdog" 2>/dev/null && sh "$1/txn/rollback.sh" watchdog' sh "$S" ${timeoutSeconds} </dev/null >/dev/null 2>&1 &`,
-        `echo $! > "$S/txn/watchdog.pid"`,
-    );
+    if (kept.length > 0) lines.push(`set -- "$S/orig"; for f in ${kept.join(" ")}; do [ ! -e "$f" ] || set -- "$@" "$f"; done`, durable(['"$@"']));
     for (const c of staged) {
         const t = targetOf(c);
         lines.push(c.removes ? `rm -f ${q(t)}` : `mv -f ${q(c.staged!)} ${q(t)}`);

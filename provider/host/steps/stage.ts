@@ -8,6 +8,7 @@ import { phaseFailure, renderPhases, runningPhase } from "./phases";
 import { validate, validatorPhases } from "./validate";
 import { originalKey, stagedPath } from "../layout";
 import { shellQuote as q } from "../../contract/shell";
+import { CLEANER_SCRIPT, durable, renderInstallRecoveryUnit, renderSleeper } from "../recovery";
 
 /**
  * Stages every changed file in one command. "$@" holds one record per file: `w STAGED MODE OWNER GROUP
@@ -38,11 +39,11 @@ done
  * act on it, and stops that cleaner. Fails when the cleaner took the list first (it removed the copies).
  * SIGKILL, since the cleaner inherits the guard script's ignored SIGTERM.
  */
-export const TAKE_STAGING = `{ mv -f "$S/txn/staging" "$S/txn/staging.taken" 2>/dev/null && { [ -s "$S/txn/cleaner.pid" ] && kill -s KILL -- -"$(cat "$S/txn/cleaner.pid")" 2>/dev/null; rm -f "$S/txn/cleaner.pid"; true; }; }`;
+export const TAKE_STAGING = `{ mv -f "$S/txn/staging" "$S/txn/staging.taken" 2>/dev/null && { [ -s "$S/txn/cleaner.pid" ] && kill -s KILL -- -"$(cat "$S/txn/cleaner.pid")" 2>/dev/null; rm -f "$S/txn/cleaner.pid" "$S/txn/${CLEANER_SCRIPT}"; true; }; }`;
 
 /** Shell (with `S`): removes the copies (and directories staging created) on a taken list, and the list. */
 function removeListed(list: string): string {
-    return `while read -r k f; do case $k in f) rm -f "$f" ;; d) rmdir "$f" 2>/dev/null ;; esac; done < "$S/txn/${list}"; rm -f "$S/txn/${list}"; rmdir "$S/txn" "$S" 2>/dev/null; true`;
+    return `while read -r k f; do case $k in f) rm -f "$f" ;; d) rmdir "$f" 2>/dev/null ;; esac; done < "$S/txn/${list}"; rm -f "$S/txn/${list}" "$S/txn/${CLEANER_SCRIPT}"; rmdir "$S/txn" "$S" 2>/dev/null; true`;
 }
 
 /** Shell (with `S`): removes the staged copies of a transaction that will not swap (or was cut before it). */
@@ -52,11 +53,12 @@ export const DISCARD_STAGING = `if ${TAKE_STAGING}; then ${removeListed("staging
  * Pure: arms the host's own clean-up of the staged copies, before the first is written. If the controller
  * falls silent for `timeoutSeconds` before the swap (a cut connection, a killed deployment), the host
  * removes them by itself, as the watchdog undoes a swap whose commit never came. The list's mtime is the
- * deadline's start; a controller still at work renews it (see `keepFresh`).
+ * deadline's start; a controller still at work renews it (see `keepFresh`). The cleaner is a script in the
+ * state dir, synced with the list before any copy exists: after a power loss the boot unit runs it again.
  */
 export function renderStagingGuardScript(stateDir: string, stagedCopies: readonly string[], createdDirs: readonly string[], timeoutSeconds: number): string {
     const list = [...stagedCopies.map((f) => `f ${f}`), ...[...createdDirs].sort((a, b) => b.length - a.length).map((d) => `d ${d}`)];
-    const cleaner = `sleep "$2"; m="$1/txn/staging"; while r=$(( $2 - $(date +%s) + $(stat -c %Y "$m" 2>/dev/null || echo 0) )); [ "$r" -gt 0 ]; do sleep "$r"; done; S=$1; if mv -f "$m" "$S/txn/staging.cleaning" 2>/dev/null; then rm -f "$S/txn/cleaner.pid"; ${removeListed("staging.cleaning")}; fi`;
+    const clean = `if mv -f "$m" "$S/txn/staging.cleaning" 2>/dev/null; then rm -f "$S/txn/cleaner.pid"; ${removeListed("staging.cleaning")}; fi`;
     return [
         "trap '' HUP INT TERM PIPE # arm fully even if the connection drops now",
         "set -e",
@@ -65,7 +67,14 @@ export function renderStagingGuardScript(stateDir: string, stagedCopies: readonl
         `cat > "$S/txn/staging" <<'ONPREM_STAGED'`,
         ...list,
         "ONPREM_STAGED",
-        `setsid sh -c ${q(cleaner)} sh "$S" ${timeoutSeconds} </dev/null >/dev/null 2>&1 &`,
+        // A new file (never rewritten in place): a cleaner still reading the old one is not confused.
+        `cat > "$S/txn/${CLEANER_SCRIPT}.new" <<'ONPREM_SLEEPER'`,
+        renderSleeper(stateDir, "staging", timeoutSeconds, clean).trimEnd(),
+        "ONPREM_SLEEPER",
+        `mv -f "$S/txn/${CLEANER_SCRIPT}.new" "$S/txn/${CLEANER_SCRIPT}"`,
+        durable([`"$S/txn/staging"`, `"$S/txn/${CLEANER_SCRIPT}"`, `"$S/txn"`]),
+        ...renderInstallRecoveryUnit(stateDir),
+        `setsid sh "$S/txn/${CLEANER_SCRIPT}" </dev/null >/dev/null 2>&1 &`,
         `echo $! > "$S/txn/cleaner.pid"`,
         "",
     ].join("\n");
@@ -126,11 +135,14 @@ export function renderStage(stateDir: string, changes: readonly FileChange[], { 
         }
     }
     const checks = validatorPhases(validators, changes.map((c) => ({ ...c, staged: copyOf(c) })));
+    // On disk before the swap can rename them over their targets: a power loss then keeps whole files.
+    const written = changes.filter((c) => c.action === "write").map((c) => q(copyOf(c)));
+    const syncCopies = guard && written.length > 0 ? [durable(written)] : [];
     const stageStep = `stage ${changes.map((c) => (c.action === "write" ? c.file.path : `the original of ${c.path}`)).join(", ")}`;
     const step = [stageStep, ...validators.map((v) => v.description)].join(", then ");
     return {
         // The guard ignores HUP and TERM while it arms; the validators get them back (a hung one stops at the timeout's TERM).
-        script: ["set -e", ...prefix, STAGE_SCRIPT, ...(guard && validators.length ? ["trap - HUP INT TERM PIPE"] : []), ...renderPhases(checks)].join("\n"),
+        script: ["set -e", ...prefix, STAGE_SCRIPT, ...syncCopies, ...(guard && validators.length ? ["trap - HUP INT TERM PIPE"] : []), ...renderPhases(checks)].join("\n"),
         args,
         stdin: Buffer.concat(bytes),
         step,
