@@ -15,7 +15,7 @@ export type {
     ConnectCheckArgs, GlobalDefsArgs, HealthCheckArgs, HttpCheckUrlArgs, HttpGetCheckArgs, KeepalivedClusterArgs, KeepalivedNodeArgs, KeepalivedScriptFileArgs,
     LvsScheduler, MiscCheckArgs, NotifyArgs, RealServerArgs, SmtpCheckArgs, SorryServerArgs, TcpCheckArgs, TrackInterfaceArgs, TrackScriptRefArgs, VipArgs,
     VipScope, VirtualServerArgs, VrrpAuthArgs, VrrpInstanceArgs, VrrpScriptArgs,
-} from "./keepalivedClusterTypes";
+} from "./keepalivedCluster";
 export { StaticInterface, StaticInterfaceArgs, StaticInterfaceFormat, StaticRouteSpec } from "./staticInterface";
 export { OvsMesh, OvsMeshArgs, OvsMeshHostArgs, OvsMeshHostOutput } from "./ovsMesh";
 export type {

@@ -1,5 +1,6 @@
 import * as pulumi from "./pulumi";
 import type { Issue } from "../provider/contract/issue";
+import type { KeepalivedClusterArgs } from "../provider/plan/keepalived/args";
 import type { KeepalivedClusterSpec } from "../provider/plan/keepalived/model";
 import { planKeepalived } from "../provider/plan/keepalived/plan";
 import { validateKeepalived } from "../provider/plan/keepalived/validate";
@@ -8,9 +9,14 @@ import { foreignRouterProbes } from "../provider/render/keepalived/foreignRouter
 import { KeepalivedWork, keepalivedSecrets, keepalivedWork } from "../provider/work/keepalived";
 import { ClusterCheck, HostConfig, HostConfigArgs } from "./hostConfig";
 import { checkInputs } from "./issues";
-import type { KeepalivedClusterArgs } from "./keepalivedClusterTypes";
 import { intendedMasters, resolveSpec } from "./keepalivedInputs";
 import { perRun } from "./perRun";
+
+export type {
+    ConnectCheckArgs, GlobalDefsArgs, HealthCheckArgs, HttpCheckUrlArgs, HttpGetCheckArgs, KeepalivedClusterArgs, KeepalivedNodeArgs, KeepalivedScriptFileArgs,
+    LvsScheduler, MiscCheckArgs, NotifyArgs, RealServerArgs, SmtpCheckArgs, SorryServerArgs, TcpCheckArgs, TrackInterfaceArgs, TrackScriptRefArgs, VipArgs,
+    VipScope, VirtualServerArgs, VrrpAuthArgs, VrrpInstanceArgs, VrrpScriptArgs,
+} from "../provider/plan/keepalived/args";
 
 /**
  * A keepalived VRRP cluster: one rendered keepalived.conf per node, config-tested on every node before

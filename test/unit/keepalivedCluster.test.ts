@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { KeepalivedCluster } from "../../sdk/keepalivedCluster";
-import type { KeepalivedClusterArgs } from "../../sdk/keepalivedClusterTypes";
+import type { KeepalivedClusterArgs } from "../../sdk/keepalivedCluster";
 
 /** Every resource the program registered under mocks: name -> inputs. */
 const registered = new Map<string, Record<string, unknown>>();

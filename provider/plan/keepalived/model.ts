@@ -1,185 +1,26 @@
 /**
- * The resolved (plain, known) shape of a keepalived cluster, as the validator, the planner and the
- * renderer take it. It mirrors the public Args of `sdk/keepalivedClusterTypes.ts`, where each field is
- * documented with its default; here a line says only what is not obvious from the keepalived keyword.
+ * The resolved (plain, known) shapes of a keepalived cluster, as the validator, the planner and the
+ * renderer take them: each is `Unwrap` of the Args in args.ts, where every field is documented.
  */
+import type { Unwrap } from "@pulumi/pulumi/output";
+import type {
+    GlobalDefsArgs, HealthCheckArgs, KeepalivedClusterInput, RealServerArgs, TrackScriptRefArgs, VipArgs, VirtualServerArgs, VrrpInstanceArgs, VrrpScriptArgs,
+} from "./args";
 
-export interface KeepalivedNodeSpec {
-    name: string;
-    /** Bare or CIDR: the unicast source and a peer of the others. */
-    address: string;
-    interface: string;
-    /** Subnet of the VRRP interface; `address` when that is a CIDR, else no subnet check. */
-    interfaceCidr?: string;
-    routerId?: string;
-}
+export type { LvsScheduler } from "./args";
+export type KeepalivedClusterSpec = KeepalivedClusterInput;
+export type KeepalivedNodeSpec = KeepalivedClusterInput["nodes"][number];
+export type VrrpInstanceSpec = Unwrap<VrrpInstanceArgs>;
+export type VipSpec = Unwrap<VipArgs>;
+export type VrrpScriptSpec = Unwrap<VrrpScriptArgs>;
+export type TrackScriptRef = Unwrap<TrackScriptRefArgs>;
+export type GlobalDefsSpec = Unwrap<GlobalDefsArgs>;
+export type VirtualServerSpec = Unwrap<VirtualServerArgs>;
+export type RealServerSpec = Unwrap<RealServerArgs>;
+export type HealthCheckSpec = Unwrap<HealthCheckArgs>;
 
-export interface VipSpec {
-    address: string;
-    dev?: string;
-    label?: string;
-    brd?: string;
-    scope?: VipScope;
-}
-
-type VipScope = "global" | "site" | "link" | "host" | "nowhere";
-
-interface VrrpAuthSpec {
-    type: "PASS" | "AH";
-    /** Never rendered: the file carries `{{secret:auth_<instance>}}`. */
-    password: string;
-}
-
-export interface VrrpScriptSpec {
-    script: string;
-    interval?: number;
-    timeout?: number;
-    weight?: number;
-    fall?: number;
-    rise?: number;
-    user?: string;
-}
-
-export interface TrackScriptRef {
-    name: string;
-    weight?: number;
-}
-
-interface TrackInterfaceSpec {
-    name: string;
-    weight?: number;
-}
-
-interface NotifySpec {
-    master?: string;
-    backup?: string;
-    fault?: string;
-    stop?: string;
-    notify?: string;
-}
-
-export interface VrrpInstanceSpec {
-    name: string;
-    virtualRouterId: number;
-    interface?: string;
-    vips: (VipSpec | string)[];
-    /** Default: the first node, unless `priorities` is given. */
-    master?: string;
-    priorities?: Record<string, number>;
-    advertInt?: number;
-    preempt?: boolean;
-    preemptDelay?: number;
-    auth?: VrrpAuthSpec;
-    unicast?: boolean;
-    mcastGroup?: string;
-    trackScripts?: (TrackScriptRef | string)[];
-    trackInterfaces?: TrackInterfaceSpec[];
-    notify?: NotifySpec;
-    allowVipOutsideSubnet?: boolean;
-}
-
-export interface GlobalDefsSpec {
-    notificationEmails?: string[];
-    notificationEmailFrom?: string;
-    smtpServer?: string;
-    smtpConnectTimeout?: number;
-    routerId?: string;
-    vrrpSkipCheckAdvAddr?: boolean;
-    vrrpStrict?: boolean;
-    vrrpGarpInterval?: number;
-    vrrpGnaInterval?: number;
-    vrrpMcastGroup4?: string;
-    enableScriptSecurity?: boolean;
-    scriptUser?: string;
-}
-
-interface KeepalivedScriptFile {
-    path: string;
-    content: string;
-    mode?: string;
-}
-
-export interface VirtualServerSpec {
-    address: string;
-    port: number;
-    protocol?: "TCP" | "UDP" | "SCTP";
-    /** Rendered as `lvs_sched`. */
-    lbAlgo?: LvsScheduler;
-    /** Rendered as `lvs_method`. */
-    lbKind?: "NAT" | "DR" | "TUN";
-    persistenceTimeout?: number;
-    delayLoop?: number;
-    sorryServer?: SorryServerSpec;
-    realServers: RealServerSpec[];
-}
-
-interface SorryServerSpec {
-    address: string;
-    port?: number;
-}
-
-export type LvsScheduler = "rr" | "wrr" | "lc" | "wlc" | "lblc" | "lblcr" | "sh" | "mh" | "dh" | "fo" | "ovf" | "sed" | "nq";
-
-export interface RealServerSpec {
-    address: string;
-    port: number;
-    weight?: number;
-    check?: HealthCheckSpec;
-}
-
-export type HealthCheckSpec = HttpGetCheckSpec | TcpCheckSpec | SmtpCheckSpec | MiscCheckSpec;
-
-interface ConnectCheckOptions {
-    connectIp?: string;
-    connectPort?: number;
-    bindTo?: string;
-    connectTimeout?: number;
-    retry?: number;
-    delayBeforeRetry?: number;
-}
-
-interface HttpGetCheckSpec extends ConnectCheckOptions {
-    type: "HTTP_GET" | "SSL_GET";
-    urls: HttpCheckUrl[];
-}
-
-interface HttpCheckUrl {
-    path: string;
-    statusCode?: number;
-    digest?: string;
-}
-
-interface TcpCheckSpec extends ConnectCheckOptions {
-    type: "TCP_CHECK";
-}
-
-interface SmtpCheckSpec extends ConnectCheckOptions {
-    type: "SMTP_CHECK";
-    heloName?: string;
-}
-
-interface MiscCheckSpec {
-    type: "MISC_CHECK";
-    path: string;
-    timeout?: number;
-    dynamic?: boolean;
-    user?: string;
-    retry?: number;
-    delayBeforeRetry?: number;
-}
-
-/** A whole cluster: every node runs every instance; one keepalived.conf per node. */
-export interface KeepalivedClusterSpec {
-    /** In order: the order breaks ties in derived priorities. */
-    nodes: KeepalivedNodeSpec[];
-    instances: VrrpInstanceSpec[];
-    virtualServers?: VirtualServerSpec[];
-    globalDefs?: GlobalDefsSpec;
-    scripts?: Record<string, VrrpScriptSpec>;
-    scriptFiles?: KeepalivedScriptFile[];
-    /** Node names that give up every VIP and stay out (see `MAINTENANCE_FLAG_PATH`). */
-    maintenance?: string[];
-}
+/** Where secrets sit in the cluster's input: masked (the SDK's `maskSecrets`) in the copy files are rendered from. */
+export const KEEPALIVED_SECRET_PATHS = ["instances[].auth.password"];
 
 /** Where keepalived reads its configuration (a script file may not take its place). */
 export const KEEPALIVED_CONF_PATH = "/etc/keepalived/keepalived.conf";

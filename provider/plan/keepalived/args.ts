@@ -1,39 +1,41 @@
 /**
- * The public inputs of `KeepalivedCluster`. Field names follow keepalived 2.2 where a keyword exists;
+ * The inputs of `KeepalivedCluster`, declared once: the SDK exports these, and the validator, planner
+ * and renderer take them resolved (model.ts names the resolved shapes, each `Unwrap` of one of these),
+ * so a field is added here and nowhere else. Field names follow keepalived 2.2 where a keyword exists;
  * every field may be an Output of another resource (a VIP from an address allocator, a password from a
  * secret store), except the lists that decide how many child resources exist (`nodes`, `scriptFiles`).
  */
-import * as pulumi from "./pulumi";
-import { ConnectionArgs } from "./connection";
+import type { Input, Unwrap } from "@pulumi/pulumi/output";
+import type { ConnectionArgs } from "../../contract/connection";
 
 /** One keepalived host. */
 export interface KeepalivedNodeArgs {
     /** The node's name: names its child resources and is what `instances[].master` refers to. Plain, since it names resources. No default. */
     name: string;
     /** How to reach the host. No default. */
-    connection: pulumi.Input<ConnectionArgs>;
+    connection: Input<ConnectionArgs>;
     /** The node's own address on the VRRP interface, bare or CIDR ("10.77.0.11" or "10.77.0.11/24"): unicast source, peers' target. No default. */
-    address: pulumi.Input<string>;
+    address: Input<string>;
     /** The VRRP interface, e.g. "eth0". No default. */
-    interface: pulumi.Input<string>;
+    interface: Input<string>;
     /** The interface's address with its prefix, e.g. "10.0.0.11/24": VIPs must lie inside it. Defaults to `address` when it has a prefix, else no subnet check. */
-    interfaceCidr?: pulumi.Input<string>;
+    interfaceCidr?: Input<string>;
     /** `router_id` for this node. Defaults to `globalDefs.routerId`, else the node's name. */
-    routerId?: pulumi.Input<string>;
+    routerId?: Input<string>;
 }
 
 /** A virtual IP. A bare string is the same as `{ address }`. */
 export interface VipArgs {
     /** The address, bare or CIDR ("192.168.200.17/24"). No default (keepalived then uses /32 or /128). */
-    address: pulumi.Input<string>;
+    address: Input<string>;
     /** `dev`: the interface to put it on. Defaults to the instance's interface. */
-    dev?: pulumi.Input<string>;
+    dev?: Input<string>;
     /** `label`: an alias name such as "eth0:1". Defaults to none. */
-    label?: pulumi.Input<string>;
+    label?: Input<string>;
     /** `brd`: the broadcast address (IPv4). Defaults to the kernel's. */
-    brd?: pulumi.Input<string>;
+    brd?: Input<string>;
     /** `scope`. Defaults to keepalived's (global). */
-    scope?: pulumi.Input<VipScope>;
+    scope?: Input<VipScope>;
 }
 
 /** `scope` of a VIP. */
@@ -42,134 +44,134 @@ export type VipScope = "global" | "site" | "link" | "host" | "nowhere";
 /** VRRP authentication (removed from VRRPv2 by RFC 3768; use only where needed, e.g. with unicast). */
 export interface VrrpAuthArgs {
     /** `auth_type`: PASS (plain text on the wire) or AH. No default. */
-    type: pulumi.Input<"PASS" | "AH">;
+    type: Input<"PASS" | "AH">;
     /** A secret, never in a rendered file (`{{secret:auth_<instance>}}` is filled in on the host); 1-8 characters. No default. */
-    password: pulumi.Input<string>;
+    password: Input<string>;
 }
 
 /** A `vrrp_script`; instances refer to it by its key in `scripts`. */
 export interface VrrpScriptArgs {
     /** `script`: an absolute path, optionally with arguments (no shell: use `/bin/sh -c '...'` for shell syntax). No default. */
-    script: pulumi.Input<string>;
+    script: Input<string>;
     /** `interval`: seconds between runs. Defaults to keepalived's (1). */
-    interval?: pulumi.Input<number>;
+    interval?: Input<number>;
     /** `timeout`: seconds after which a run counts as failed. Defaults to keepalived's. */
-    timeout?: pulumi.Input<number>;
+    timeout?: Input<number>;
     /** `weight`, -253..253, added to the priority (negative: on failure; positive: on success). Defaults to keepalived's (0: failure means FAULT). */
-    weight?: pulumi.Input<number>;
+    weight?: Input<number>;
     /** `fall`: failures in a row before the script counts as down. Defaults to keepalived's. */
-    fall?: pulumi.Input<number>;
+    fall?: Input<number>;
     /** `rise`: successes in a row before it counts as up again. Defaults to keepalived's. */
-    rise?: pulumi.Input<number>;
+    rise?: Input<number>;
     /** `user` to run it as. Defaults to `globalDefs.scriptUser`. */
-    user?: pulumi.Input<string>;
+    user?: Input<string>;
 }
 
 /** A reference from an instance to a `vrrp_script`, optionally overriding its weight. */
 export interface TrackScriptRefArgs {
     /** The key in `scripts`. No default. */
-    name: pulumi.Input<string>;
+    name: Input<string>;
     /** `weight` for this instance only, -253..253. Defaults to the script's own. */
-    weight?: pulumi.Input<number>;
+    weight?: Input<number>;
 }
 
 /** An extra interface whose state moves the instance. */
 export interface TrackInterfaceArgs {
     /** The interface, e.g. "eth1" (not the instance's own: keepalived ignores that). No default. */
-    name: pulumi.Input<string>;
+    name: Input<string>;
     /** `weight`, -253..253, applied when it goes down. Defaults to 0 (down means FAULT). */
-    weight?: pulumi.Input<number>;
+    weight?: Input<number>;
 }
 
 /** Commands keepalived runs on state changes: each an absolute path, optionally with arguments. */
 export interface NotifyArgs {
     /** `notify_master`. Defaults to none. */
-    master?: pulumi.Input<string>;
+    master?: Input<string>;
     /** `notify_backup`. Defaults to none. */
-    backup?: pulumi.Input<string>;
+    backup?: Input<string>;
     /** `notify_fault`. Defaults to none. */
-    fault?: pulumi.Input<string>;
+    fault?: Input<string>;
     /** `notify_stop`: when the instance stops. Defaults to none. */
-    stop?: pulumi.Input<string>;
+    stop?: Input<string>;
     /** `notify`: on any transition, with GROUP|INSTANCE, name, state and priority appended. Defaults to none. */
-    notify?: pulumi.Input<string>;
+    notify?: Input<string>;
 }
 
 /** A VRRP instance (`vrrp_instance`): VIPs held by one node at a time. */
 export interface VrrpInstanceArgs {
     /** Unique name, also the keepalived identifier ("VI_1"): letters, digits, `_`, `.`, `-`. No default. */
-    name: pulumi.Input<string>;
+    name: Input<string>;
     /** `virtual_router_id`, 1-255, unique per interface and segment. No default. */
-    virtualRouterId: pulumi.Input<number>;
+    virtualRouterId: Input<number>;
     /** The interface on every node. Defaults to each node's `interface`. */
-    interface?: pulumi.Input<string>;
+    interface?: Input<string>;
     /** The VIPs, all of one address family. No default. */
-    vips: pulumi.Input<pulumi.Input<VipArgs | string>[]>;
+    vips: Input<Input<VipArgs | string>[]>;
     /**
      * The node that holds the VIPs when all are up; priorities are derived from it (100, then 90, 80, ...
      * in node order after it). Defaults to the first node, unless `priorities` is given.
      */
-    master?: pulumi.Input<string>;
+    master?: Input<string>;
     /** Explicit priority per node name (1-254, distinct, every node). Defaults to derived from `master`. */
-    priorities?: pulumi.Input<Record<string, pulumi.Input<number>>>;
+    priorities?: Input<Record<string, Input<number>>>;
     /** `advert_int`: seconds between adverts, a whole number 1-255. Defaults to 1. */
-    advertInt?: pulumi.Input<number>;
+    advertInt?: Input<number>;
     /** Whether a higher-priority node takes the VIPs back when it returns; false renders `nopreempt`. Defaults to true. */
-    preempt?: pulumi.Input<boolean>;
+    preempt?: Input<boolean>;
     /** `preempt_delay`: seconds (0-1000) to wait before preempting at startup. Defaults to none. */
-    preemptDelay?: pulumi.Input<number>;
+    preemptDelay?: Input<number>;
     /** `authentication` of the instance's adverts. Defaults to none. */
-    auth?: pulumi.Input<VrrpAuthArgs>;
+    auth?: Input<VrrpAuthArgs>;
     /** Adverts by unicast to the other nodes' addresses (`unicast_src_ip`/`unicast_peer`). Defaults to false (multicast). */
-    unicast?: pulumi.Input<boolean>;
+    unicast?: Input<boolean>;
     /** `mcast_dst_ip`. Defaults to `globalDefs.vrrpMcastGroup4`, else 224.0.0.18 (ff02::12 for IPv6). */
-    mcastGroup?: pulumi.Input<string>;
+    mcastGroup?: Input<string>;
     /** `track_script`: names of `scripts` entries, or references with a weight. Defaults to none. */
-    trackScripts?: pulumi.Input<pulumi.Input<TrackScriptRefArgs | string>[]>;
+    trackScripts?: Input<Input<TrackScriptRefArgs | string>[]>;
     /** `track_interface`. Defaults to none. */
-    trackInterfaces?: pulumi.Input<pulumi.Input<TrackInterfaceArgs>[]>;
+    trackInterfaces?: Input<Input<TrackInterfaceArgs>[]>;
     /** `notify_*` commands. Defaults to none. */
-    notify?: pulumi.Input<NotifyArgs>;
+    notify?: Input<NotifyArgs>;
     /** Skip the check that each VIP lies in its node's interface subnet (seed 001 puts VIPs of other subnets on eth0). Defaults to false. */
-    allowVipOutsideSubnet?: pulumi.Input<boolean>;
+    allowVipOutsideSubnet?: Input<boolean>;
 }
 
 /** `global_defs`. */
 export interface GlobalDefsArgs {
     /** `notification_email`: recipients of SMTP alerts. Defaults to none. */
-    notificationEmails?: pulumi.Input<pulumi.Input<string>[]>;
+    notificationEmails?: Input<Input<string>[]>;
     /** `notification_email_from`. Defaults to keepalived's (keepalived@<host name>). */
-    notificationEmailFrom?: pulumi.Input<string>;
+    notificationEmailFrom?: Input<string>;
     /** `smtp_server`: IP address or host name. Defaults to none. */
-    smtpServer?: pulumi.Input<string>;
+    smtpServer?: Input<string>;
     /** `smtp_connect_timeout` in seconds. Defaults to keepalived's. */
-    smtpConnectTimeout?: pulumi.Input<number>;
+    smtpConnectTimeout?: Input<number>;
     /** `router_id` for every node without its own `routerId`. Defaults to the node name. */
-    routerId?: pulumi.Input<string>;
+    routerId?: Input<string>;
     /** `vrrp_skip_check_adv_addr`. Defaults to false. */
-    vrrpSkipCheckAdvAddr?: pulumi.Input<boolean>;
+    vrrpSkipCheckAdvAddr?: Input<boolean>;
     /** `vrrp_strict`: forbids unicast, authentication, preempt_delay and state MASTER below priority 255. Defaults to false. */
-    vrrpStrict?: pulumi.Input<boolean>;
+    vrrpStrict?: Input<boolean>;
     /** `vrrp_garp_interval` in seconds, above 0 (keepalived 2.2 rejects 0; leave unset for no delay). Defaults to none. */
-    vrrpGarpInterval?: pulumi.Input<number>;
+    vrrpGarpInterval?: Input<number>;
     /** `vrrp_gna_interval` in seconds, above 0. Defaults to none. */
-    vrrpGnaInterval?: pulumi.Input<number>;
+    vrrpGnaInterval?: Input<number>;
     /** `vrrp_mcast_group4`. Defaults to keepalived's (224.0.0.18). */
-    vrrpMcastGroup4?: pulumi.Input<string>;
+    vrrpMcastGroup4?: Input<string>;
     /** `enable_script_security`: required whenever any script is configured. Defaults to false. */
-    enableScriptSecurity?: pulumi.Input<boolean>;
+    enableScriptSecurity?: Input<boolean>;
     /** `script_user`. Defaults to "root" when any script is configured (keepalived 2.2.7 drops scripts when its own default user is missing). */
-    scriptUser?: pulumi.Input<string>;
+    scriptUser?: Input<string>;
 }
 
 /** A file shipped to every node before the config, e.g. a notify script. */
 export interface KeepalivedScriptFileArgs {
     /** Absolute path on every node. No default. */
-    path: pulumi.Input<string>;
+    path: Input<string>;
     /** The file's text, written as given. No default. */
-    content: pulumi.Input<string>;
+    content: Input<string>;
     /** Octal mode, not group- or other-writable (keepalived refuses such scripts). Defaults to "0755". */
-    mode?: pulumi.Input<string>;
+    mode?: Input<string>;
 }
 
 /** LVS schedulers (`lvs_sched`). */
@@ -178,43 +180,43 @@ export type LvsScheduler = "rr" | "wrr" | "lc" | "wlc" | "lblc" | "lblcr" | "sh"
 /** `virtual_server` (LVS; needs IPVS in the kernel, checked on every node before any change). */
 export interface VirtualServerArgs {
     /** The virtual address (usually a VIP). No default. */
-    address: pulumi.Input<string>;
+    address: Input<string>;
     /** The virtual port, 1-65535. No default. */
-    port: pulumi.Input<number>;
+    port: Input<number>;
     /** `protocol`. Defaults to "TCP". */
-    protocol?: pulumi.Input<"TCP" | "UDP" | "SCTP">;
+    protocol?: Input<"TCP" | "UDP" | "SCTP">;
     /** Scheduler, rendered as `lvs_sched` (keepalived 2.2's name for `lb_algo`). Defaults to "rr". */
-    lbAlgo?: pulumi.Input<LvsScheduler>;
+    lbAlgo?: Input<LvsScheduler>;
     /** Forwarding method, rendered as `lvs_method` (keepalived 2.2's name for `lb_kind`). Defaults to "NAT". */
-    lbKind?: pulumi.Input<"NAT" | "DR" | "TUN">;
+    lbKind?: Input<"NAT" | "DR" | "TUN">;
     /** `persistence_timeout` in seconds. Defaults to none (no persistence). */
-    persistenceTimeout?: pulumi.Input<number>;
+    persistenceTimeout?: Input<number>;
     /** `delay_loop`: seconds between health checks. Defaults to keepalived's (60). */
-    delayLoop?: pulumi.Input<number>;
+    delayLoop?: Input<number>;
     /** `sorry_server`: used when no real server is up. Defaults to none. */
-    sorryServer?: pulumi.Input<SorryServerArgs>;
+    sorryServer?: Input<SorryServerArgs>;
     /** `real_server` entries, at least one. No default. */
-    realServers: pulumi.Input<pulumi.Input<RealServerArgs>[]>;
+    realServers: Input<Input<RealServerArgs>[]>;
 }
 
 /** The `sorry_server` used when every real server is down. */
 export interface SorryServerArgs {
     /** Its address. No default. */
-    address: pulumi.Input<string>;
+    address: Input<string>;
     /** Its port, 1-65535. Defaults to the virtual server's port. */
-    port?: pulumi.Input<number>;
+    port?: Input<number>;
 }
 
 /** A `real_server` behind a virtual server. */
 export interface RealServerArgs {
     /** Its address. No default. */
-    address: pulumi.Input<string>;
+    address: Input<string>;
     /** Its port, 1-65535. No default. */
-    port: pulumi.Input<number>;
+    port: Input<number>;
     /** `weight`. Defaults to 1. */
-    weight?: pulumi.Input<number>;
+    weight?: Input<number>;
     /** One health check. Defaults to none (always considered up). */
-    check?: pulumi.Input<HealthCheckArgs>;
+    check?: Input<HealthCheckArgs>;
 }
 
 /** The health check of a real server, by checker type (`type` is plain: it selects the fields). */
@@ -223,34 +225,34 @@ export type HealthCheckArgs = HttpGetCheckArgs | TcpCheckArgs | SmtpCheckArgs | 
 /** Options of the connecting checkers (HTTP_GET, SSL_GET, TCP_CHECK, SMTP_CHECK). */
 export interface ConnectCheckArgs {
     /** `connect_ip`. Defaults to the real server's address. */
-    connectIp?: pulumi.Input<string>;
+    connectIp?: Input<string>;
     /** `connect_port`, 1-65535. Defaults to the real server's port. */
-    connectPort?: pulumi.Input<number>;
+    connectPort?: Input<number>;
     /** `bindto`: source address for the check. Defaults to none. */
-    bindTo?: pulumi.Input<string>;
+    bindTo?: Input<string>;
     /** `connect_timeout` in seconds. Defaults to keepalived's (5). */
-    connectTimeout?: pulumi.Input<number>;
+    connectTimeout?: Input<number>;
     /** `retry` (formerly `nb_get_retry`). Defaults to keepalived's (1). */
-    retry?: pulumi.Input<number>;
+    retry?: Input<number>;
     /** `delay_before_retry` in seconds. Defaults to keepalived's (3 for HTTP/SSL, else 1). */
-    delayBeforeRetry?: pulumi.Input<number>;
+    delayBeforeRetry?: Input<number>;
 }
 
 export interface HttpGetCheckArgs extends ConnectCheckArgs {
     /** HTTP_GET, or SSL_GET for HTTPS. No default. */
     type: "HTTP_GET" | "SSL_GET";
     /** At least one URL to fetch. No default. */
-    urls: pulumi.Input<pulumi.Input<HttpCheckUrlArgs>[]>;
+    urls: Input<Input<HttpCheckUrlArgs>[]>;
 }
 
 /** One URL an HTTP_GET or SSL_GET check fetches. */
 export interface HttpCheckUrlArgs {
     /** `path`, starting with "/". No default. */
-    path: pulumi.Input<string>;
+    path: Input<string>;
     /** `status_code` expected. Defaults to keepalived's (any 2xx). */
-    statusCode?: pulumi.Input<number>;
+    statusCode?: Input<number>;
     /** `digest`: MD5 of the body (32 hex digits, from genhash). Defaults to none. */
-    digest?: pulumi.Input<string>;
+    digest?: Input<string>;
 }
 
 export interface TcpCheckArgs extends ConnectCheckArgs {
@@ -262,7 +264,7 @@ export interface SmtpCheckArgs extends ConnectCheckArgs {
     /** An SMTP HELO exchange. No default. */
     type: "SMTP_CHECK";
     /** `helo_name`. Defaults to keepalived's (the local host name). */
-    heloName?: pulumi.Input<string>;
+    heloName?: Input<string>;
 }
 
 /** A MISC_CHECK: a program's exit code decides whether the real server is up. */
@@ -270,17 +272,17 @@ export interface MiscCheckArgs {
     /** Needs `globalDefs.enableScriptSecurity`. No default. */
     type: "MISC_CHECK";
     /** `misc_path`: an absolute path, optionally with arguments. No default. */
-    path: pulumi.Input<string>;
+    path: Input<string>;
     /** `misc_timeout` in seconds. Defaults to keepalived's. */
-    timeout?: pulumi.Input<number>;
+    timeout?: Input<number>;
     /** `misc_dynamic`: the exit code sets the weight. Defaults to false. */
-    dynamic?: pulumi.Input<boolean>;
+    dynamic?: Input<boolean>;
     /** `user` to run it as. Defaults to `globalDefs.scriptUser`. */
-    user?: pulumi.Input<string>;
+    user?: Input<string>;
     /** `retry`. Defaults to keepalived's (0). */
-    retry?: pulumi.Input<number>;
+    retry?: Input<number>;
     /** `delay_before_retry` in seconds. Defaults to keepalived's (1). */
-    delayBeforeRetry?: pulumi.Input<number>;
+    delayBeforeRetry?: Input<number>;
 }
 
 /** Inputs of `KeepalivedCluster`. */
@@ -288,30 +290,38 @@ export interface KeepalivedClusterArgs {
     /** The hosts, in order: the order breaks ties in derived priorities. A plain list (one child per node). No default. */
     nodes: KeepalivedNodeArgs[];
     /** The VRRP instances (two with different `master`s make a dual-master pair). No default. */
-    instances: pulumi.Input<pulumi.Input<VrrpInstanceArgs>[]>;
+    instances: Input<Input<VrrpInstanceArgs>[]>;
     /** LVS virtual servers, the same on every node. Defaults to none. */
-    virtualServers?: pulumi.Input<pulumi.Input<VirtualServerArgs>[]>;
+    virtualServers?: Input<Input<VirtualServerArgs>[]>;
     /** keepalived's `global_defs`. Defaults to `router_id` only. */
-    globalDefs?: pulumi.Input<GlobalDefsArgs>;
+    globalDefs?: Input<GlobalDefsArgs>;
     /** `vrrp_script` checks by name, used through `instances[].trackScripts`. Defaults to none. */
-    scripts?: pulumi.Input<Record<string, pulumi.Input<VrrpScriptArgs>>>;
+    scripts?: Input<Record<string, Input<VrrpScriptArgs>>>;
     /** Files shipped to every node before the config (notify or check scripts). A plain list (it decides whether a script child exists). Defaults to none. */
     scriptFiles?: KeepalivedScriptFileArgs[];
     /** Install keepalived where it is missing. Defaults to true. */
-    ensurePackages?: pulumi.Input<boolean>;
+    ensurePackages?: Input<boolean>;
     /** After apply, check that each preempting instance's VIPs are on the node that should hold them. Defaults to true. */
-    verifyVips?: pulumi.Input<boolean>;
+    verifyVips?: Input<boolean>;
     /**
      * When to listen on each node's VRRP interfaces (three advert intervals) for a router outside the cluster
      * that already uses one of its VRIDs, and refuse the preview or up naming the VRID, interface and address:
      * "firstUp" (a node's first preview and up, and when its instances change), "always" (every preview and
      * up: the check on demand), "never". Defaults to "firstUp".
      */
-    foreignRouterCheck?: pulumi.Input<"firstUp" | "always" | "never">;
+    foreignRouterCheck?: Input<"firstUp" | "always" | "never">;
     /**
      * Names of nodes in maintenance: each keeps its config but gives up every VIP to the next node (within
      * `failoverBoundSeconds`) and stays out until removed from the list. Only a flag file changes on the
      * node, and keepalived is not reloaded. Defaults to none.
      */
-    maintenance?: pulumi.Input<pulumi.Input<string>[]>;
+    maintenance?: Input<Input<string>[]>;
 }
+
+/** A node as the validator takes it: known, without its connection (which only its host children need). */
+type KeepalivedNodeInput = Unwrap<Omit<KeepalivedNodeArgs, "connection">>;
+
+/** The cluster as the validator, planner and renderer take it: every Input known, options of the host children left out. */
+export type KeepalivedClusterInput = Unwrap<Omit<KeepalivedClusterArgs, "nodes" | "ensurePackages" | "verifyVips" | "foreignRouterCheck">> & {
+    nodes: KeepalivedNodeInput[];
+};
