@@ -9,7 +9,7 @@
  */
 import type { KeepalivedClusterSpec } from "../provider/plan/keepalived/model";
 import { planKeepalived } from "../provider/plan/keepalived/plan";
-import { validateKeepalived } from "../provider/plan/keepalived/validate";
+import { parseKeepalived } from "../provider/plan/keepalived/validate";
 import type { MeshTopology, OvsMeshInput } from "../provider/plan/ovs/args";
 import { planOvsMesh } from "../provider/plan/ovs/plan";
 import { parseOvsMesh } from "../provider/plan/ovs/validate";
@@ -73,15 +73,18 @@ for (const topology of ["full-mesh", "ring", "star"] as MeshTopology[]) {
 }
 {
     const spec = keepalived(keepalivedNodes);
+    const parse = () => {
+        const result = parseKeepalived(spec);
+        if (!result.ok) throw new Error(result.issues.slice(0, 5).map((i) => i.message).join("\n"));
+        return result.value;
+    };
+    const parsed = parse();
     cases.push({
         name: `KeepalivedCluster ${keepalivedNodes} nodes, 1 unicast instance`,
         phases: {
-            validate: () => {
-                const issues = validateKeepalived(spec);
-                if (issues.length) throw new Error(issues.slice(0, 5).map((i) => i.message).join("\n"));
-            },
-            plan: () => planKeepalived(spec),
-            "plan + work": () => keepalivedWork(spec, planKeepalived(spec), { verifyVips: true }),
+            validate: parse,
+            plan: () => planKeepalived(parsed),
+            "plan + work": () => keepalivedWork(parsed, planKeepalived(parsed), { verifyVips: true }),
         },
     });
 }

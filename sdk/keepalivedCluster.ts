@@ -1,9 +1,10 @@
 import * as pulumi from "./pulumi";
-import type { Issue } from "../provider/contract/issue";
+import type { CommandSpec } from "../provider/contract/desired";
+import type { Issue, Parsed } from "../provider/contract/issue";
 import type { KeepalivedClusterArgs } from "../provider/plan/keepalived/args";
 import type { KeepalivedClusterSpec } from "../provider/plan/keepalived/model";
-import { planKeepalived } from "../provider/plan/keepalived/plan";
-import { validateKeepalived } from "../provider/plan/keepalived/validate";
+import { KeepalivedPlan, planKeepalived } from "../provider/plan/keepalived/plan";
+import { parseKeepalived } from "../provider/plan/keepalived/validate";
 import { vridConflicts } from "../provider/plan/keepalived/vridConflicts";
 import { foreignRouterProbes } from "../provider/render/keepalived/foreignRouters";
 import { KeepalivedWork, keepalivedSecrets, keepalivedWork } from "../provider/work/keepalived";
@@ -42,15 +43,17 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
 
         const { spec, publicSpec } = resolveSpec({ ...args, nodes });
         // Issue messages name fields and rules, never a password: safe to unsecret.
-        const own = pulumi.unsecret(spec.apply(validateKeepalived));
+        const own = pulumi.unsecret(spec.apply((s) => issuesOf(parseKeepalived(s))));
         const cross = declareCluster(name, publicSpec);
         const issues = pulumi.all([own, cross]).apply(([a, b]): Issue[] => [...a, ...b]);
         const inputs = checkInputs(this, name, `KeepalivedCluster ${name}`, issues);
 
-        const work = pulumi.all([issues, publicSpec, args.verifyVips]).apply(([found, s, verifyVips]): { work: KeepalivedWork; plan: ReturnType<typeof planKeepalived> } | undefined => {
-            if (found.length > 0) return undefined;
-            const plan = planKeepalived(s);
-            return { plan, work: keepalivedWork(s, plan, { verifyVips: verifyVips !== false }) };
+        // Planned and rendered from the copy with the passwords masked, parsed on its own: a secret password does not make it secret.
+        const work = pulumi.all([issues, publicSpec, args.verifyVips]).apply(([found, s, verifyVips]): PlannedCluster | undefined => {
+            const parsed = parseKeepalived(s);
+            if (found.length > 0 || !parsed.ok) return undefined;
+            const plan = planKeepalived(parsed.value);
+            return { plan, work: keepalivedWork(parsed.value, plan, { verifyVips: verifyVips !== false }), probes: foreignRouterProbes(parsed.value) };
         });
         const secrets = pulumi.secret(spec.apply(keepalivedSecrets));
 
@@ -86,7 +89,7 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
             const hosts = Object.fromEntries(children.map(({ node, hostArgs }) => [node.name, hostArgs]));
             // A foreign router on a VRID of the cluster is heard at the check's preview, before any node changes.
             const listen = pulumi.output(args.foreignRouterCheck ?? "firstUp");
-            const probes = pulumi.all([work, publicSpec, listen]).apply(([r, s, when]) => (r && when !== "never" ? foreignRouterProbes(s) : {}));
+            const probes = pulumi.all([work, listen]).apply(([r, when]) => (r && when !== "never" ? r.probes : {}));
             const check = new ClusterCheck(`${name}-check`, { kind: "keepalived", hosts, probes, probeAlways: listen.apply((w) => w === "always") }, { parent: this, dependsOn: [inputs, ...scripts] });
             // Phase 2: nodes that master no instance; phase 3: the masters, so VIPs move once at most. Where
             // keepalived ran on no node when the check was created (a first deploy), there is no VIP to move:
@@ -114,6 +117,15 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
         this.notes = work.apply((r) => r?.plan.notes ?? []);
         this.registerOutputs({ files: this.files, expectedHolders: this.expectedHolders, failoverBoundSeconds: this.failoverBoundSeconds, notes: this.notes });
     }
+}
+
+const issuesOf = (parsed: Parsed<unknown>): Issue[] => (parsed.ok ? [] : parsed.issues);
+
+/** What a cluster without issues comes to: its plan, each host's work and the foreign-router listeners. */
+interface PlannedCluster {
+    plan: KeepalivedPlan;
+    work: KeepalivedWork;
+    probes: Record<string, CommandSpec[]>;
 }
 
 /** How long after the masters the backups of a fresh cluster register: a few engine round trips. */

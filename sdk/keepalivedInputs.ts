@@ -1,6 +1,6 @@
 /**
- * From `KeepalivedClusterArgs` (Inputs, possibly Outputs of other resources) to the plain spec the
- * planner takes, twice: once whole (secret when a password is), once with the passwords masked, so the
+ * From `KeepalivedClusterArgs` (Inputs, possibly Outputs of other resources) to the plain input the
+ * parser takes, twice: once whole (secret when a password is), once with the passwords masked, so the
  * rendered files stay readable in previews. Also the masters the child order needs at construction.
  */
 import * as pulumi from "./pulumi";

@@ -4,8 +4,7 @@
  * checks after the reload.
  */
 import type { CommandSpec, FileSpec, PackageSpec, ServiceSpec } from "../contract/desired";
-import { parseAddress } from "../model/address";
-import { DEFAULT_ADVERT_INT, KEEPALIVED_CONF_PATH, KeepalivedClusterSpec, MAINTENANCE_FLAG_PATH, VrrpInstanceSpec, vipOf } from "../plan/keepalived/model";
+import { KEEPALIVED_CONF_PATH, KeepalivedClusterSpec, MAINTENANCE_FLAG_PATH, ParsedKeepalived, ParsedVrrpInstance } from "../plan/keepalived/model";
 import type { KeepalivedPlan } from "../plan/keepalived/plan";
 import { masterDownIntervalSeconds } from "../plan/keepalived/priorities";
 import { authSecretName, renderKeepalivedConf } from "../render/keepalived/keepalivedConf";
@@ -17,7 +16,6 @@ import { IPVSADM_PACKAGE, KEEPALIVED_PACKAGE } from "./packages";
 const KEEPALIVED_CONF_MODE = "0600";
 const MAINTENANCE_FLAG_MODE = "0644";
 const RESTART_DROPIN_MODE = "0644";
-const DEFAULT_SCRIPT_FILE_MODE = "0755";
 /** keepalived.service's restart-after-a-crash drop-in (see `renderRestartDropIn`). */
 export const KEEPALIVED_RESTART_DROPIN_PATH = restartDropInPath("keepalived.service");
 /** A preempting master takes its VIPs within a few adverts of the reload: 40 × 500 ms covers it. */
@@ -55,25 +53,25 @@ export interface KeepalivedWorkOptions {
     verifyVips: boolean;
 }
 
-export function keepalivedWork(spec: KeepalivedClusterSpec, plan: KeepalivedPlan, options: KeepalivedWorkOptions): KeepalivedWork {
-    const scriptFiles = (spec.scriptFiles ?? [])
-        .map((file) => ({ path: file.path, content: file.content, mode: file.mode ?? DEFAULT_SCRIPT_FILE_MODE }))
+export function keepalivedWork(spec: ParsedKeepalived, plan: KeepalivedPlan, options: KeepalivedWorkOptions): KeepalivedWork {
+    const scriptFiles = spec.scriptFiles
+        .map((file) => ({ path: file.path, content: file.content, mode: file.mode }))
         .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const validators: CommandSpec[] = [
         { description: "keepalived config test (keepalived -t)", command: `keepalived -t -f {{staged:${KEEPALIVED_CONF_PATH}}}` },
         // keepalived exits at start when a virtual_server needs IPVS and the kernel has none.
-        ...((spec.virtualServers ?? []).length > 0 ? [IPVS_CHECK] : []),
+        ...(spec.virtualServers.length > 0 ? [IPVS_CHECK] : []),
     ];
     const hosts: Record<string, KeepalivedHostWork> = {};
     const files: Record<string, Record<string, string>> = {};
     for (const node of spec.nodes) {
         const conf: FileSpec = { path: KEEPALIVED_CONF_PATH, content: renderKeepalivedConf(spec, plan, node.name), mode: KEEPALIVED_CONF_MODE };
-        const inMaintenance = (spec.maintenance ?? []).includes(node.name);
+        const inMaintenance = spec.maintenance.includes(node.name);
         const flag: FileSpec = { path: MAINTENANCE_FLAG_PATH, content: renderMaintenanceFlag(inMaintenance), mode: MAINTENANCE_FLAG_MODE };
         const restart: FileSpec = { path: KEEPALIVED_RESTART_DROPIN_PATH, content: renderRestartDropIn(), mode: RESTART_DROPIN_MODE };
         hosts[node.name] = {
             files: [conf, flag, restart],
-            packages: (spec.virtualServers ?? []).length > 0 ? [KEEPALIVED_PACKAGE, IPVSADM_PACKAGE] : [KEEPALIVED_PACKAGE],
+            packages: spec.virtualServers.length > 0 ? [KEEPALIVED_PACKAGE, IPVSADM_PACKAGE] : [KEEPALIVED_PACKAGE],
             // keepalived rereads the flag by itself: a move into or out of maintenance reloads nothing. A
             // changed drop-in needs only the daemon-reload that follows any unit file's swap, no reload.
             services: [{ name: "keepalived", onChange: "reload", watch: [KEEPALIVED_CONF_PATH], state: "running", enabled: true }],
@@ -89,9 +87,9 @@ export function keepalivedWork(spec: KeepalivedClusterSpec, plan: KeepalivedPlan
  * On a node in maintenance, no VIP of any instance is left: the next node has taken each over within
  * its master-down interval (the longest, at priority 1, bounds them all), plus a second to add them.
  */
-function releasedVipChecks(spec: KeepalivedClusterSpec): CommandSpec[] {
+function releasedVipChecks(spec: ParsedKeepalived): CommandSpec[] {
     return spec.instances.flatMap((i) => {
-        const seconds = masterDownIntervalSeconds(i.advertInt ?? DEFAULT_ADVERT_INT, 1, 3) + 1;
+        const seconds = masterDownIntervalSeconds(i.advertInt, 1, 3) + 1;
         const attempts = Math.ceil((seconds * 1000) / VIP_CHECK_INTERVAL_MS);
         return vipAddresses(i).map((address) => ({
             description: `${i.name} gave up VIP ${address} (maintenance)`,
@@ -102,12 +100,9 @@ function releasedVipChecks(spec: KeepalivedClusterSpec): CommandSpec[] {
     });
 }
 
-/** An instance's VIPs as bare canonical addresses (the spec validated, so they parse). */
-function vipAddresses(instance: VrrpInstanceSpec): string[] {
-    return instance.vips.map((v) => {
-        const text = vipOf(v).address;
-        return parseAddress(text)?.address ?? text.split("/")[0];
-    });
+/** An instance's VIPs as bare canonical addresses. */
+function vipAddresses(instance: ParsedVrrpInstance): string[] {
+    return instance.vips.map((v) => v.parsed.address);
 }
 
 /** Placeholder name -> password, for every instance with authentication. */
@@ -123,9 +118,9 @@ export function keepalivedSecrets(spec: Pick<KeepalivedClusterSpec, "instances">
  * On the node that should hold them, each preempting instance's VIPs are present. Without preemption
  * (nopreempt, preempt_delay) the VIPs may rightly stay elsewhere, so those are not checked.
  */
-function vipChecks(spec: KeepalivedClusterSpec, plan: KeepalivedPlan, node: string): CommandSpec[] {
+function vipChecks(spec: ParsedKeepalived, plan: KeepalivedPlan, node: string): CommandSpec[] {
     return spec.instances
-        .filter((i) => i.preempt !== false && i.preemptDelay === undefined && plan.expectedHolder[i.name] === node)
+        .filter((i) => i.preempt && i.preemptDelay === undefined && plan.expectedHolder[i.name] === node)
         .flatMap((i) =>
             vipAddresses(i).map((address) => ({
                 description: `${i.name} holds VIP ${address}`,

@@ -15,6 +15,7 @@ import { desiredState, HostConfigInputs, HostConfigOutputs } from "../../provide
 import { stateDir } from "../../provider/host/layout";
 import { applyHostState } from "../../provider/host/transaction";
 import { planKeepalived } from "../../provider/plan/keepalived/plan";
+import { parseKeepalived } from "../../provider/plan/keepalived/validate";
 import { planOvsMesh } from "../../provider/plan/ovs/plan";
 import { parseOvsMesh } from "../../provider/plan/ovs/validate";
 import { DAEMON_JSON_PATH } from "../../provider/render/docker/daemonJson";
@@ -64,7 +65,9 @@ function keepalivedCase(): Case {
             nodes: [{ name: "n1", address: `${h.address}/24`, interface: h.managementInterface }],
             instances: [{ name: "VI_FM", virtualRouterId: 93, master: "n1", advertInt: 1, vips: [vip] }],
         };
-        const w = keepalivedWork(spec, planKeepalived(spec), { verifyVips: true }).hosts.n1;
+        const parsed = parseKeepalived(spec);
+        if (!parsed.ok) throw new Error(parsed.issues.map((i) => i.message).join("\n"));
+        const w = keepalivedWork(parsed.value, planKeepalived(parsed.value), { verifyVips: true }).hosts.n1;
         return work({ ...w, kind: "keepalived" });
     };
     return {

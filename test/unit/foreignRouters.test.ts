@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { PROBE_REFUSES_EXIT } from "../../provider/contract/probe";
 import type { KeepalivedClusterSpec } from "../../provider/plan/keepalived/model";
+import { parseKeepalived } from "../../provider/plan/keepalived/validate";
 import { foreignRouterProbes, renderVrrpListen, VRRP_LISTEN_SCRIPT } from "../../provider/render/keepalived/foreignRouters";
 
 const spec: KeepalivedClusterSpec = {
@@ -27,7 +28,9 @@ function replay(args: string[], heard: string[]): { code: number | null; stderr:
 }
 
 test("foreignRouterProbes: one listen per node over its interfaces, bounded by three of the longest advert interval", () => {
-    const probes = foreignRouterProbes(spec);
+    const parsed = parseKeepalived(spec);
+    assert.ok(parsed.ok);
+    const probes = foreignRouterProbes(parsed.value);
     assert.deepEqual(Object.keys(probes), ["lb1", "lb2"]);
     const [probe] = probes.lb1;
     assert.equal(probe.description, "listen 6 s for VRRP adverts of other routers");

@@ -6,10 +6,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fillSecrets, placeholder, referencedSecrets } from "../../provider/contract/secrets";
-import { KeepalivedClusterSpec, KeepalivedNodeSpec, MAINTENANCE_FLAG_PATH } from "../../provider/plan/keepalived/model";
+import { KeepalivedClusterSpec, KeepalivedNodeSpec, MAINTENANCE_FLAG_PATH, ParsedKeepalived } from "../../provider/plan/keepalived/model";
 import { planKeepalived } from "../../provider/plan/keepalived/plan";
 import { derivePriorities, masterDownIntervalSeconds } from "../../provider/plan/keepalived/priorities";
-import { validateKeepalived } from "../../provider/plan/keepalived/validate";
+import { parseKeepalived } from "../../provider/plan/keepalived/validate";
 import { vridConflicts } from "../../provider/plan/keepalived/vridConflicts";
 import { renderKeepalivedConf } from "../../provider/render/keepalived/keepalivedConf";
 import { MANAGED_HEADER } from "../../provider/render/managedHeader";
@@ -24,6 +24,18 @@ import { expectGolden } from "../support/golden";
 const GOLDEN_DIR = path.resolve(__dirname, "../golden/keepalived");
 /** Stands in for every auth password when the real keepalived checks a golden. */
 const SAMPLE_PASSWORD = "s4mplePw";
+
+/** The cluster as the planner, renderer and host work take it; the case must parse. */
+function parsed(spec: KeepalivedClusterSpec): ParsedKeepalived {
+    const result = parseKeepalived(spec);
+    if (!result.ok) throw new Error(result.issues.map((i) => i.message).join("\n"));
+    return result.value;
+}
+
+const issuesOf = (spec: KeepalivedClusterSpec) => {
+    const result = parseKeepalived(spec);
+    return result.ok ? [] : result.issues;
+};
 
 // ---------------------------------------------------------------------------------------------
 // The seeds' configurations, as programs would write them
@@ -368,7 +380,7 @@ describe("keepalived.conf goldens", () => {
     for (const c of goldenCases) {
         for (const node of c.nodes) {
             test(`${c.name} on ${node} matches its golden`, () => {
-                const text = renderKeepalivedConf(c.spec, planKeepalived(c.spec), node);
+                const text = renderKeepalivedConf(parsed(c.spec), planKeepalived(parsed(c.spec)), node);
                 expectGolden(GOLDEN_DIR, path.basename(goldenPath(c.name, node)), text);
             });
         }
@@ -468,7 +480,7 @@ describe("keepalived -t accepts every golden", { skip: configTestUnavailable() }
 // Planner
 
 test("master/backup: the master gets 100 and state MASTER, the backup 90", () => {
-    const plan = planKeepalived(masterBackup);
+    const plan = planKeepalived(parsed(masterBackup));
     assert.deepEqual(
         plan.nodes.lb1.instances.map((i) => [i.name, i.state, i.priority, i.interface, i.advertInt]),
         [["VI_1", "MASTER", 100, "eth0", 1]],
@@ -476,12 +488,12 @@ test("master/backup: the master gets 100 and state MASTER, the backup 90", () =>
     assert.deepEqual(plan.nodes.lb2.instances.map((i) => [i.state, i.priority]), [["BACKUP", 90]]);
     assert.deepEqual(plan.expectedHolder, { VI_1: "lb1" });
     assert.equal(plan.nodes.lb1.routerId, "LVS_DEVEL");
-    assert.equal(plan.scriptUser, undefined);
+    assert.equal(parsed(masterBackup).scriptUser, undefined);
     assert.deepEqual(plan.notes, []);
 });
 
 test("dual master: two instances with different masters get mirrored priorities", () => {
-    const plan = planKeepalived(dualMaster);
+    const plan = planKeepalived(parsed(dualMaster));
     const table = Object.fromEntries(
         Object.values(plan.nodes).map((n) => [n.name, n.instances.map((i) => `${i.name} ${i.state} ${i.priority}`)]),
     );
@@ -490,7 +502,7 @@ test("dual master: two instances with different masters get mirrored priorities"
         node179: ["VI_1 BACKUP 90", "VI_2 MASTER 100"],
     });
     assert.deepEqual(plan.expectedHolder, { VI_1: "node180", VI_2: "node179" });
-    assert.equal(plan.scriptUser, "root");
+    assert.equal(parsed(dualMaster).scriptUser, "root");
     assert.ok(plan.notes.some((n) => n.includes("`script_user root`")));
 });
 
@@ -508,9 +520,9 @@ test("failover bound: 3 x advert_int + skew of the next node (VRRPv2: (256 - p) 
     assert.equal(masterDownIntervalSeconds(1, 90, 3), 3 + 166 / 256);
     assert.equal(masterDownIntervalSeconds(2, 50), 6 + 206 / 256);
     assert.equal(masterDownIntervalSeconds(2, 50, 3), 6 + (206 * 2) / 256);
-    assert.deepEqual(planKeepalived(masterBackup).failoverBoundSeconds, { VI_1: 3.6484375 });
+    assert.deepEqual(planKeepalived(parsed(masterBackup)).failoverBoundSeconds, { VI_1: 3.6484375 });
     const slow = { ...masterBackup, instances: [{ ...masterBackup.instances[0], advertInt: 2, master: undefined, priorities: { lb1: 50, lb2: 200 } }] };
-    const plan = planKeepalived(slow);
+    const plan = planKeepalived(parsed(slow));
     assert.deepEqual(plan.expectedHolder, { VI_1: "lb2" });
     assert.equal(plan.failoverBoundSeconds.VI_1, 6 + 206 / 256);
     assert.deepEqual(plan.nodes.lb2.instances.map((i) => i.state), ["MASTER"]);
@@ -521,18 +533,18 @@ test("failover bound: 3 x advert_int + skew of the next node (VRRPv2: (256 - p) 
         ],
         instances: [{ name: "V6", virtualRouterId: 9, advertInt: 2, vips: ["fd00::100"] }],
     };
-    assert.deepEqual(planKeepalived(v6).failoverBoundSeconds, { V6: 6 + (166 * 2) / 256 });
+    assert.deepEqual(planKeepalived(parsed(v6)).failoverBoundSeconds, { V6: 6 + (166 * 2) / 256 });
 });
 
 test("nopreempt and preempt_delay: every node starts BACKUP, said in a note", () => {
     for (const spec of [unicastNopreempt, preemptDelay]) {
-        const plan = planKeepalived(spec);
+        const plan = planKeepalived(parsed(spec));
         assert.deepEqual([plan.nodes.node1.instances[0].state, plan.nodes.node2.instances[0].state], ["BACKUP", "BACKUP"]);
         assert.deepEqual([plan.nodes.node1.instances[0].priority, plan.nodes.node2.instances[0].priority], [100, 90]);
         assert.equal(plan.expectedHolder.VI_1, "node1");
         assert.match(plan.notes[0], /^`instances\[0\]` \(VI_1\): every node starts in state BACKUP, since `(nopreempt|preempt_delay)` works only when no node starts as MASTER/);
     }
-    assert.ok(planKeepalived(multicastStrict).notes[0].includes("`vrrp_strict` allows state MASTER only at priority 255"));
+    assert.ok(planKeepalived(parsed(multicastStrict)).notes[0].includes("`vrrp_strict` allows state MASTER only at priority 255"));
 });
 
 test("unicast: each node's source is its own address and its peers are the others", () => {
@@ -540,7 +552,7 @@ test("unicast: each node's source is its own address and its peers are the other
         nodes: [...seed002Nodes, { name: "node3", address: "10.10.100.108", interface: "eth0" }],
         instances: [{ name: "VI_1", virtualRouterId: 80, master: "node2", unicast: true, vips: ["10.10.100.110"] }],
     };
-    const plan = planKeepalived(spec);
+    const plan = planKeepalived(parsed(spec));
     assert.deepEqual(
         Object.values(plan.nodes).map((n) => [n.name, n.instances[0].unicastSrcIp, n.instances[0].unicastPeers, n.instances[0].priority]),
         [
@@ -557,7 +569,7 @@ test("a negative track weight too small to move the VIPs is noted", () => {
         ...dualMaster,
         scripts: { chk_mt_down: { script: "/usr/bin/test ! -f /etc/keepalived/down", weight: -5 } },
     };
-    const notes = planKeepalived(spec).notes;
+    const notes = planKeepalived(parsed(spec)).notes;
     assert.ok(
         notes.includes(
             "`instances[0]` (VI_1): a failing script chk_mt_down lowers node180 from 100 to 95, not below node179's 90, so the VIPs stay; use a weight below -10 to move them.",
@@ -570,8 +582,8 @@ test("a negative track weight too small to move the VIPs is noted", () => {
 // Renderer
 
 test("the password travels only in the secrets map", () => {
-    const plan = planKeepalived(dualMaster);
-    const text = renderKeepalivedConf(dualMaster, plan, "node180");
+    const plan = planKeepalived(parsed(dualMaster));
+    const text = renderKeepalivedConf(parsed(dualMaster), plan, "node180");
     assert.ok(!text.includes("vi111") && !text.includes("vi222"));
     assert.ok(text.includes(`auth_pass ${placeholder("auth_VI_1")}`));
     assert.deepEqual(keepalivedSecrets(dualMaster), { auth_VI_1: "vi111", auth_VI_2: "vi222" });
@@ -579,25 +591,25 @@ test("the password travels only in the secrets map", () => {
 });
 
 test("rendering is deterministic and ships script files with the config", () => {
-    const plan = planKeepalived(notifyScripts);
-    assert.equal(renderKeepalivedConf(notifyScripts, plan, "node1"), renderKeepalivedConf(notifyScripts, planKeepalived(notifyScripts), "node1"));
-    const work = keepalivedWork(notifyScripts, plan, { verifyVips: true });
+    const plan = planKeepalived(parsed(notifyScripts));
+    assert.equal(renderKeepalivedConf(parsed(notifyScripts), plan, "node1"), renderKeepalivedConf(parsed(notifyScripts), planKeepalived(parsed(notifyScripts)), "node1"));
+    const work = keepalivedWork(parsed(notifyScripts), plan, { verifyVips: true });
     assert.deepEqual(work.hosts.node1.files.map((f) => [f.path, f.mode]), [["/etc/keepalived/keepalived.conf", "0600"], [MAINTENANCE_FLAG_PATH, "0644"], [KEEPALIVED_RESTART_DROPIN_PATH, "0644"]]);
     assert.deepEqual(work.scriptFiles, [{ path: "/etc/keepalived/notify.sh", content: NOTIFY_SCRIPT, mode: "0755" }]);
     assert.deepEqual(Object.keys(work.files.node1), ["/etc/keepalived/keepalived.conf", MAINTENANCE_FLAG_PATH, KEEPALIVED_RESTART_DROPIN_PATH, "/etc/keepalived/notify.sh"]);
-    assert.equal(work.files.node1["/etc/keepalived/keepalived.conf"], renderKeepalivedConf(notifyScripts, plan, "node1"));
-    assert.throws(() => renderKeepalivedConf(notifyScripts, plan, "node9"), /node "node9" is not in the keepalived plan/);
+    assert.equal(work.files.node1["/etc/keepalived/keepalived.conf"], renderKeepalivedConf(parsed(notifyScripts), plan, "node1"));
+    assert.throws(() => renderKeepalivedConf(parsed(notifyScripts), plan, "node9"), /node "node9" is not in the keepalived plan/);
 });
 
 test("each host's work: keepalived -t on the staged config, IPVS only with virtual servers, VIP checks on the holder of preempting instances", () => {
-    const work = keepalivedWork(masterBackup, planKeepalived(masterBackup), { verifyVips: true });
+    const work = keepalivedWork(parsed(masterBackup), planKeepalived(parsed(masterBackup)), { verifyVips: true });
     assert.deepEqual(work.hosts.lb1.validators.map((v) => v.command), ["keepalived -t -f {{staged:/etc/keepalived/keepalived.conf}}"]);
     assert.deepEqual(work.hosts.lb1.services, [{ name: "keepalived", onChange: "reload", watch: ["/etc/keepalived/keepalived.conf"], state: "running", enabled: true }]);
     assert.deepEqual(work.hosts.lb1.verifiers.map((v) => v.description), ["VI_1 holds VIP 192.168.100.41", "VI_1 holds VIP 192.168.200.17", "VI_1 holds VIP 192.168.200.18"]);
     assert.deepEqual(work.hosts.lb2.verifiers, []);
-    assert.deepEqual(keepalivedWork(masterBackup, planKeepalived(masterBackup), { verifyVips: false }).hosts.lb1.verifiers, []);
-    assert.deepEqual(keepalivedWork(unicastNopreempt, planKeepalived(unicastNopreempt), { verifyVips: true }).hosts.node1.verifiers, [], "nopreempt: the VIPs may rightly be elsewhere");
-    const withLvs = keepalivedWork(lvs, planKeepalived(lvs), { verifyVips: true });
+    assert.deepEqual(keepalivedWork(parsed(masterBackup), planKeepalived(parsed(masterBackup)), { verifyVips: false }).hosts.lb1.verifiers, []);
+    assert.deepEqual(keepalivedWork(parsed(unicastNopreempt), planKeepalived(parsed(unicastNopreempt)), { verifyVips: true }).hosts.node1.verifiers, [], "nopreempt: the VIPs may rightly be elsewhere");
+    const withLvs = keepalivedWork(parsed(lvs), planKeepalived(parsed(lvs)), { verifyVips: true });
     assert.deepEqual(withLvs.hosts.lb1.validators.map((v) => v.description), ["keepalived config test (keepalived -t)", "IPVS in the kernel (virtual_server needs it)"]);
 });
 
@@ -605,8 +617,8 @@ describe("maintenance", () => {
     const out: KeepalivedClusterSpec = { ...maintenance, maintenance: [] };
 
     test("a node keeps its config: only the flag file differs, and keepalived reloads only for the config", () => {
-        const inWork = keepalivedWork(maintenance, planKeepalived(maintenance), { verifyVips: true });
-        const outWork = keepalivedWork(out, planKeepalived(out), { verifyVips: true });
+        const inWork = keepalivedWork(parsed(maintenance), planKeepalived(parsed(maintenance)), { verifyVips: true });
+        const outWork = keepalivedWork(parsed(out), planKeepalived(parsed(out)), { verifyVips: true });
         for (const node of ["node1", "node2", "node3"]) {
             assert.equal(inWork.files[node]["/etc/keepalived/keepalived.conf"], outWork.files[node]["/etc/keepalived/keepalived.conf"], node);
         }
@@ -617,7 +629,7 @@ describe("maintenance", () => {
     });
 
     test("the config tracks the flag: lowered priority for preempting instances, FAULT for nopreempt", () => {
-        const text = renderKeepalivedConf(maintenance, planKeepalived(maintenance), "node1");
+        const text = renderKeepalivedConf(parsed(maintenance), planKeepalived(parsed(maintenance)), "node1");
         assert.match(text, /track_file pulumi_onprem_maintenance \{\n  file "\/etc\/keepalived\/pulumi-onprem-maintenance"\n  weight -253\n\}/);
         assert.match(text, /vrrp_instance VI_1 \{[^]*?track_file \{\n    pulumi_onprem_maintenance weight -253\n  \}/);
         assert.match(text, /vrrp_instance VI_2 \{[^]*?track_file \{\n    pulumi_onprem_maintenance weight 0\n  \}/);
@@ -625,34 +637,34 @@ describe("maintenance", () => {
     });
 
     test("expected holders, the failover bound and the notes leave the nodes in maintenance out", () => {
-        const plan = planKeepalived(maintenance);
+        const plan = planKeepalived(parsed(maintenance));
         assert.deepEqual(plan.expectedHolder, { VI_1: "node2", VI_2: "node2" });
         // Next after node2 (90) is node3 (80): 3 + (256 - 80) / 256.
         assert.equal(plan.failoverBoundSeconds.VI_1, 3 + 176 / 256);
         assert.ok(plan.notes.some((n) => /VI_1.*node1 is in maintenance \(priority lowered to 1\); node2 takes the VIPs within 3\.65 s/.test(n)), plan.notes.join("\n"));
         assert.ok(plan.notes.some((n) => /VI_2.*node1 is in maintenance and goes to FAULT.*node2 after about 0\.65 s/.test(n)), plan.notes.join("\n"));
-        const two = planKeepalived({ ...maintenance, maintenance: ["node1", "node2"] });
+        const two = planKeepalived(parsed({ ...maintenance, maintenance: ["node1", "node2"] }));
         assert.deepEqual(two.expectedHolder, { VI_1: "node3", VI_2: "node3" });
         assert.deepEqual(two.failoverBoundSeconds, {});
         assert.ok(two.notes.some((n) => /only node3 is outside maintenance/.test(n)));
-        assert.deepEqual(planKeepalived(out).expectedHolder, { VI_1: "node1", VI_2: "node1" });
+        assert.deepEqual(planKeepalived(parsed(out)).expectedHolder, { VI_1: "node1", VI_2: "node1" });
     });
 
     test("verifiers: the node in maintenance holds no VIP; the new holder holds the preempting instance's", () => {
-        const work = keepalivedWork(maintenance, planKeepalived(maintenance), { verifyVips: true });
+        const work = keepalivedWork(parsed(maintenance), planKeepalived(parsed(maintenance)), { verifyVips: true });
         assert.deepEqual(work.hosts.node1.verifiers.map((v) => v.description), ["VI_1 gave up VIP 10.10.100.110 (maintenance)", "VI_2 gave up VIP 10.10.100.111 (maintenance)"]);
         assert.equal(work.hosts.node1.verifiers[0].command, '[ -z "$(ip -o addr show to 10.10.100.110)" ]');
         // Priority 1 bounds every backup: 3 + 255/256 s, plus a second to add the addresses, at 500 ms.
         assert.equal(work.hosts.node1.verifiers[0].attempts, 10);
         assert.deepEqual(work.hosts.node2.verifiers.map((v) => v.description), ["VI_1 holds VIP 10.10.100.110"]);
-        assert.deepEqual(keepalivedWork(maintenance, planKeepalived(maintenance), { verifyVips: false }).hosts.node1.verifiers, []);
+        assert.deepEqual(keepalivedWork(parsed(maintenance), planKeepalived(parsed(maintenance)), { verifyVips: false }).hosts.node1.verifiers, []);
     });
 });
 
 describe("restart after a crash (keepalived.service's drop-in)", () => {
     test("every node of every cluster gets the drop-in, shown in `files`; keepalived reloads only for its config", () => {
         for (const c of goldenCases) {
-            const work = keepalivedWork(c.spec, planKeepalived(c.spec), { verifyVips: true });
+            const work = keepalivedWork(parsed(c.spec), planKeepalived(parsed(c.spec)), { verifyVips: true });
             for (const node of c.spec.nodes.map((n) => n.name)) {
                 const dropIn = work.hosts[node].files.find((f) => f.path === KEEPALIVED_RESTART_DROPIN_PATH);
                 assert.deepEqual(dropIn, { path: "/etc/systemd/system/keepalived.service.d/pulumi-onprem-restart.conf", content: renderRestartDropIn(), mode: "0644" }, `${c.name} ${node}`);
@@ -665,7 +677,7 @@ describe("restart after a crash (keepalived.service's drop-in)", () => {
 
     /** lb1 of the master/backup seed as the engine plans it: keepalived running its config (or `edited` differing), the drop-in as given. */
     function upgrade(dropIn: string | undefined, edited?: string) {
-        const work = keepalivedWork(masterBackup, planKeepalived(masterBackup), { verifyVips: true }).hosts.lb1;
+        const work = keepalivedWork(parsed(masterBackup), planKeepalived(parsed(masterBackup)), { verifyVips: true }).hosts.lb1;
         const desired: DesiredState = { ...work, states: [], secrets: keepalivedSecrets(masterBackup), ensurePackages: true, rollbackTimeoutSeconds: 120 };
         const snapshot: HostSnapshot = { present: true, recovered: false, missingDirs: [], texts: {}, files: {}, services: { keepalived: { active: true, enabled: true } } };
         for (const f of work.files) {
@@ -705,7 +717,7 @@ test("quotes and backslashes in commands are escaped for keepalived", () => {
         ...dualMaster,
         scripts: { chk_mt_down: { script: '/bin/sh -c \'test "$(cat /x)" = a\\b\'', weight: -15 } },
     };
-    const text = renderKeepalivedConf(spec, planKeepalived(spec), "node180");
+    const text = renderKeepalivedConf(parsed(spec), planKeepalived(parsed(spec)), "node180");
     assert.ok(text.includes('  script "/bin/sh -c \'test \\"$(cat /x)\\" = a\\\\b\'"\n'), text);
 });
 
@@ -723,8 +735,8 @@ const base = (): KeepalivedClusterSpec => ({
 });
 
 test("the base spec of the bad-input table is valid", () => {
-    assert.deepEqual(validateKeepalived(base()), []);
-    for (const c of goldenCases) assert.deepEqual(validateKeepalived(c.spec), [], c.name);
+    assert.deepEqual(issuesOf(base()), []);
+    for (const c of goldenCases) assert.deepEqual(issuesOf(c.spec), [], c.name);
 });
 
 const badInputs: { name: string; change: (s: KeepalivedClusterSpec) => void; field: string; message: string }[] = [
@@ -958,7 +970,7 @@ describe("bad input fails validation naming the field and the rule", () => {
         test(bad.name, () => {
             const spec = base();
             bad.change(spec);
-            assert.deepEqual(validateKeepalived(spec), [{ field: bad.field, message: bad.message }]);
+            assert.deepEqual(issuesOf(spec), [{ field: bad.field, message: bad.message }]);
         });
     }
 });

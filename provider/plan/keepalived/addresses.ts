@@ -27,7 +27,11 @@ export function familyName(family: IpFamily): string {
 
 /** Where an instance's adverts go: "unicast" or its multicast group, which decides whether VRIDs collide. */
 export function advertChannel(instance: VrrpInstanceSpec, spec: KeepalivedClusterSpec, family: IpFamily | undefined): string {
-    if (instance.unicast) return "unicast";
+    return instance.unicast ? "unicast" : advertGroup(instance, spec, family);
+}
+
+/** The multicast group an instance's adverts go to when it is not unicast. */
+export function advertGroup(instance: VrrpInstanceSpec, spec: KeepalivedClusterSpec, family: IpFamily | undefined): string {
     if (instance.mcastGroup) return instance.mcastGroup;
     return family === 6 ? DEFAULT_MCAST_GROUP6 : (spec.globalDefs?.vrrpMcastGroup4 ?? DEFAULT_MCAST_GROUP4);
 }

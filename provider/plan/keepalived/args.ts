@@ -1,7 +1,7 @@
 /**
- * The inputs of `KeepalivedCluster`, declared once: the SDK exports these, and the validator, planner
- * and renderer take them resolved (model.ts names the resolved shapes, each `Unwrap` of one of these),
- * so a field is added here and nowhere else. Field names follow keepalived 2.2 where a keyword exists;
+ * The inputs of `KeepalivedCluster`, declared once: the SDK exports these, the parser takes them resolved
+ * (`Unwrap`) and returns them with their defaults applied (model.ts's `ParsedKeepalived`), which the
+ * planner, renderer and host work take, so a field is added here and its default in the parser. Field names follow keepalived 2.2 where a keyword exists;
  * every field may be an Output of another resource (a VIP from an address allocator, a password from a
  * secret store), except the lists that decide how many child resources exist (`nodes`, `scriptFiles`).
  */
@@ -318,10 +318,10 @@ export interface KeepalivedClusterArgs {
     maintenance?: Input<Input<string>[]>;
 }
 
-/** A node as the validator takes it: known, without its connection (which only its host children need). */
+/** A node as the parser takes it: known, without its connection (which only its host children need). */
 type KeepalivedNodeInput = Unwrap<Omit<KeepalivedNodeArgs, "connection">>;
 
-/** The cluster as the validator, planner and renderer take it: every Input known, options of the host children left out. */
+/** The cluster as the parser (and the VRID check across clusters) takes it: every Input known, options of the host children left out. */
 export type KeepalivedClusterInput = Unwrap<Omit<KeepalivedClusterArgs, "nodes" | "ensurePackages" | "verifyVips" | "foreignRouterCheck">> & {
     nodes: KeepalivedNodeInput[];
 };

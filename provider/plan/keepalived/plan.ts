@@ -1,12 +1,10 @@
-import { parseAddress } from "../../model/address";
-import { instanceFamily } from "./addresses";
-import { DEFAULT_ADVERT_INT, DEFAULT_SCRIPT_USER, KeepalivedClusterSpec, VrrpInstanceSpec, hasScripts, leavesThroughFault, trackScriptOf } from "./model";
-import { instancePriorities, masterDownIntervalSeconds, rankNodes } from "./priorities";
+import { ParsedKeepalived, ParsedVrrpInstance, hasScripts, leavesThroughFault } from "./model";
+import { masterDownIntervalSeconds, rankNodes } from "./priorities";
 
 /**
  * Pure planner for a keepalived cluster: who starts as MASTER, each node's priority, unicast peers,
- * who should hold each instance's VIPs, and how long a crash takes to fail over. It takes a spec that
- * `validateKeepalived` accepted. Rules it applies on the user's behalf are reported in `notes`, to be
+ * who should hold each instance's VIPs, and how long a crash takes to fail over. It takes the cluster
+ * `parseKeepalived` returned, its defaults applied. Rules it applies on the user's behalf are reported in `notes`, to be
  * shown once at preview.
  */
 
@@ -49,29 +47,27 @@ export interface KeepalivedPlan {
      * `masterDownIntervalSeconds`). It also bounds a move into or out of maintenance.
      */
     failoverBoundSeconds: Record<string, number>;
-    /** The resolved `script_user`, set when scripts are configured. */
-    scriptUser?: string;
     /** Rules applied and things worth knowing, each said once. */
     notes: string[];
 }
 
-/** Plans a cluster whose spec validated. */
-export function planKeepalived(spec: KeepalivedClusterSpec): KeepalivedPlan {
+/** Plans a parsed cluster. */
+export function planKeepalived(spec: ParsedKeepalived): KeepalivedPlan {
     const notes: string[] = [];
-    const strict = spec.globalDefs?.vrrpStrict === true;
+    const strict = spec.globalDefs.vrrpStrict === true;
     const nodes: Record<string, NodePlan> = {};
     for (const node of spec.nodes) {
-        nodes[node.name] = { name: node.name, routerId: node.routerId ?? spec.globalDefs?.routerId ?? node.name, instances: [] };
+        nodes[node.name] = { name: node.name, routerId: node.routerId, instances: [] };
     }
     const expectedHolder: Record<string, string> = {};
     const failoverBoundSeconds: Record<string, number> = {};
-    const maintenance = new Set(spec.maintenance ?? []);
+    const maintenance = new Set(spec.maintenance);
 
     spec.instances.forEach((instance, i) => {
         const label = `\`instances[${i}]\` (${instance.name})`;
-        const advertInt = instance.advertInt ?? DEFAULT_ADVERT_INT;
+        const advertInt = instance.advertInt;
         const names = spec.nodes.map((n) => n.name);
-        const priorities = instancePriorities(names, instance);
+        const priorities = instance.priorities;
         // States and priorities come from every node (a node's config does not change with maintenance);
         // who holds the VIPs, and who takes them next, from the nodes outside it.
         const all = rankNodes(names, priorities);
@@ -80,14 +76,14 @@ export function planKeepalived(spec: KeepalivedClusterSpec): KeepalivedPlan {
         expectedHolder[instance.name] = holder;
         notes.push(...maintenanceNotes(instance, label, all[0], holder, advertInt, priorities[holder]));
 
-        const allBackup = instance.preempt === false || instance.preemptDelay !== undefined || strict;
-        if (instance.preempt === false || instance.preemptDelay !== undefined) {
-            const what = instance.preempt === false ? "`nopreempt`" : "`preempt_delay`";
+        const allBackup = !instance.preempt || instance.preemptDelay !== undefined || strict;
+        if (!instance.preempt || instance.preemptDelay !== undefined) {
+            const what = !instance.preempt ? "`nopreempt`" : "`preempt_delay`";
             notes.push(`${label}: every node starts in state BACKUP, since ${what} works only when no node starts as MASTER; ${all[0]} (priority ${priorities[all[0]]}) still takes the VIPs first.`);
         } else if (strict) {
             notes.push(`${label}: every node starts in state BACKUP, since \`vrrp_strict\` allows state MASTER only at priority 255; ${all[0]} (priority ${priorities[all[0]]}) still takes the VIPs first.`);
         }
-        if (instance.preempt === false) {
+        if (!instance.preempt) {
             notes.push(`${label}: with \`nopreempt\` the VIPs stay where a failover put them; \`expectedHolder\` is the holder after a start of all nodes.`);
         }
 
@@ -105,43 +101,40 @@ export function planKeepalived(spec: KeepalivedClusterSpec): KeepalivedPlan {
                 name: instance.name,
                 state: !allBackup && node.name === all[0] ? "MASTER" : "BACKUP",
                 priority: priorities[node.name],
-                interface: instance.interface ?? node.interface,
+                interface: instance.interfaces[node.name],
                 advertInt,
             };
             if (instance.unicast) {
-                plan.unicastSrcIp = bareAddress(node.address);
-                plan.unicastPeers = spec.nodes.filter((other) => other.name !== node.name).map((other) => bareAddress(other.address));
+                plan.unicastSrcIp = node.address.address;
+                plan.unicastPeers = spec.nodes.filter((other) => other.name !== node.name).map((other) => other.address.address);
             }
             nodes[node.name].instances.push(plan);
         });
     });
 
-    let scriptUser: string | undefined;
     if (hasScripts(spec)) {
-        scriptUser = spec.globalDefs?.scriptUser ?? DEFAULT_SCRIPT_USER;
-        if (spec.globalDefs?.scriptUser === undefined) {
+        if (spec.globalDefs.scriptUser === undefined) {
             notes.push("Scripts run as root (`script_user root`): keepalived 2.2.7 drops every script when its default user keepalived_script does not exist, instead of falling back to root as documented.");
-        } else if (scriptUser !== "root") {
-            notes.push(`Scripts run as ${scriptUser}: keepalived 2.2.7's config test (\`keepalived -t\`) is killed ("Terminated", exit 143) when scripts run as a non-root user (upstream issue 2587, fixed in 2.2.8); the daemon itself is not affected.`);
+        } else if (spec.scriptUser !== "root") {
+            notes.push(`Scripts run as ${spec.scriptUser}: keepalived 2.2.7's config test (\`keepalived -t\`) is killed ("Terminated", exit 143) when scripts run as a non-root user (upstream issue 2587, fixed in 2.2.8); the daemon itself is not affected.`);
         }
     }
-    const tracked = new Set(spec.instances.flatMap((inst) => (inst.trackScripts ?? []).map((ref) => trackScriptOf(ref).name)));
-    for (const name of Object.keys(spec.scripts ?? {}).sort()) {
+    const tracked = new Set(spec.instances.flatMap((inst) => inst.trackScripts.map((ref) => ref.name)));
+    for (const name of Object.keys(spec.scripts).sort()) {
         if (!tracked.has(name)) notes.push(`\`scripts.${name}\` is tracked by no instance, so keepalived never runs it.`);
     }
 
-    // No undefined-valued keys: the plan may end up in resource inputs, where they are not allowed.
-    return { nodes, expectedHolder, failoverBoundSeconds, ...(scriptUser === undefined ? {} : { scriptUser }), notes };
+    return { nodes, expectedHolder, failoverBoundSeconds, notes };
 }
 
 /**
  * What maintenance does to an instance whose first choice is in it: how its VIPs leave (see the
  * renderer's `track_file`) and who takes them.
  */
-function maintenanceNotes(instance: VrrpInstanceSpec, label: string, first: string, holder: string, advertInt: number, holderPriority: number): string[] {
+function maintenanceNotes(instance: ParsedVrrpInstance, label: string, first: string, holder: string, advertInt: number, holderPriority: number): string[] {
     if (first === holder) return [];
     if (leavesThroughFault(instance)) {
-        const what = instance.preempt === false ? "`nopreempt` keeps a lowered master in charge" : "`preempt_delay` delays a move by priority";
+        const what = !instance.preempt ? "`nopreempt` keeps a lowered master in charge" : "`preempt_delay` delays a move by priority";
         return [`${label}: ${first} is in maintenance and goes to FAULT (${what}); its priority-0 advert hands the VIPs to ${holder} after about ${skewSeconds(holderPriority).toFixed(2)} s, with no holder in between.`];
     }
     return [
@@ -150,12 +143,12 @@ function maintenanceNotes(instance: VrrpInstanceSpec, label: string, first: stri
 }
 
 const skewSeconds = (priority: number) => (256 - priority) / 256;
-const vrrpVersionOf = (instance: VrrpInstanceSpec): 2 | 3 => (instanceFamily(instance) === 6 ? 3 : 2);
+const vrrpVersionOf = (instance: ParsedVrrpInstance): 2 | 3 => (instance.family === 6 ? 3 : 2);
 
 /** Negative track weights too small to move the VIPs: a failure lowers the holder but not below the next node. */
 function weakWeightNotes(
-    spec: KeepalivedClusterSpec,
-    instance: VrrpInstanceSpec,
+    spec: ParsedKeepalived,
+    instance: ParsedVrrpInstance,
     label: string,
     holder: string,
     holderPriority: number,
@@ -163,11 +156,8 @@ function weakWeightNotes(
     nextPriority: number,
 ): string[] {
     const trackers: { what: string; weight: number }[] = [
-        ...(instance.trackScripts ?? []).map((ref) => {
-            const { name, weight } = trackScriptOf(ref);
-            return { what: `script ${name}`, weight: weight ?? spec.scripts?.[name]?.weight ?? 0 };
-        }),
-        ...(instance.trackInterfaces ?? []).map((t) => ({ what: `interface ${t.name}`, weight: t.weight ?? 0 })),
+        ...instance.trackScripts.map(({ name, weight }) => ({ what: `script ${name}`, weight: weight ?? spec.scripts[name]?.weight ?? 0 })),
+        ...instance.trackInterfaces.map((t) => ({ what: `interface ${t.name}`, weight: t.weight ?? 0 })),
     ];
     return trackers
         .filter((t) => t.weight < 0 && holderPriority + t.weight >= nextPriority)
@@ -175,9 +165,4 @@ function weakWeightNotes(
             (t) =>
                 `${label}: a failing ${t.what} lowers ${holder} from ${holderPriority} to ${holderPriority + t.weight}, not below ${next}'s ${nextPriority}, so the VIPs stay; use a weight below ${nextPriority - holderPriority} to move them.`,
         );
-}
-
-/** The address without its prefix, canonical (the spec validated, so it parses). */
-function bareAddress(address: string): string {
-    return parseAddress(address)?.address ?? address.split("/")[0];
 }

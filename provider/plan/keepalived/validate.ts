@@ -1,13 +1,33 @@
 /**
- * Checks a resolved cluster spec before anything connects: the one channel for bad input. Each issue
- * names its field; the message starts with that field in backticks, so it can be shown as is. Rules
- * follow keepalived 2.2.7: where its config test rejects or silently drops something, the rule says so.
+ * Parses a resolved cluster before anything connects: the one channel for bad input, and the one place
+ * its defaults are applied. Each issue names its field; the message starts with that field in backticks,
+ * so it can be shown as is. Rules follow keepalived 2.2.7: where its config test rejects or silently
+ * drops something, the rule says so.
  */
 import { hostPathProblem, isHostName, isPortableName } from "../../contract/inputRules";
-import type { Issue } from "../../contract/issue";
-import { parseAddress, parseIp, subnetContains } from "../../model/address";
-import { advertChannel, instanceFamily } from "./addresses";
-import { KEEPALIVED_CONF_PATH, KeepalivedClusterSpec, MAINTENANCE_FLAG_PATH, KeepalivedNodeSpec, hasScripts, vipOf } from "./model";
+import type { Issue, Parsed } from "../../contract/issue";
+import { ParsedAddress, parseAddress, parseIp, subnetContains } from "../../model/address";
+import { advertChannel, advertGroup, instanceFamily } from "./addresses";
+import {
+    DEFAULT_ADVERT_INT,
+    DEFAULT_LVS_METHOD,
+    DEFAULT_LVS_SCHEDULER,
+    DEFAULT_REAL_SERVER_WEIGHT,
+    DEFAULT_SCRIPT_FILE_MODE,
+    DEFAULT_SCRIPT_USER,
+    DEFAULT_VS_PROTOCOL,
+    KEEPALIVED_CONF_PATH,
+    KeepalivedClusterSpec,
+    KeepalivedNodeSpec,
+    MAINTENANCE_FLAG_PATH,
+    ParsedKeepalived,
+    ParsedVrrpInstance,
+    VrrpInstanceSpec,
+    hasScripts,
+    trackScriptOf,
+    vipOf,
+} from "./model";
+import { instancePriorities } from "./priorities";
 import { Add, NOT_AN_INTERFACE, NOT_A_NAME, NOT_A_WORD, isCommand, isInt, isInterfaceName, isWeight, isWord, q } from "./rules";
 import { validateInstance } from "./validateInstance";
 import { validateMaintenance } from "./validateMaintenance";
@@ -18,8 +38,8 @@ const OCTAL_MODE = /^0?[0-7]{3}$/;
 const MAX_GARP_INTERVAL_SECONDS = 4294.967295;
 const MIN_GARP_INTERVAL_SECONDS = 0.000001;
 
-/** Every rule violation in a cluster spec; empty when it can be planned and rendered. */
-export function validateKeepalived(spec: KeepalivedClusterSpec): Issue[] {
+/** Every rule violation in a cluster, or, with none, the cluster with every default applied: what is planned and rendered. */
+export function parseKeepalived(spec: KeepalivedClusterSpec): Parsed<ParsedKeepalived> {
     const issues: Issue[] = [];
     const add: Add = (field, rule) => issues.push({ field, message: `\`${field}\`: ${rule}` });
 
@@ -38,7 +58,62 @@ export function validateKeepalived(spec: KeepalivedClusterSpec): Issue[] {
     validateMaintenance(spec, add);
     (spec.virtualServers ?? []).forEach((vs, v) => validateVirtualServer(vs, v, add));
     validateVirtualServersUnique(spec, add);
-    return issues;
+    return issues.length > 0 ? { ok: false, issues } : { ok: true, value: withDefaults(spec) };
+}
+
+/** The cluster with its defaults applied; only for a cluster without issues (every address parses). */
+function withDefaults(spec: KeepalivedClusterSpec): ParsedKeepalived {
+    const globalDefs = spec.globalDefs ?? {};
+    const names = spec.nodes.map((n) => n.name);
+    const scriptUser = globalDefs.scriptUser ?? (hasScripts(spec) ? DEFAULT_SCRIPT_USER : undefined);
+    // No undefined-valued keys: parts of the value may end up in resource inputs, where they are not allowed.
+    return {
+        nodes: spec.nodes.map((node) => ({
+            name: node.name,
+            interface: node.interface,
+            address: parsed(node.address),
+            routerId: node.routerId ?? globalDefs.routerId ?? node.name,
+        })),
+        instances: spec.instances.map((instance) => instanceWithDefaults(spec, instance, names)),
+        globalDefs,
+        ...(scriptUser === undefined ? {} : { scriptUser }),
+        scripts: spec.scripts ?? {},
+        scriptFiles: (spec.scriptFiles ?? []).map((file) => ({ ...file, mode: file.mode ?? DEFAULT_SCRIPT_FILE_MODE })),
+        virtualServers: (spec.virtualServers ?? []).map((vs) => ({
+            ...vs,
+            protocol: vs.protocol ?? DEFAULT_VS_PROTOCOL,
+            lbAlgo: vs.lbAlgo ?? DEFAULT_LVS_SCHEDULER,
+            lbKind: vs.lbKind ?? DEFAULT_LVS_METHOD,
+            realServers: vs.realServers.map((rs) => ({ ...rs, weight: rs.weight ?? DEFAULT_REAL_SERVER_WEIGHT })),
+        })),
+        maintenance: spec.maintenance ?? [],
+    };
+}
+
+function instanceWithDefaults(spec: KeepalivedClusterSpec, instance: VrrpInstanceSpec, names: string[]): ParsedVrrpInstance {
+    const { interface: _interface, vips, master: _master, priorities: _priorities, ...rest } = instance;
+    const family = instanceFamily(instance)!;
+    return {
+        ...rest,
+        interfaces: Object.fromEntries(spec.nodes.map((node) => [node.name, instance.interface ?? node.interface])),
+        vips: vips.map((raw) => {
+            const vip = vipOf(raw);
+            return { ...vip, parsed: parsed(vip.address) };
+        }),
+        family,
+        priorities: instancePriorities(names, instance),
+        advertInt: instance.advertInt ?? DEFAULT_ADVERT_INT,
+        preempt: instance.preempt ?? true,
+        advertGroup: advertGroup(instance, spec, family),
+        trackScripts: (instance.trackScripts ?? []).map(trackScriptOf),
+        trackInterfaces: instance.trackInterfaces ?? [],
+        notify: instance.notify ?? {},
+    };
+}
+
+/** An address the rules accepted. */
+function parsed(text: string): ParsedAddress {
+    return parseAddress(text)!;
 }
 
 function validateNodes(nodes: KeepalivedNodeSpec[], add: Add): void {

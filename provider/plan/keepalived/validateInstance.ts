@@ -25,8 +25,9 @@ export function validateInstance(spec: KeepalivedClusterSpec, instance: VrrpInst
         add(`${at}.virtualRouterId`, `${instance.virtualRouterId} is outside 1-255`);
     }
     if (instance.interface !== undefined && !isInterfaceName(instance.interface)) add(`${at}.interface`, `${q(instance.interface)} ${NOT_AN_INTERFACE}`);
-    const advertInt = instance.advertInt ?? 1;
-    if (!(isInt(advertInt) && advertInt >= 1 && advertInt <= 255)) {
+    // Unset (or null) takes the default, which passes.
+    const advertInt = instance.advertInt;
+    if (advertInt !== undefined && advertInt !== null && !(isInt(advertInt) && advertInt >= 1 && advertInt <= 255)) {
         add(`${at}.advertInt`, `${advertInt} is not a whole number of seconds from 1 to 255 (VRRPv2 adverts are whole seconds)`);
     }
 

@@ -1,6 +1,6 @@
 /** The rules of LVS `virtual_server` blocks, their real servers and health checks. */
 import { parseIp } from "../../model/address";
-import { HealthCheckSpec, KeepalivedClusterSpec, VirtualServerSpec } from "./model";
+import { DEFAULT_VS_PROTOCOL, HealthCheckSpec, KeepalivedClusterSpec, VirtualServerSpec } from "./model";
 import { Add, NOT_A_WORD, checkPort, isCommand, isInt, isPositive, isWord, q } from "./rules";
 
 const LVS_SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "sh", "mh", "dh", "fo", "ovf", "sed", "nq"];
@@ -22,7 +22,7 @@ export function validateVirtualServer(vs: VirtualServerSpec, v: number, add: Add
     }
     if (vs.delayLoop !== undefined && !isPositive(vs.delayLoop)) add(`${at}.delayLoop`, `${vs.delayLoop} is not a positive number of seconds`);
     // Tunnelled real servers may differ in family from the virtual server; NAT and DR ones may not.
-    const sameFamily = (vs.lbKind ?? "NAT") !== "TUN";
+    const sameFamily = vs.lbKind !== "TUN";
     if (vs.sorryServer !== undefined) {
         const sorry = parseIp(vs.sorryServer.address);
         if (!sorry || (sameFamily && address && sorry.family !== address.family)) {
@@ -86,8 +86,9 @@ export function validateVirtualServersUnique(spec: KeepalivedClusterSpec, add: A
     (spec.virtualServers ?? []).forEach((vs, v) => {
         const address = parseIp(vs.address);
         if (!address) return;
-        const key = `${address.address}|${vs.port}|${vs.protocol ?? "TCP"}`;
-        if (seen.has(key)) add(`virtualServers[${v}].address`, `${vs.address} port ${vs.port} ${vs.protocol ?? "TCP"} is already virtualServers[${seen.get(key)}]`);
+        const protocol = vs.protocol ?? DEFAULT_VS_PROTOCOL;
+        const key = `${address.address}|${vs.port}|${protocol}`;
+        if (seen.has(key)) add(`virtualServers[${v}].address`, `${vs.address} port ${vs.port} ${protocol} is already virtualServers[${seen.get(key)}]`);
         else seen.set(key, v);
     });
 }

@@ -1,7 +1,7 @@
 import type { CommandSpec } from "../../contract/desired";
 import { PROBE_REFUSES_EXIT } from "../../contract/probe";
 import { shellQuote } from "../../contract/shell";
-import type { KeepalivedClusterSpec } from "../../plan/keepalived/model";
+import { DEFAULT_ADVERT_INT, ParsedKeepalived } from "../../plan/keepalived/model";
 
 /**
  * A listener for VRRP routers outside the cluster that use one of its VRIDs: two clusters with one VRID on
@@ -11,10 +11,6 @@ import type { KeepalivedClusterSpec } from "../../plan/keepalived/model";
 
 /** Advert intervals heard before deciding: a master sends one per interval, so at least two arrive. */
 const LISTEN_INTERVALS = 3;
-
-/** keepalived's defaults where the instance and `global_defs` set none. */
-const DEFAULT_ADVERT_INT = 1;
-const DEFAULT_GROUP = { 4: "224.0.0.18", 6: "ff02::12" } as const;
 
 /**
  * perl, since perl-base is on every Debian (tcpdump is not). Arguments: SECONDS OWN-ADDRESSES, then per
@@ -92,13 +88,10 @@ export interface ListenTarget {
     advertInt: number;
 }
 
-const bare = (address: string) => address.split("/")[0];
-const familyOf = (address: string): 4 | 6 => (bare(address).includes(":") ? 6 : 4);
-
-/** Pure: the listen command for one node; `seconds` is its bound. */
+/** Pure: the listen command for one node (`ownAddresses` bare); `seconds` is its bound, three default intervals with no target. */
 export function renderVrrpListen(targets: readonly ListenTarget[], ownAddresses: readonly string[]): { command: string; seconds: number } {
     const seconds = LISTEN_INTERVALS * Math.max(DEFAULT_ADVERT_INT, ...targets.map((t) => t.advertInt));
-    const args = [String(seconds), [...new Set(ownAddresses.map(bare))].sort().join(",")];
+    const args = [String(seconds), [...new Set(ownAddresses)].sort().join(",")];
     for (const t of targets) args.push(t.interface, String(t.family), [...new Set(t.vrids)].sort((a, b) => a - b).join(","), [...new Set(t.groups)].sort().join(","));
     return { command: ["perl", "-e", shellQuote(VRRP_LISTEN_SCRIPT), "--", ...args.map(shellQuote)].join(" "), seconds };
 }
@@ -108,20 +101,19 @@ export function renderVrrpListen(targets: readonly ListenTarget[], ownAddresses:
  * VRIDs on that node's VRRP interfaces. The cluster's own adverts (a running or adopted cluster) come
  * from its nodes' addresses and pass.
  */
-export function foreignRouterProbes(spec: KeepalivedClusterSpec): Record<string, CommandSpec[]> {
-    const own = spec.nodes.map((n) => n.address);
+export function foreignRouterProbes(spec: ParsedKeepalived): Record<string, CommandSpec[]> {
+    const own = spec.nodes.map((n) => n.address.address);
     const out: Record<string, CommandSpec[]> = {};
     for (const node of spec.nodes) {
         const targets = new Map<string, ListenTarget>();
         for (const i of spec.instances) {
-            const first = i.vips[0];
-            const family = familyOf(typeof first === "string" ? first : (first?.address ?? node.address));
-            const iface = i.interface ?? node.interface;
+            const { family } = i;
+            const iface = i.interfaces[node.name];
             const key = `${iface}/${family}`;
-            const t = targets.get(key) ?? { interface: iface, family, vrids: [], groups: [], advertInt: DEFAULT_ADVERT_INT };
+            const t = targets.get(key) ?? { interface: iface, family, vrids: [], groups: [], advertInt: i.advertInt };
             t.vrids.push(i.virtualRouterId);
-            t.groups.push(i.mcastGroup ?? (family === 4 ? spec.globalDefs?.vrrpMcastGroup4 : undefined) ?? DEFAULT_GROUP[family]);
-            t.advertInt = Math.max(t.advertInt, i.advertInt ?? DEFAULT_ADVERT_INT);
+            t.groups.push(i.advertGroup);
+            t.advertInt = Math.max(t.advertInt, i.advertInt);
             targets.set(key, t);
         }
         if (targets.size === 0) continue;

@@ -1,32 +1,23 @@
 /**
- * keepalived.conf for one node, from a validated spec and its plan. Deterministic: same input, same
+ * keepalived.conf for one node, from a parsed cluster (defaults applied) and its plan. Deterministic: same input, same
  * bytes (scripts sorted by name, everything else in the order given), 2-space indent, trailing newline.
  * Secrets appear only as placeholders.
  */
 import { OnpremError } from "../../contract/errors";
 import { placeholder } from "../../contract/secrets";
 import {
-    GlobalDefsSpec,
     HealthCheckSpec,
-    KeepalivedClusterSpec,
-    LvsScheduler,
     MAINTENANCE_FLAG_PATH,
     MAINTENANCE_TRACK_FILE,
-    RealServerSpec,
-    VirtualServerSpec,
-    VrrpInstanceSpec,
-    VrrpScriptSpec,
+    ParsedKeepalived,
+    ParsedRealServer,
+    ParsedVirtualServer,
+    ParsedVrrpInstance,
     leavesThroughFault,
-    trackScriptOf,
-    vipOf,
 } from "../../plan/keepalived/model";
 import { InstancePlan, KeepalivedPlan } from "../../plan/keepalived/plan";
 import { MANAGED_HEADER } from "../managedHeader";
 
-const DEFAULT_LVS_SCHEDULER: LvsScheduler = "rr";
-const DEFAULT_LVS_METHOD = "NAT";
-const DEFAULT_VS_PROTOCOL = "TCP";
-const DEFAULT_REAL_SERVER_WEIGHT = 1;
 /**
  * A flag of 1 times this takes any priority (254 at most) down to keepalived's floor of 1: the node
  * keeps sending adverts, so the next node takes over after its master-down interval and the VIPs are
@@ -39,14 +30,14 @@ export function authSecretName(instanceName: string): string {
     return `auth_${instanceName}`;
 }
 
-export function renderKeepalivedConf(spec: KeepalivedClusterSpec, plan: KeepalivedPlan, nodeName: string): string {
+export function renderKeepalivedConf(spec: ParsedKeepalived, plan: KeepalivedPlan, nodeName: string): string {
     const nodePlan = plan.nodes[nodeName];
     if (!nodePlan) throw new OnpremError("Bug", `node ${JSON.stringify(nodeName)} is not in the keepalived plan`);
 
-    const blocks: Block[] = [globalDefsBlock(spec.globalDefs ?? {}, nodePlan.routerId, plan.scriptUser), maintenanceTrackFileBlock()];
-    for (const name of Object.keys(spec.scripts ?? {}).sort()) blocks.push(vrrpScriptBlock(name, spec.scripts![name]));
+    const blocks: Block[] = [globalDefsBlock(spec, nodePlan.routerId), maintenanceTrackFileBlock()];
+    for (const name of Object.keys(spec.scripts).sort()) blocks.push(vrrpScriptBlock(name, spec.scripts[name]));
     spec.instances.forEach((instance, i) => blocks.push(vrrpInstanceBlock(instance, nodePlan.instances[i])));
-    for (const vs of spec.virtualServers ?? []) blocks.push(virtualServerBlock(vs));
+    for (const vs of spec.virtualServers) blocks.push(virtualServerBlock(vs));
 
     const out = [MANAGED_HEADER];
     for (const b of blocks) out.push("", ...emit(b, 0));
@@ -100,7 +91,8 @@ function assertNever(value: never): never {
 
 // ---------------------------------------------------------------------------------------------
 
-function globalDefsBlock(g: GlobalDefsSpec, routerId: string, scriptUser: string | undefined): Block {
+function globalDefsBlock(spec: ParsedKeepalived, routerId: string): Block {
+    const g = spec.globalDefs;
     const emails = g.notificationEmails ?? [];
     return block("global_defs", [
         ...(emails.length > 0 ? [block("notification_email", emails)] : []),
@@ -114,7 +106,7 @@ function globalDefsBlock(g: GlobalDefsSpec, routerId: string, scriptUser: string
         ...opt("vrrp_gna_interval", g.vrrpGnaInterval),
         ...opt("vrrp_mcast_group4", g.vrrpMcastGroup4),
         ...flag("enable_script_security", g.enableScriptSecurity),
-        ...opt("script_user", scriptUser ?? g.scriptUser),
+        ...opt("script_user", spec.scriptUser),
     ]);
 }
 
@@ -123,7 +115,7 @@ function maintenanceTrackFileBlock(): Block {
     return block(`track_file ${MAINTENANCE_TRACK_FILE}`, [`file ${quoted(MAINTENANCE_FLAG_PATH)}`, `weight ${MAINTENANCE_WEIGHT}`]);
 }
 
-function vrrpScriptBlock(name: string, s: VrrpScriptSpec): Block {
+function vrrpScriptBlock(name: string, s: ParsedKeepalived["scripts"][string]): Block {
     return block(`vrrp_script ${name}`, [
         `script ${quoted(s.script)}`,
         ...opt("interval", s.interval),
@@ -135,14 +127,14 @@ function vrrpScriptBlock(name: string, s: VrrpScriptSpec): Block {
     ]);
 }
 
-function vrrpInstanceBlock(instance: VrrpInstanceSpec, p: InstancePlan): Block {
+function vrrpInstanceBlock(instance: ParsedVrrpInstance, p: InstancePlan): Block {
     const body: Line[] = [
         `state ${p.state}`,
         `interface ${p.interface}`,
         `virtual_router_id ${num(instance.virtualRouterId)}`,
         `priority ${num(p.priority)}`,
         `advert_int ${num(p.advertInt)}`,
-        ...flag("nopreempt", instance.preempt === false),
+        ...flag("nopreempt", !instance.preempt),
         ...opt("preempt_delay", instance.preemptDelay),
         ...opt("mcast_dst_ip", instance.unicast ? undefined : instance.mcastGroup),
     ];
@@ -155,24 +147,19 @@ function vrrpInstanceBlock(instance: VrrpInstanceSpec, p: InstancePlan): Block {
     body.push(
         block(
             "virtual_ipaddress",
-            instance.vips.map((raw) => {
-                const vip = vipOf(raw);
-                return [vip.address, ...opt("brd", vip.brd), ...opt("dev", vip.dev), ...opt("scope", vip.scope), ...opt("label", vip.label)].join(" ");
-            }),
+            instance.vips.map((vip) => [vip.address, ...opt("brd", vip.brd), ...opt("dev", vip.dev), ...opt("scope", vip.scope), ...opt("label", vip.label)].join(" ")),
         ),
     );
-    const trackInterfaces = instance.trackInterfaces ?? [];
-    if (trackInterfaces.length > 0) {
-        body.push(block("track_interface", trackInterfaces.map((t) => [t.name, ...opt("weight", t.weight)].join(" "))));
+    if (instance.trackInterfaces.length > 0) {
+        body.push(block("track_interface", instance.trackInterfaces.map((t) => [t.name, ...opt("weight", t.weight)].join(" "))));
     }
-    const trackScripts = (instance.trackScripts ?? []).map(trackScriptOf);
-    if (trackScripts.length > 0) {
-        body.push(block("track_script", trackScripts.map((t) => [t.name, ...opt("weight", t.weight)].join(" "))));
+    if (instance.trackScripts.length > 0) {
+        body.push(block("track_script", instance.trackScripts.map((t) => [t.name, ...opt("weight", t.weight)].join(" "))));
     }
     // Weight 0 means FAULT: a non-preempting backup would never take over from a lowered master, and
     // with preempt_delay only after the delay; FAULT sends a priority-0 advert, so it takes over at once.
     body.push(block("track_file", [`${MAINTENANCE_TRACK_FILE} weight ${leavesThroughFault(instance) ? 0 : MAINTENANCE_WEIGHT}`]));
-    const notify = instance.notify ?? {};
+    const notify = instance.notify;
     body.push(
         ...opt("notify_master", notify.master === undefined ? undefined : quoted(notify.master)),
         ...opt("notify_backup", notify.backup === undefined ? undefined : quoted(notify.backup)),
@@ -183,22 +170,22 @@ function vrrpInstanceBlock(instance: VrrpInstanceSpec, p: InstancePlan): Block {
     return block(`vrrp_instance ${instance.name}`, body);
 }
 
-function virtualServerBlock(vs: VirtualServerSpec): Block {
+function virtualServerBlock(vs: ParsedVirtualServer): Block {
     const sorry = vs.sorryServer;
     return block(`virtual_server ${vs.address} ${num(vs.port)}`, [
         ...opt("delay_loop", vs.delayLoop),
-        `lvs_sched ${vs.lbAlgo ?? DEFAULT_LVS_SCHEDULER}`,
-        `lvs_method ${vs.lbKind ?? DEFAULT_LVS_METHOD}`,
+        `lvs_sched ${vs.lbAlgo}`,
+        `lvs_method ${vs.lbKind}`,
         ...opt("persistence_timeout", vs.persistenceTimeout),
-        `protocol ${vs.protocol ?? DEFAULT_VS_PROTOCOL}`,
+        `protocol ${vs.protocol}`,
         ...(sorry ? [[`sorry_server ${sorry.address}`, ...(sorry.port === undefined ? [] : [num(sorry.port)])].join(" ")] : []),
         ...vs.realServers.map(realServerBlock),
     ]);
 }
 
-function realServerBlock(rs: RealServerSpec): Block {
+function realServerBlock(rs: ParsedRealServer): Block {
     return block(`real_server ${rs.address} ${num(rs.port)}`, [
-        `weight ${num(rs.weight ?? DEFAULT_REAL_SERVER_WEIGHT)}`,
+        `weight ${num(rs.weight)}`,
         ...(rs.check ? [checkBlock(rs.check)] : []),
     ]);
 }
