@@ -147,6 +147,19 @@ test("power lost inside the swap, before the renames: the rollback removes the s
     assert.deepEqual(leftovers(etc), []);
 });
 
+test("power lost after the swap, whose rename did not reach the disk: the backup still links the old file, and goes", () => {
+    const { S, etc, target, stage, swap } = transaction("rename-lost");
+    stage();
+    swap();
+    powerLoss(S);
+    // What the disk kept: the backup linked to the old inode, the staged copy beside it, the rename gone.
+    sh(`mv -f '${target}' '${stagedPath(target)}'; ln '${backupPath(target)}' '${target}'`);
+    downFor(S, TIMEOUT + 1);
+    boot();
+    assert.equal(readFileSync(target, "utf8"), "old\n");
+    assert.deepEqual(leftovers(etc), [], "neither the backup nor the staged copy is left");
+});
+
 test("a reboot inside the window keeps the rest of it: the re-armed watchdog waits, and a commit then disarms it", async () => {
     const { S, etc, target, stage, swap } = transaction("in-window");
     stage();

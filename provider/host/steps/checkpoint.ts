@@ -42,8 +42,11 @@ export function renderRollbackScript(
     for (const c of staged) {
         const t = targetOf(c);
         const [b, tq] = [q(backupPath(t)), q(t)];
+        // A backup that is still the target's own inode (cut between the link and the rename, or a rename
+        // the power loss took back) is dropped: renaming a file onto itself leaves both names.
+        const putBack = `if [ ${b} -ef ${tq} ]; then rm -f ${b}; else mv -f ${b} ${tq}; fi`;
         // Run again after a cut (the boot unit does), a target that existed and has no backup is already back.
-        lines.push(snapshot.files[t]?.exists ? `[ ! -e ${b} ] || mv -f ${b} ${tq}` : `if [ -e ${b} ]; then mv -f ${b} ${tq}; else rm -f ${tq}; fi`);
+        lines.push(snapshot.files[t]?.exists ? `if [ -e ${b} ]; then ${putBack}; fi` : `if [ -e ${b} ]; then ${putBack}; else rm -f ${tq}; fi`);
         // A cut before the rename leaves the staged copy: the list that named it was taken by the swap.
         if (c.staged) lines.push(`rm -f ${q(c.staged)}`);
     }
