@@ -45,7 +45,11 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
         // Issue messages name fields and rules, never a password: safe to unsecret.
         const own = pulumi.unsecret(spec.apply((s) => issuesOf(parseKeepalived(s))));
         const cross = declareCluster(name, publicSpec);
-        const issues = pulumi.all([own, cross]).apply(([a, b]): Issue[] => [...a, ...b]);
+        const listen = pulumi.output(args.foreignRouterCheck ?? "firstUp");
+        const listenIssues = listen.apply((w): Issue[] =>
+            FOREIGN_ROUTER_CHECKS.includes(w) ? [] : [{ field: "foreignRouterCheck", message: `\`foreignRouterCheck\`: ${JSON.stringify(w)} is not ${FOREIGN_ROUTER_CHECKS.map((c) => `"${c}"`).join(", ")}` }],
+        );
+        const issues = pulumi.all([own, cross, listenIssues]).apply(([a, b, c]): Issue[] => [...a, ...b, ...c]);
         const inputs = checkInputs(this, name, `KeepalivedCluster ${name}`, issues);
 
         // Planned and rendered from the copy with the passwords masked, parsed on its own: a secret password does not make it secret.
@@ -88,7 +92,6 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
             // Phase 1: every node's config passes `keepalived -t` before any node changes.
             const hosts = Object.fromEntries(children.map(({ node, hostArgs }) => [node.name, hostArgs]));
             // A foreign router on a VRID of the cluster is heard at the check's preview, before any node changes.
-            const listen = pulumi.output(args.foreignRouterCheck ?? "firstUp");
             const probes = pulumi.all([work, listen]).apply(([r, when]) => (r && when !== "never" ? r.probes : {}));
             const check = new ClusterCheck(`${name}-check`, { kind: "keepalived", hosts, probes, probeAlways: listen.apply((w) => w === "always") }, { parent: this, dependsOn: [inputs, ...scripts] });
             // Phase 2: nodes that master no instance; phase 3: the masters, so VIPs move once at most. Where
@@ -118,6 +121,8 @@ export class KeepalivedCluster extends pulumi.ComponentResource {
         this.registerOutputs({ files: this.files, expectedHolders: this.expectedHolders, failoverBoundSeconds: this.failoverBoundSeconds, notes: this.notes });
     }
 }
+
+const FOREIGN_ROUTER_CHECKS: readonly string[] = ["firstUp", "always", "never"];
 
 const issuesOf = (parsed: Parsed<unknown>): Issue[] => (parsed.ok ? [] : parsed.issues);
 

@@ -37,6 +37,8 @@ const node = (name: string, address: string) => ({ name, connection: conn(addres
 export const cluster = (vrid = 51, a = "10.0.0.11", b = "10.0.0.12", vip = "10.0.0.100"): Obj => ({
     nodes: [node("n1", a), node("n2", b)],
     instances: [{ name: "VI_1", virtualRouterId: vrid, master: "n1", vips: [vip], auth: { type: "PASS" } }],
+    // Its hosts are never dialled: the listen for foreign VRRP routers would dial them at preview.
+    foreignRouterCheck: "never",
 });
 const meshHost = (name: string, n: number) => ({ name, connection: conn(`10.0.0.${10 + n}`), underlayAddress: `10.0.1.${10 + n}/24` });
 export const mesh = (): Obj => ({
@@ -110,6 +112,7 @@ export const CASES: CorpusCase[] = [
     c("master not a node", ka((a) => (a.instances[0].master = "n9")), /^KeepalivedCluster lb: `instances\[0\]\.master`: "n9" is not in `nodes`/),
     c("priority 255", ka((a) => { delete a.instances[0].master; a.instances[0].priorities = { n1: 255, n2: 100 }; }), /^KeepalivedCluster lb: `instances\[0\]\.priorities\.n1`/),
     c("master and priorities", ka((a) => (a.instances[0].priorities = { n1: 100, n2: 90 })), /^KeepalivedCluster lb: `instances\[0\]\.master`: cannot be set together with `priorities`/),
+    c("foreign-router check not a choice", ka((a) => (a.foreignRouterCheck = "sometimes")), /^KeepalivedCluster lb: `foreignRouterCheck`: "sometimes" is not "firstUp", "always", "never"$/),
     c("duplicate VRID in one cluster", ka((a) => a.instances.push({ name: "VI_2", virtualRouterId: 51, master: "n2", vips: ["10.0.0.101"] })), /^KeepalivedCluster lb: `instances\[1\]\.virtualRouterId`: 51 is also used by instances\[0\]/),
     c("node address not an IP", ka((a) => (a.nodes[1].address = "not-an-ip")), /^KeepalivedCluster lb: `nodes\[1\]\.address`/),
     c("advert interval 0", ka((a) => (a.instances[0].advertInt = 0)), /^KeepalivedCluster lb: `instances\[0\]\.advertInt`/),
