@@ -107,7 +107,7 @@ function startWeb(h: LabHost): void {
     runOnHost(h, `docker rm -f ${WEB} >/dev/null 2>&1; docker run -d --name ${WEB} -p ${WEB_PORT}:80 onprem-test/busybox sh -c 'mkdir -p /www && echo ${h.name} > /www/index.html && exec httpd -f -p 80 -h /www' >/dev/null`);
 }
 
-test("KeepalivedCluster with LVS on VMs: IPVS pool follows the HTTP checks, reload keeps the PID, kill -9 fails over in bound, destroy leaves nothing", async (t) => {
+test("KeepalivedCluster with LVS on VMs: a foreign router on its VRID refused at preview, IPVS pool follows the HTTP checks, reload keeps the PID, kill -9 fails over in bound, destroy leaves nothing", async (t) => {
     assert.equal(labKind(), "vm", "this test needs the VM lab's inventory (PULUMI_ONPREM_LAB_INVENTORY)");
     const [lb1, lb2, web3] = inventory().hosts;
     assert.ok(lb1 && lb2 && web3, "the VM lab needs 3 VMs");
@@ -134,6 +134,24 @@ test("KeepalivedCluster with LVS on VMs: IPVS pool follows the HTTP checks, relo
     const run = (args: string[]) => timed(args).out;
     setObjectConfig(project, { hosts: nodes, vip, realServers: realServers.map(rs) });
     project.pulumi(["config", "set", "--secret", "vrrpPassword", PASSWORD]);
+
+    // A VRRP router outside the cluster on its VRID (another team's keepalived, started by hand on web3):
+    // preview refuses before any node changes, naming VRID, interface and the router's address.
+    {
+        const conf = "vrrp_instance FOREIGN {\n  state MASTER\n  interface eth0\n  virtual_router_id 61\n  priority 50\n  advert_int 1\n  virtual_ipaddress {\n    " + vip.replace(/\d+$/, "151") + "/24\n  }\n}\n";
+        runOnHost(web3, `printf '%s' '${conf}' > /run/foreign-keepalived.conf && keepalived -f /run/foreign-keepalived.conf -p /run/foreign-keepalived.pid -r /run/foreign-vrrp.pid`);
+        try {
+            await eventually("the foreign router advertises (holds its address)", () => holdsAddress(web3, vip.replace(/\d+$/, "151")), 30_000, 500);
+            const r = timed(["preview"], { allowFail: true });
+            assert.notEqual(r.code, 0, `preview refuses:\n${r.out}`);
+            const line = r.out.split("\n").find((l) => l.includes(`VRID 61 on eth0 is already in use by ${web3.address}`));
+            assert.ok(line, `the refusal names VRID, interface and the router:\n${r.out}`);
+            t.diagnostic(`a foreign VRRP router on VRID 61: ${line!.trim()}`);
+            for (const h of nodes) assert.equal(onAnyHost(h, "ls -A /etc/keepalived 2>/dev/null; systemctl is-active keepalived; true"), before[nodes.indexOf(h)].etc ? `${before[nodes.indexOf(h)].etc}\ninactive` : "inactive", `${h.name}: nothing changed`);
+        } finally {
+            runOnHost(web3, "[ -s /run/foreign-keepalived.pid ] && kill $(cat /run/foreign-keepalived.pid); for i in $(seq 50); do [ -e /run/foreign-keepalived.pid ] || break; sleep 0.2; done; rm -f /run/foreign-keepalived.conf", { allowFail: true });
+        }
+    }
 
     run(["up", "--yes"]);
     const bound = (JSON.parse(project.pulumi(["stack", "output", "failoverBoundSeconds", "--json"]).out) as Record<string, number>).VI_1;
