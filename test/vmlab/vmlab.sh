@@ -13,6 +13,9 @@
 #                                 the bare lab's package mirror (for fault tests)
 #   vmlab.sh status               VMs, whether qemu runs and sshd answers
 #                                 (exit 0: all up, 1: something is wrong, 3: no lab)
+#   vmlab.sh power-cycle VM       cut VM's power (kill -9 of its qemu, by the recorded
+#                                 pid) and start it again with the same qemu arguments;
+#                                 updates qemuPid in the inventory (does not wait for SSH)
 #   vmlab.sh exec VM [--] CMD...  run CMD in VM as root over SSH (host key pinned);
 #                                 CMD's exit code (VM: a name such as vm2, or just 2)
 #   vmlab.sh build [--bare]       build the VM image if its recipe changed; print its dir
@@ -426,6 +429,29 @@ cmd_status() {
   return $rc
 }
 
+# ---- power-cycle ---------------------------------------------------------------------
+# A power loss, not a shutdown: the guest gets no signal and loses what it had not written to its disk
+# (the drive's cache=unsafe only skips the machine's own fsync; what the guest wrote reached qemu). The
+# same arguments again: same disk, taps, kernel command line and machine-id, so the VM boots as itself.
+cmd_power_cycle() {
+  need_root
+  [ $# = 1 ] || die "usage: vmlab.sh power-cycle VM"
+  local h=$1 p vd args
+  [[ $h =~ ^[0-9]+$ ]] && h=$VMLAB_NAME$h
+  vd=$VMS_DIR/$h
+  [[ $h =~ ^${VMLAB_NAME}[0-9]+$ ]] && [ -d "$vd" ] || die "power-cycle: no VM '$h' in lab '$VMLAB_NAME' (VMLAB_DIR=$VMLAB_DIR)"
+  p=$(vm_pid "$h") || die "power-cycle: $h's qemu is not running"
+  mapfile -d '' args < "/proc/$p/cmdline"
+  kill -KILL "$p"
+  while [ -e "/proc/$p" ]; do sleep 0.05; done
+  say "$h: power cut (qemu $p killed)"
+  [ ! -f "$vd/serial.log" ] || mv -f "$vd/serial.log" "$vd/serial.log.1"
+  "${args[@]}" </dev/null >"$vd/qemu.log" 2>&1 8>&- || { cat "$vd/qemu.log" >&2; die "power-cycle: qemu for $h did not start again"; }
+  p=$(vm_pid "$h") || die "power-cycle: $h's qemu did not record its pid"
+  [ ! -f "$INVENTORY" ] || write_inventory "$(recorded_vms | wc -l)"
+  say "$h: started again (qemu $p)"
+}
+
 # ---- exec --------------------------------------------------------------------------
 cmd_exec() {
   [ $# -ge 1 ] || die "usage: vmlab.sh exec VM [--] CMD..."
@@ -444,7 +470,7 @@ cmd_exec() {
 # ---- main ------------------------------------------------------------------------
 cmd=${1:-}; [ $# -gt 0 ] && shift
 case $cmd in
-  up|down)
+  up|down|power-cycle)
     mkdir -p "$VMLAB_DIR"
     exec 8>>"$VMLAB_DIR/.lock"
     flock 8 ;;
@@ -453,6 +479,7 @@ case $cmd in
   up) cmd_up "$@" ;;
   down) [ $# = 0 ] || die "down takes no arguments"; cmd_down ;;
   status) cmd_status ;;
+  power-cycle) cmd_power_cycle "$@" ;;
   exec) cmd_exec "$@" ;;
   build) cmd_build "$@" ;;
   mirror) cmd_mirror "$@" ;;
