@@ -11,7 +11,7 @@
 # (default 10.97; the bare lab uses the next /16): a lab someone left up for exploring is not disturbed.
 # TEST_VM_LABS: which labs to run (default "prepared bare"). PULUMI_ONPREM_VM_FULL=1 (npm run
 # test:vm-full): the tests' longer parts too (restarts, reboots, a second tunnel type) and test/vm-full/
-# (registry garbage collection on VMs; the netns tier runs it on every `npm test`).
+# (registry garbage collection and power loss on VMs; the netns tier runs both its way on every `npm test`).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
