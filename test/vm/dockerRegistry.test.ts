@@ -1,8 +1,9 @@
 // DockerRegistry on real machines: the registry:2 container under dockerd on vm1 (TLS generated, one user),
-// dockerd on vm2 and vm3 as clients; push, pull, a container restart and a reboot; destroy keeps the images.
+// dockerd on vm2 and vm3 as clients; push, pull, the registry and dockerd killed (-9), a reboot; destroy keeps the images.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { test } from "node:test";
+import { crashAndRecover, recoveryLine } from "../support/crash";
 import { eventually, inventory, type LabHost } from "../support/lab";
 import { exampleProject, secondsSince, setObjectConfig, timedPulumi } from "../support/pulumi";
 import { labKind, onAnyHost, runOnHost } from "../support/vmlab";
@@ -29,7 +30,7 @@ async function rebootAndWait(h: LabHost): Promise<number> {
     return secondsSince(started);
 }
 
-test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one dockerd, pull on another, restart and reboot, destroy keeps the images", async (t) => {
+test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one dockerd, pull on another, kill -9 of the registry and of dockerd, a reboot, destroy keeps the images", async (t) => {
     assert.equal(labKind(), "vm", "this test needs the VM lab's inventory (PULUMI_ONPREM_LAB_INVENTORY)");
     const [reg, pusher, puller] = inventory().hosts;
     assert.ok(reg && pusher && puller, "the VM lab needs 3 VMs");
@@ -99,10 +100,27 @@ test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one d
     };
     t.diagnostic(`docker pull (${puller.name}): ${pull().toFixed(1)} s`);
 
-    // A container restart: the image is still there.
-    onAnyHost(reg, `docker restart ${CONTAINER}`);
-    await eventually("the registry answers after docker restart", () => runOnHost(puller, `curl -s -o /dev/null --cacert ${certsDir}/ca.crt https://${hostPort}/v2/`, { allowFail: true }).status === 0, 60_000, 1000);
-    t.diagnostic(`docker pull after docker restart: ${pull().toFixed(1)} s`);
+    // Crashes: kill -9 of the registry process (dockerd starts the container again: --restart=always), then
+    // of dockerd itself (systemd starts it, and it the container). The same container, the image still there.
+    const answers = () => runOnHost(puller, `curl -s -o /dev/null --cacert ${certsDir}/ca.crt https://${hostPort}/v2/`, { allowFail: true }).status === 0;
+    {
+        const pid = onAnyHost(reg, `docker inspect -f '{{.State.Pid}}' ${CONTAINER}`);
+        const killed = process.hrtime.bigint();
+        onAnyHost(reg, `kill -9 ${pid}`);
+        await eventually("the registry container running again after kill -9", () => {
+            const [running, now] = runOnHost(reg, `docker inspect -f '{{.State.Running}} {{.State.Pid}}' ${CONTAINER}`, { allowFail: true }).stdout.trim().split(" ");
+            return running === "true" && now !== pid;
+        }, 300_000, 250);
+        await eventually("the registry answers after kill -9", answers, 300_000, 500);
+        t.diagnostic(`kill -9 of the registry process on ${reg.name}: answering again after ${secondsSince(killed).toFixed(1)} s (restart count ${onAnyHost(reg, `docker inspect -f '{{.RestartCount}}' ${CONTAINER}`)})`);
+        const dockerKilled = process.hrtime.bigint();
+        const docker = await crashAndRecover(reg, "docker");
+        assert.ok(docker.restarts >= 1, "systemd restarted dockerd by itself");
+        await eventually("the registry answers after dockerd's crash", answers, 300_000, 500);
+        t.diagnostic(`${recoveryLine(reg, "docker", docker)}; the registry answering ${secondsSince(dockerKilled).toFixed(1)} s after the kill`);
+        assert.equal(containerId(reg), id, "the same container, started again");
+    }
+    t.diagnostic(`docker pull after the crashes: ${pull().toFixed(1)} s`);
 
     // A reboot of the registry host: dockerd starts the container by itself, the image is still there.
     const rebooted = await rebootAndWait(reg);

@@ -1,6 +1,6 @@
 // OvsMesh on real machines (seeds 003/004): Docker containers on different VMs reach each other through
-// the Open vSwitch mesh (kernel datapath, dockerd configured through daemon.json), a host leaving, and
-// destroy leaves each VM as it was. With PULUMI_ONPREM_VM_FULL=1 (npm run test:vm-full) also across
+// the Open vSwitch mesh (kernel datapath, dockerd configured through daemon.json), again after
+// ovs-vswitchd and dockerd crash (kill -9), a host leaving, and destroy leaves each VM as it was. With PULUMI_ONPREM_VM_FULL=1 (npm run test:vm-full) also across
 // dockerd and Open vSwitch restarts and a reboot, and VXLAN after GRE: each waits for spanning tree
 // again, about 10 minutes under TCG, beyond what `npm test` can spend within CI's time.
 import { strict as assert } from "node:assert";
@@ -10,6 +10,7 @@ import { IPv4CidrRange } from "ip-num";
 import type { OvsMeshHostOutput } from "../../sdk/ovsMesh";
 import { eventually, inventory, type LabHost, onHost } from "../support/lab";
 import { exampleProject, secondsSince, setObjectConfig, timedPulumi } from "../support/pulumi";
+import { crashAndRecover, recoveryLine } from "../support/crash";
 import { containerAddress as containerAddressOf, pingFromContainer, removeContainer, startContainer } from "../support/dockerContainers";
 import { labKind, runOnHost } from "../support/vmlab";
 
@@ -32,7 +33,7 @@ const sh = (h: LabHost, script: string) => onHost(h, script).trim();
 
 const FULL = process.env.PULUMI_ONPREM_VM_FULL === "1";
 
-test(`OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the full MTU${FULL ? ", across dockerd and Open vSwitch restarts and a reboot" : ""}, a host leaves${FULL ? ", VXLAN" : ""}, destroy restores each VM`, async (t) => {
+test(`OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the full MTU, again after ovs-vswitchd and dockerd are killed${FULL ? ", across dockerd and Open vSwitch restarts and a reboot" : ""}, a host leaves${FULL ? ", VXLAN" : ""}, destroy restores each VM`, async (t) => {
     assert.equal(labKind(), "vm", "this test needs the VM lab's inventory (PULUMI_ONPREM_LAB_INVENTORY)");
     const hosts = inventory().hosts.slice(0, 3);
     assert.equal(hosts.length, 3, "this test needs a VM lab of 3 (vmlab.sh up 3)");
@@ -155,7 +156,21 @@ test(`OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
         t.diagnostic(`TCP ${a.name} -> ${b.name} container to container: ${size} bytes in ${secs.toFixed(1)} s (${(size / 1e6 / secs).toFixed(2)} MB/s), md5 equal (${got} bytes)`);
     }
 
-    // 3. Persistence: dockerd restarted, Open vSwitch restarted, a reboot.
+    // 3. Crashes: kill -9 of ovs-vswitchd and of dockerd. systemd starts each again (their packages'
+    // Restart=on-failure), dockerd its containers (--restart=always), and the mesh answers again once
+    // spanning tree has let the re-added ports forward.
+    {
+        const crashes = [{ h: hosts[1], unit: "ovs-vswitchd" }, { h: hosts[0], unit: "docker" }];
+        for (const { h, unit } of crashes) {
+            const r = await crashAndRecover(h, unit);
+            assert.ok(r.restarts >= 1, `${h.name}: systemd restarted ${unit} by itself`);
+            t.diagnostic(recoveryLine(h, unit, r));
+        }
+        for (const h of hosts) checkHost(h, out[h.name], hosts.filter((p) => p !== h), "gre", 1462);
+        await matrix(hosts, `after kill -9 of ovs-vswitchd on ${hosts[1].name} and of dockerd on ${hosts[0].name}`);
+    }
+
+    // 4. Persistence: dockerd restarted, Open vSwitch restarted, a reboot.
     if (FULL) {
         onHost(hosts[0], "systemctl restart docker");
         await matrix(hosts, `after systemctl restart docker on ${hosts[0].name}`);
@@ -176,7 +191,7 @@ test(`OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
         }
     }
 
-    // 4. A host leaves the program.
+    // 5. A host leaves the program.
     const gone = hosts[2];
     const two = hosts.slice(0, 2);
     setObjectConfig(project, { hosts: two });
@@ -190,7 +205,7 @@ test(`OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
     assert.equal(goneJson, before.get(gone.name)!.daemonJson, `${gone.name}: daemon.json as before`);
     assert.equal(sh(gone, "systemctl is-active docker"), "active", `${gone.name}: docker runs`);
 
-    // 5. VXLAN on the 3 again.
+    // 6. VXLAN on the 3 again.
     if (FULL) {
         project.pulumi(["config", "set", "tunnel", "vxlan"]);
         setObjectConfig(project, { hosts });
@@ -201,7 +216,7 @@ test(`OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
         await matrix(hosts, "VXLAN, 3 hosts");
     }
 
-    // 6. destroy: each VM as before, docker running.
+    // 7. destroy: each VM as before, docker running.
     for (const h of hosts) onHost(h, `docker rm -f ${CTR} >/dev/null`);
     timed(["destroy", "--yes", "--skip-preview"]);
     destroyed = true;
