@@ -10,18 +10,8 @@ import { OvsMesh } from "../../sdk/ovsMesh";
 import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
 import { StaticInterface } from "../../sdk/staticInterface";
 import { planMesh, seed003 } from "../fixtures/ovsSeeds";
+import { mocks, registered, settleRegistrations as settle, value } from "../support/pulumiMocks";
 
-const registered = new Map<string, Record<string, unknown>>();
-const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => {
-        registered.set(args.name, args.inputs);
-        return { id: `${args.name}-id`, state: args.inputs };
-    },
-    call: (args) => args.inputs,
-};
-const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
-/** Lets a run's registrations finish before the mocks switch stacks (they forget the old run's resources). */
-const settle = () => new Promise((r) => setTimeout(r, 500));
 
 async function inputErrors(name: string): Promise<string[]> {
     for (let k = 0; k < 100 && !registered.has(`${name}-inputs`); k++) await new Promise((r) => setTimeout(r, 10));

@@ -3,22 +3,12 @@ import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { KeepalivedCluster } from "../../sdk/keepalivedCluster";
 import type { KeepalivedClusterArgs } from "../../sdk/keepalivedCluster";
+import { mocks, registered, settleRegistrations, value } from "../support/pulumiMocks";
 
-/** Every resource the program registered under mocks: name -> inputs. */
-const registered = new Map<string, Record<string, unknown>>();
-const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => {
-        registered.set(args.name, args.inputs);
-        return { id: `${args.name}-id`, state: args.inputs };
-    },
-    call: (args) => args.inputs,
-};
-
-const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 /** Lets a run's registrations finish before the mocks switch stacks (they forget the old run's resources). */
 async function settle(c: KeepalivedCluster): Promise<void> {
     await Promise.all([value(c.files), value(c.expectedHolders), value(c.failoverBoundSeconds), value(c.notes)]);
-    await new Promise((r) => setTimeout(r, 500));
+    await settleRegistrations();
 }
 
 /** The InputCheck's lines once the engine has it (mocks resolve inputs asynchronously). */
