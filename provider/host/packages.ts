@@ -39,13 +39,15 @@ done
  * lists are read again only when the ones on the host cannot serve (a fresh server has none, a mirror
  * moved on), and then every source must answer. After a failed install, dpkg is asked to finish what it
  * unpacked, so the host's package database is left consistent, and what it still reports is printed.
+ * dpkg runs without a pty (Dpkg::Use-Pty=0): with one, apt starts it in a session of its own, which
+ * the command bound's signal never reaches, and a cut install went on in the background holding the lock.
  */
 export const INSTALL_SCRIPT = `
 pm=$1; lock=$2; shift 2
 case $pm in
   apt-get)
     export DEBIAN_FRONTEND=noninteractive
-    set -- -y -q --no-install-recommends -o DPkg::Lock::Timeout="$lock" -o Dpkg::Options::=--force-confold install "$@"
+    set -- -y -q --no-install-recommends -o DPkg::Lock::Timeout="$lock" -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confold install "$@"
     if [ -n "$(dpkg --audit 2>/dev/null)" ]; then
       echo "dpkg: finishing an interrupted earlier run first (dpkg --configure -a)"
       dpkg --force-confold --configure -a

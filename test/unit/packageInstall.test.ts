@@ -37,7 +37,7 @@ const install = (tools: string, pm: string, ...packages: string[]) =>
         env: { PATH: `${tools}:/usr/bin:/bin` },
     });
 
-const aptInstall = `-y -q --no-install-recommends -o DPkg::Lock::Timeout=${PACKAGE_LOCK_WAIT_SECONDS} -o Dpkg::Options::=--force-confold install`;
+const aptInstall = `-y -q --no-install-recommends -o DPkg::Lock::Timeout=${PACKAGE_LOCK_WAIT_SECONDS} -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confold install`;
 
 test("apt: installs from the lists on the host when they serve; nothing else runs", () => {
     const t = fakeTools("apt-ok", { "apt-get": "exit 0", dpkg: "exit 0" });
