@@ -13,9 +13,9 @@ const FOREIGN_CONF = "/etc/keepalived-foreign.conf";
 const MARK = "/run/foreign-router-test.mark";
 
 /** keepalived by hand on `h`, outside any program: one instance on eth0 with `vrid`, holding `vip`. */
-function startForeign(h: LabHost, vrid: number, vip: string): void {
+function startForeign(h: LabHost, vrid: number, vip: string, priority = 50): void {
     stopForeign(h);
-    const conf = `vrrp_instance FOREIGN {\n  state MASTER\n  interface eth0\n  virtual_router_id ${vrid}\n  priority 50\n  advert_int 1\n  virtual_ipaddress {\n    ${vip}/24\n  }\n}\n`;
+    const conf = `vrrp_instance FOREIGN {\n  state MASTER\n  interface eth0\n  virtual_router_id ${vrid}\n  priority ${priority}\n  advert_int 1\n  virtual_ipaddress {\n    ${vip}/24\n  }\n}\n`;
     onHost(h, `printf '%s' '${conf}' > ${FOREIGN_CONF} && keepalived -f ${FOREIGN_CONF} -p /run/foreign.pid -r /run/foreign-vrrp.pid`);
 }
 
@@ -66,11 +66,12 @@ test("KeepalivedCluster: a foreign VRRP router on one of its VRIDs refuses previ
         const second = pulumi(["up", "--yes"]);
         assert.match(second.out, /unchanged/, "the option changes nothing on the nodes");
         assert.ok(holdsAddress(n1, vip) && !holdsAddress(n2, vip));
-        // ... and a foreign router that appears beside the running cluster is heard on demand.
-        startForeign(outsider, 51, foreignVip);
+        // ... and a foreign router that appears beside the running cluster is heard on demand. It outranks
+        // the cluster's master, so it goes on advertising (one of lower priority falls silent as a backup).
+        startForeign(outsider, 51, foreignVip, 254);
         await eventually("the foreign router advertises VRID 51", () => holdsAddress(outsider, foreignVip), 15_000, 100);
         const onDemand = pulumi(["preview"], { allowFail: true });
-        assert.notEqual(onDemand.code, 0);
+        assert.notEqual(onDemand.code, 0, `preview refuses:\n${onDemand.out}`);
         assert.equal(refusals(onDemand.out).length, 1, onDemand.out);
         stopForeign(outsider);
 

@@ -73,6 +73,22 @@ teardown() {
   fi
 }
 
+# free_lab NAME NET: NAME and NET, or the first of three others (NAME's last letter moved on, NET's
+# second octet down by 10 each) whose bridges and addresses no lab on this machine uses: a lab left
+# behind by a run that was killed must not fail this one, nor be taken down by it.
+free_lab() {
+  local name=$1 n2=${2#*.} i cand letters=" xyz"
+  for i in 0 1 2 3; do
+    cand=$name; [ "$i" = 0 ] || cand=${name:0:$((${#name} < 4 ? ${#name} : 3))}${letters:i:1}
+    if [ ! -e "/sys/class/net/${cand}br0" ] && [ ! -e "/sys/class/net/${cand}br1" ] \
+       && ! ip -o -4 address show | grep -qE " ${2%%.*}\.$((n2 - 10 * i))\.[01]\.[0-9]+/"; then
+      echo "$cand ${2%%.*}.$((n2 - 10 * i))"; return 0
+    fi
+    echo "vm tests: lab '$cand' or ${2%%.*}.$((n2 - 10 * i)) is in use on this machine; trying another" >&2
+  done
+  echo "vm tests: no free lab name and network beside '$name' $2" >&2; return 1
+}
+
 # The bare lab's /16 is the next one: 10.97 -> 10.98 would be the default lab's, so it counts down.
 bare_net=${net%.*}.$(( ${net#*.} - 2 ))
 for label in ${TEST_VM_LABS:-prepared bare}; do
@@ -80,8 +96,11 @@ for label in ${TEST_VM_LABS:-prepared bare}; do
     prepared)
       files=(test/vm/**/*.test.ts)
       [ "${PULUMI_ONPREM_VM_FULL:-}" != 1 ] || files+=(test/vm-full/**/*.test.ts)
-      run_lab prepared "$name" "$net" "3 --net ifupdown,networkmanager,netplan" "" "${files[@]}" || rc=1 ;;
-    bare) run_lab bare "${name:0:3}b" "$bare_net" "2 --bare" "--bare" test/vm-bare/**/*.test.ts || rc=1 ;;
+      read -r lab_name lab_net < <(free_lab "$name" "$net") || { rc=1; continue; }
+      run_lab prepared "$lab_name" "$lab_net" "3 --net ifupdown,networkmanager,netplan" "" "${files[@]}" || rc=1 ;;
+    bare)
+      read -r lab_name lab_net < <(free_lab "${name:0:3}b" "$bare_net") || { rc=1; continue; }
+      run_lab bare "$lab_name" "$lab_net" "2 --bare" "--bare" test/vm-bare/**/*.test.ts || rc=1 ;;
     *) echo "vm tests: unknown lab '$label' in TEST_VM_LABS (prepared, bare)" >&2; rc=1 ;;
   esac
 done
