@@ -52,7 +52,8 @@ describe("OvsMesh live states", () => {
         const apply = states[0].apply;
         assert.equal(apply.match(/^ovs-vsctl --timeout=30 /gm)?.length, 1);
         assert.match(apply, /find port 'external_ids:pulumi-onprem=lab'|find port external_ids:pulumi-onprem=lab/);
-        assert.match(apply, /--if-exists del-port \$p/);
+        assert.match(apply, /stale="\$stale \$\(gone port "\$p"\)"/);
+        assert.match(apply, /--if-exists del-port \$2/);
         assert.match(apply, /' eth1 vxlan-h2 vxlan-h3 vlan200 '/);
     });
 

@@ -10,6 +10,20 @@ import { ensureRunning, IF_NOT_RUNNING, ownerMatch, StateScripts, VSCTL, withRun
 
 /** external_ids key on the underlay bridge: whether its physical port was up before the mesh took it. */
 const PORT_UP_KEY = `${OWNER_KEY}-port-up`;
+/** external_ids key on a bridge or port that existed, not ours, before the mesh first took it (made by hand). */
+const ADOPTED_KEY = `${OWNER_KEY}-adopted`;
+
+/**
+ * `gone KIND NAME` prints the ovs-vsctl commands that give up one of our records: a record the mesh
+ * made is deleted; one it adopted (the operator's bridge or port) stays, with our keys taken off.
+ */
+const GONE = [
+    "gone() {",
+    `  if v --columns=external_ids list "$1" "$2" | tr ' ' '\\n' | grep -qx ${q(`${ADOPTED_KEY}=yes`)}; then`,
+    `    echo "-- remove $1 $2 external_ids ${OWNER_KEY} ${ADOPTED_KEY} ${PORT_UP_KEY} -- --if-exists remove interface $2 external_ids ${OWNER_KEY}"`,
+    '  elif [ "$1" = bridge ]; then echo "-- --if-exists del-br $2"; else echo "-- --if-exists del-port $2"; fi',
+    "}",
+].join("\n");
 
 /**
  * The arguments of one `ovs-vsctl` transaction that creates or corrects every record of one host (after
@@ -84,11 +98,11 @@ export function ovsdbScripts(host: HostMeshPlan, service: string): StateScripts 
     const expected = [
         ...host.ovs.bridges.map(
             (b) =>
-                `bridge ${b.name} datapath_type=${b.datapathType} stp_enable=${b.stpEnable} rstp_enable=${b.rstpEnable} mtu_request=${b.mtuRequest ?? ""} tag=${b.localTag ?? ""}`,
+                `bridge ${b.name} datapath_type=${b.datapathType} stp_enable=${b.stpEnable} rstp_enable=${b.rstpEnable} mtu_request=${b.mtuRequest ?? ""} tag=${b.localTag ?? ""} error=`,
         ),
         ...host.ovs.ports.map(
             (p) =>
-                `port ${p.bridge} ${p.name} tag=${p.tag ?? ""} type=${p.interface.type} mtu_request=${p.interface.mtuRequest ?? ""} options=${bareMap(p.interface.options)}`,
+                `port ${p.bridge} ${p.name} tag=${p.tag ?? ""} type=${p.interface.type} mtu_request=${p.interface.mtuRequest ?? ""} options=${bareMap(p.interface.options)} error=`,
         ),
     ]
         .sort()
@@ -98,10 +112,10 @@ export function ovsdbScripts(host: HostMeshPlan, service: string): StateScripts 
         VSCTL,
         "{",
         `for b in $(v --columns=name find bridge ${owner}); do`,
-        `  echo "bridge $b $(v --columns=datapath_type,stp_enable,rstp_enable list bridge "$b" | awk -F, '{print "datapath_type=" $1 " stp_enable=" $2 " rstp_enable=" $3}') mtu_request=$(v --columns=mtu_request list interface "$b") tag=$(v --columns=tag list port "$b")"`,
+        `  echo "bridge $b $(v --columns=datapath_type,stp_enable,rstp_enable list bridge "$b" | awk -F, '{print "datapath_type=" $1 " stp_enable=" $2 " rstp_enable=" $3}') mtu_request=$(v --columns=mtu_request list interface "$b") tag=$(v --columns=tag list port "$b") error=$(v --columns=error list interface "$b")"`,
         "done",
         `for p in $(v --columns=name find port ${owner}); do`,
-        `  echo "port $(ovs-vsctl --timeout=10 port-to-br "$p") $p tag=$(v --columns=tag list port "$p") $(v --columns=type,mtu_request,options list interface "$p" | awk -F, '{print "type=" $1 " mtu_request=" $2 " options=" $3}')"`,
+        `  echo "port $(ovs-vsctl --timeout=10 port-to-br "$p") $p tag=$(v --columns=tag list port "$p") $(v --columns=type,mtu_request,options list interface "$p" | awk -F, '{print "type=" $1 " mtu_request=" $2 " options=" $3}') error=$(v --columns=error list interface "$p")"`,
         "done",
         "} | LC_ALL=C sort",
     ].join("\n");
@@ -118,11 +132,16 @@ export function ovsdbScripts(host: HostMeshPlan, service: string): StateScripts 
                   `remember=""; if ! ovs-vsctl --timeout=10 br-get-external-id ${q(u.bridge)} ${PORT_UP_KEY} 2>/dev/null | grep -q .; then up=no; [ $(( $(cat /sys/class/net/${q(u.port)}/flags 2>/dev/null || echo 0) & 1 )) = 1 ] && up=yes; remember="-- br-set-external-id ${u.bridge} ${PORT_UP_KEY} $up"; fi`,
               ]
             : []),
+        GONE,
         // Our records the plan no longer has (a removed host's tunnel, a renamed bridge) go in the same transaction.
         'stale=""',
-        `for p in $(v --columns=name find port ${owner}); do case ${q(wantedPorts)} in *" $p "*) ;; *) stale="$stale -- --if-exists del-port $p" ;; esac; done`,
-        `for b in $(v --columns=name find bridge ${owner}); do case ${q(wantedBridges)} in *" $b "*) ;; *) stale="$stale -- --if-exists del-br $b" ;; esac; done`,
-        `ovs-vsctl --timeout=30 $stale -- ${ovsVsctlArgs(host.ovs).map(q).join(" ")}${u ? " $remember" : ""}`,
+        `for p in $(v --columns=name find port ${owner}); do case ${q(wantedPorts)} in *" $p "*) ;; *) stale="$stale $(gone port "$p")" ;; esac; done`,
+        `for b in $(v --columns=name find bridge ${owner}); do case ${q(wantedBridges)} in *" $b "*) ;; *) stale="$stale $(gone bridge "$b")" ;; esac; done`,
+        // A bridge or port of the plan that is there but not ours was made by hand: marked, so that removal keeps it.
+        'adopt=""',
+        `for b in${wantedBridges}; do if ovs-vsctl --timeout=10 br-exists "$b" && [ -z "$(ovs-vsctl --timeout=10 br-get-external-id "$b" ${OWNER_KEY})" ]; then adopt="$adopt -- br-set-external-id $b ${ADOPTED_KEY} yes"; fi; done`,
+        `for p in${wantedPorts}; do if [ -n "$(v --columns=name find port name="$p")" ] && ! v --columns=external_ids list port "$p" | tr ' ' '\\n' | grep -q '^${OWNER_KEY}='; then adopt="$adopt -- set port $p external_ids:${ADOPTED_KEY}=yes"; fi; done`,
+        `ovs-vsctl --timeout=30 $stale $adopt -- ${ovsVsctlArgs(host.ovs).map(q).join(" ")}${u ? " $remember" : ""}`,
         // OVS 3.1 keeps a departed root bridge in its (R)STP state ("unknown root port") and leaves every tunnel
         // discarding: when tunnels went, the protocol starts afresh and elects a root among the hosts left.
         ...host.ovs.bridges
@@ -133,11 +152,12 @@ export function ovsdbScripts(host: HostMeshPlan, service: string): StateScripts 
         service,
         [
             VSCTL,
-            'gone=""',
-            `for p in $(v --columns=name find port ${owner}); do gone="$gone -- --if-exists del-port $p"; done`,
-            `for b in $(v --columns=name find bridge ${owner}); do gone="$gone -- --if-exists del-br $b"; done`,
+            GONE,
+            'all=""',
+            `for p in $(v --columns=name find port ${owner}); do all="$all $(gone port "$p")"; done`,
+            `for b in $(v --columns=name find bridge ${owner}); do all="$all $(gone bridge "$b")"; done`,
             ...(u ? [`portup=$(ovs-vsctl --timeout=10 br-get-external-id ${q(u.bridge)} ${PORT_UP_KEY} 2>/dev/null || true)`] : []),
-            `[ -z "$gone" ] || ovs-vsctl --timeout=30 $gone`,
+            `[ -z "$all" ] || ovs-vsctl --timeout=30 $all`,
         ].join("\n"),
         // Releasing the port around a stop of ovs-vswitchd has been seen to leave it down: put it back as it was.
         u ? `[ "$portup" != yes ] || ip link set ${q(u.port)} up` : "",
