@@ -17,7 +17,7 @@ import {
     RegistryTlsMaterial,
 } from "../provider/work/dockerRegistry";
 import { DerivedValue } from "./derivedValue";
-import { HostConfig } from "./hostConfig";
+import { ClusterCheck, HostConfig } from "./hostConfig";
 import { maskSecrets, resolveInputs } from "./inputs";
 import { checkInputs } from "./issues";
 import { perRun } from "./perRun";
@@ -91,6 +91,16 @@ export class DockerRegistry extends pulumi.ComponentResource {
         const registryWork = pulumi.all([resolved, digest]).apply(([r, d]) => (r ? registryHostWork(r.spec, r.material, d) : undefined));
         const field = <K extends keyof RegistryHostWork>(w: pulumi.Output<RegistryHostWork | undefined>, k: K) => w.apply((x) => (x ? x[k] : []) as RegistryHostWork[K]);
 
+        // Before the registry host's first change, at preview too: nothing else listens on its port.
+        const check = new ClusterCheck(
+            `${name}-check`,
+            {
+                kind: "docker-registry",
+                hosts: { [name]: { connection: args.connection, kind: "docker-registry", files: [], validators: [], services: [], ensurePackages: false } },
+                probes: field(registryWork, "probes").apply((probes) => ({ [name]: probes })),
+            },
+            after,
+        );
         new HostConfig(
             `${name}-registry`,
             {
@@ -105,7 +115,7 @@ export class DockerRegistry extends pulumi.ComponentResource {
                 validators: field(registryWork, "validators"),
                 verifiers: field(registryWork, "verifiers"),
             },
-            after,
+            { parent: this, dependsOn: [inputs, check] },
         );
 
         const clientWork = (clientName: string) =>

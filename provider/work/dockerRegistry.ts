@@ -40,6 +40,7 @@ import { renderClientDaemonJson } from "../render/registry/clientDaemonJson";
 import { proxyPasswordValue, REGISTRY_STOP_SECONDS, renderRegistryConfig } from "../render/registry/configYml";
 import { GcRuntime, renderGcScript } from "../render/registry/gcScript";
 import { renderGcService, renderGcTimer } from "../render/registry/gcUnits";
+import { portHolderProbe } from "../render/registry/portHolder";
 import { renderRestartDropIn, restartDropInPath } from "../render/systemd/restartDropIn";
 import { CURL_PACKAGE, DOCKER_ENGINE_PACKAGE, REGISTRY_PACKAGE } from "./packages";
 
@@ -74,6 +75,8 @@ export interface RegistryHostWork {
     states: StateSpec[];
     validators: CommandSpec[];
     verifiers: CommandSpec[];
+    /** Read-only, before the first change (at preview too): nothing else holds the registry's port. */
+    probes: CommandSpec[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,6 +172,7 @@ export function registryHostWork(spec: ParsedRegistry, tls: RegistryTlsMaterial 
             ...gc.validators,
         ],
         verifiers: [healthCheck(spec, tls)],
+        probes: [portHolderProbe({ port: spec.port, address: parseIp(spec.address)?.address, service: REGISTRY_SERVICE, container: REGISTRY_CONTAINER })],
     };
 }
 
@@ -370,7 +374,7 @@ export function registryClientWork(spec: ParsedRegistry, client: RegistryClient,
         services.push({ name: "docker", onChange: "reload", onlyIfRunning: true, watch: [DAEMON_JSON_PATH] });
         validators.push(DAEMON_JSON_VALIDATOR);
     }
-    return { files, packages: [], services, states: [], validators, verifiers: [] };
+    return { files, packages: [], services, states: [], validators, verifiers: [], probes: [] };
 }
 
 /** path -> text of a host's files (templates: secrets stay placeholders), for the `files` output. */
