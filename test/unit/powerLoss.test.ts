@@ -28,7 +28,8 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function powerLoss(S: string): void {
     for (const f of ["cleaner.pid", "watchdog.pid"]) {
         const p = join(S, "txn", f);
-        if (existsSync(p)) sh(`kill -KILL -- -$(cat '${p}') 2>/dev/null; true`);
+        // By group, and by pid for a sleeper that has not reached its setsid yet (seen once under load).
+        if (existsSync(p)) sh(`pid=$(cat '${p}'); kill -KILL -- -$pid 2>/dev/null; kill -KILL $pid 2>/dev/null; true`);
     }
 }
 
