@@ -70,8 +70,6 @@ npm run --silent lint:dead
 tier_lines+=("static checks: $((SECONDS - static_started)) s")
 
 shopt -s globstar nullglob
-unit_tests() { node --import tsx --test "$@" test/unit/**/*.test.ts; }
-run_tier unit unit_tests
 
 # The package as users get it, packed once (its prepack builds it) for every test program of the lab tiers.
 pack_dir=$(mktemp -d /tmp/pulumi-onprem-test-pack.XXXXXX)
@@ -79,9 +77,9 @@ npm pack --silent --pack-destination "$pack_dir" >/dev/null
 PULUMI_ONPREM_TEST_TARBALL=$(ls "$pack_dir"/*.tgz)
 export PULUMI_ONPREM_TEST_TARBALL
 
-# The VM tier (about an hour: qemu booting VMs, dpkg installing on them, all under TCG) starts first and
-# runs beside the netns tier: one after the other they would take well over CI's 90 min. It runs at a lower CPU priority, so the
-# netns tier's timing checks (keepalived's failover and maintenance bounds) get the CPU they would get
+# The VM tier (about an hour: qemu booting VMs, dpkg installing on them, all under TCG) starts first,
+# before the unit tier, and runs beside the netns tier: one after the other they would take well over
+# CI's 90 min. It runs at a lower CPU priority, so the netns tier's timing checks (keepalived's failover and maintenance bounds) get the CPU they would get
 # alone; the VM tier's own (keepalived's failover on VMs, 20 min in) mostly come after the netns tier
 # (about 20 min) has ended, and allow for a starved emulated CPU. Its console output goes to a file,
 # printed once it has ended. Its tests start pulumi from node, which resets the SIGINT this background
@@ -113,6 +111,10 @@ wait_vm() {
     [ $rc = 0 ] || failed_tiers+=("vm")
 }
 trap 'wait_vm; summary' EXIT
+
+# The unit tier while the VMs boot.
+unit_tests() { node --import tsx --test "$@" test/unit/**/*.test.ts; }
+run_tier unit unit_tests
 
 # A netns lab of its own, on addresses of its own, so a lab someone left up for exploring is not disturbed.
 own_dir=${TEST_LAB_DIR:+no}
