@@ -34,7 +34,13 @@ export interface ConnectionArgs {
     trustOnFirstUse?: Input<boolean>;
     /** A jump host to connect through. Defaults to none. */
     proxy?: Input<ProxyConnectionArgs>;
+    /**
+     * Seconds each command on the host may take, package installs included, before the host stops it
+     * (a slow mirror or a slow machine may need more). A `HostConfig`'s own `commandTimeoutSeconds` wins.
+     * Defaults to 600.
+     */
+    commandTimeoutSeconds?: Input<number>;
 }
 
-/** A jump host: the same fields as `ConnectionArgs`, without a further proxy. */
-export type ProxyConnectionArgs = Omit<ConnectionArgs, "proxy" | "dialErrorLimit">;
+/** A jump host: the same fields as `ConnectionArgs`, without a further proxy or command bound. */
+export type ProxyConnectionArgs = Omit<ConnectionArgs, "proxy" | "dialErrorLimit" | "commandTimeoutSeconds">;

@@ -10,7 +10,7 @@ import { withCommandTimeout, withProgress } from "../ssh/exec";
 import { engineLog } from "./engineLog";
 import { flushStats } from "../ssh/stats";
 import { check as checkHost } from "./hostConfig";
-import { HostConfigInputs, desiredState } from "./hostConfigInputs";
+import { HostConfigInputs, desiredState, commandTimeoutOf } from "./hostConfigInputs";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
 
 /**
@@ -92,7 +92,7 @@ async function runProbes(i: ClusterCheckInputs, names: readonly string[]): Promi
                 const host = hostInputs(i, name);
                 const probes = i.probes![name];
                 for (const p of probes) void engineLog(`${host.target ?? name} (${i.kind} check): ${p.description}`, { ephemeral: true });
-                return withCommandTimeout(host.commandTimeoutSeconds, () => probeHost(host.connection, probes));
+                return withCommandTimeout(commandTimeoutOf(host), () => probeHost(host.connection, probes));
             }),
         );
         const byReason = new Map<string, string[]>();
@@ -140,7 +140,7 @@ async function run(inputs: ClusterCheckInputs, names: readonly string[], probeSe
                 const who = `${host.target ?? name} (${inputs.kind} check)`;
                 return withProgress(
                     (step) => void engineLog(`${who}: ${step}`, { ephemeral: true }),
-                    () => withCommandTimeout(host.commandTimeoutSeconds, () => preflightHost(host.connection, desiredState(host), { probeServices })),
+                    () => withCommandTimeout(commandTimeoutOf(host), () => preflightHost(host.connection, desiredState(host), { probeServices })),
                 ).then(async (r) => {
                     if (r.installed.names.length > 0) await engineLog(`${who}: ${installedLine(r.installed)}`);
                     return r;

@@ -2,7 +2,7 @@ import { preflightHost } from "../host/preflight";
 import { withCommandTimeout } from "../ssh/exec";
 import { flushStats } from "../ssh/stats";
 import { check as checkInputs, diff as diffInputs } from "./hostConfig";
-import { HostConfigInputs, desiredState } from "./hostConfigInputs";
+import { HostConfigInputs, desiredState, commandTimeoutOf } from "./hostConfigInputs";
 import { plain } from "./unknown";
 
 /**
@@ -18,7 +18,7 @@ export async function diff(id: string, olds: HostConfigInputs, news: HostConfigI
 
 async function run(inputs: HostConfigInputs): Promise<HostConfigInputs> {
     try {
-        await withCommandTimeout(inputs.commandTimeoutSeconds, () => preflightHost(inputs.connection, desiredState(inputs)));
+        await withCommandTimeout(commandTimeoutOf(inputs), () => preflightHost(inputs.connection, desiredState(inputs)));
         return plain(inputs);
     } finally {
         flushStats();

@@ -13,7 +13,7 @@ import { connectionProblems } from "../ssh/connection";
 import { withCommandTimeout, withProgress } from "../ssh/exec";
 import { engineLog } from "./engineLog";
 import { flushStats } from "../ssh/stats";
-import { HostConfigInputs, HostConfigOutputs, desiredState, withSecretMode } from "./hostConfigInputs";
+import { HostConfigInputs, HostConfigOutputs, desiredState, withSecretMode, commandTimeoutOf } from "./hostConfigInputs";
 import { containsUnknown, plain, UNKNOWN } from "./unknown";
 
 /** Inputs whose change means a different thing on a different host: replace, deleting first. */
@@ -154,7 +154,7 @@ async function apply(id: string, inputs: HostConfigInputs, dropped: string[] = [
         const who = `${inputs.target ?? inputs.connection.host} (${inputs.kind})`;
         const result = await withProgress(
             (step) => void engineLog(`${who}: ${step}`, { ephemeral: true }),
-            () => withCommandTimeout(inputs.commandTimeoutSeconds, () => applyHostState(inputs.connection, id, desiredState(forHost), dropped)),
+            () => withCommandTimeout(commandTimeoutOf(inputs), () => applyHostState(inputs.connection, id, desiredState(forHost), dropped)),
         );
         await engineLog(`${who}: ${applySummary(result)}`);
         // Where the host answered after a confirmed change: refresh and delete reach it there.
@@ -212,7 +212,7 @@ export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?
     if (!props) throw new Error(`import of ${id} is not supported: create the resource instead`);
     const secrets = props.secrets ?? {};
     try {
-        const seen = await withCommandTimeout(props.commandTimeoutSeconds, () =>
+        const seen = await withCommandTimeout(commandTimeoutOf(props), () =>
             inspectHost(props.connection, stateDir(id), (props.files ?? []).map(withSecretMode), props.services ?? [], secrets, props.states ?? []),
         );
         if (!seen.present) return {}; // never applied here, or deleted: the host no longer has it
@@ -244,7 +244,7 @@ export async function read(id: string, props?: HostConfigOutputs): Promise<{ id?
 
 export async function remove(id: string, props: HostConfigOutputs): Promise<void> {
     try {
-        await withCommandTimeout(props.commandTimeoutSeconds, async () => {
+        await withCommandTimeout(commandTimeoutOf(props), async () => {
             const shared = (props.files ?? []).filter((f) => f.merge);
             await releaseSharedFiles(props.connection, id, stateDir(id), shared, desiredState(props));
             const emptied = shared.map((f) => ({ path: f.path, empty: FILE_MERGERS[f.merge!].empty }));

@@ -28,12 +28,17 @@ export interface HostConfigInputs {
     states?: StateSpec[];
     ensurePackages?: boolean;
     rollbackTimeoutSeconds?: number;
-    /** The bound of each remote command, in seconds (default `DEFAULT_COMMAND_TIMEOUT_SECONDS`). */
+    /** The bound of each remote command, in seconds (default: the connection's, else `DEFAULT_COMMAND_TIMEOUT_SECONDS`). */
     commandTimeoutSeconds?: number;
     /** Commit only through a connection made after the change (commit-confirm); see `ConfirmSpec`. */
     confirm?: ConfirmSpec;
     /** Broken rules found by the SDK component that owns this resource (reported at check). */
     inputErrors?: string[];
+}
+
+/** The bound of each remote command: the resource's own, else its connection's (else the default). */
+export function commandTimeoutOf(i: Pick<HostConfigInputs, "commandTimeoutSeconds" | "connection">): number | undefined {
+    return i.commandTimeoutSeconds ?? i.connection?.commandTimeoutSeconds;
 }
 
 export interface HostConfigOutputs extends HostConfigInputs {

@@ -1,31 +1,11 @@
 import { createHash } from "crypto";
 import { utils } from "ssh2";
+import type { Unwrap } from "@pulumi/pulumi/output";
+import type { ConnectionArgs } from "../contract/connection";
 import { accountNameProblem, isHostName } from "../contract/inputRules";
 
-/**
- * The connection as the provider receives it: plain values, the same shape as
- * `@pulumi/command`'s `remote.Connection`, plus the host-key options.
- */
-export interface ConnectionSpec {
-    host: string;
-    port?: number;
-    user?: string;
-    password?: string;
-    privateKey?: string;
-    privateKeyPassword?: string;
-    agentSocketPath?: string;
-    dialErrorLimit?: number;
-    perDialTimeout?: number;
-    /** Pinned host key: an OpenSSH public key line (`ssh-ed25519 AAAA...`) or a `SHA256:` fingerprint. */
-    hostKey?: string;
-    /** known_hosts file consulted when no `hostKey` is pinned. */
-    knownHostsPath?: string;
-    /** Accept and remember a host key never seen before (never a changed one). */
-    trustOnFirstUse?: boolean;
-    proxy?: ProxySpec;
-}
-
-type ProxySpec = Omit<ConnectionSpec, "proxy" | "dialErrorLimit">;
+/** The connection as the provider receives it: `ConnectionArgs` with its values resolved. */
+export type ConnectionSpec = Unwrap<ConnectionArgs>;
 
 export const DEFAULT_PORT = 22;
 export const DEFAULT_USER = "root";
@@ -62,9 +42,9 @@ export function connectionProblems(c: Partial<ConnectionSpec> | undefined, field
         const problem = accountNameProblem(c.user);
         if (problem) add("user", problem);
     }
-    for (const f of ["dialErrorLimit", "perDialTimeout"] as const) {
+    for (const f of ["dialErrorLimit", "perDialTimeout", "commandTimeoutSeconds"] as const) {
         const v = (c as Record<string, unknown>)[f];
-        const min = f === "dialErrorLimit" ? -1 : 0; // -1: no limit, as in @pulumi/command
+        const min = f === "dialErrorLimit" ? -1 : f === "commandTimeoutSeconds" ? 1 : 0; // -1: no limit, as in @pulumi/command
         if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < min)) add(f, `must be a whole number >= ${min}`);
     }
     if (c.hostKey !== undefined) {

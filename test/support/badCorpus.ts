@@ -202,6 +202,7 @@ export const CASES: CorpusCase[] = [
     c("SSH port 65536", hf((a) => (a.connection.port = 65536)), /^f-file: `connection\.port`: 65536 is outside 1-65535$/),
     c("dialErrorLimit -2", hf((a) => (a.connection.dialErrorLimit = -2)), /^f-file: `connection\.dialErrorLimit`: must be a whole number >= -1$/),
     c("perDialTimeout 1.5", hf((a) => (a.connection.perDialTimeout = 1.5)), /^f-file: `connection\.perDialTimeout`: must be a whole number >= 0$/),
+    c("commandTimeoutSeconds 0 (new rule)", hf((a) => (a.connection.commandTimeoutSeconds = 0)), /^f-file: `connection\.commandTimeoutSeconds`: must be a whole number >= 1$/),
     c("no credentials", hf((a) => { delete a.connection.privateKey; }), /^f-file: `connection`: give one of `password`, `privateKey` or `agentSocketPath`$/),
     c("hostKey neither key line nor fingerprint (new rule)", hf((a) => (a.connection.hostKey = "AAAAC3NzaC1lZDI1NTE5")), /^f-file: `connection\.hostKey`: is neither an OpenSSH public key line/),
     c("hostKey fingerprint too short (new rule)", hf((a) => (a.connection.hostKey = "SHA256:abc")), /^f-file: `connection\.hostKey`: is neither/),

@@ -34,7 +34,8 @@ test("SIGKILL of the whole check mid-validator (no trap runs): the directory is 
     const dir = join(root, "killed");
     // The validator's shell shares the check's process group: all of it dies at once, traps unrun.
     runCheck(dir, `kill -s KILL -- -$(cut -d' ' -f5 /proc/$$/stat)`);
-    const ms = await gone(dir, 5000);
+    // The watcher looks once a second; a loaded machine (the VM tier boots beside this tier) can take longer.
+    const ms = await gone(dir, 20_000);
     assert.equal(existsSync(dir), false, "the scratch directory is gone");
     t.diagnostic(`removed ${ms} ms after the kill`);
 });

@@ -53,6 +53,8 @@ test("bare servers: every resource installs what it needs from the host's packag
     const vip = `${b1.address.replace(/\.\d+$/, "")}.150`;
     setObjectConfig(project, { hosts, vip, keepalived: true, mesh: true, registry: true });
     project.pulumi(["config", "set", "--secret", "vrrpPassword", "Kq2wz8mb"]);
+    // Emulated CPUs unpack docker.io in minutes (seen past 600 s with other VMs busy); a real server takes seconds.
+    project.pulumi(["config", "set", "commandTimeoutSeconds", "1500"]);
 
     // Preview reads no host: it says what `up` will install where, and installs nothing.
     const preview = timed(["preview", "--diff"]).out;

@@ -15,7 +15,12 @@ interface HostEntry {
 
 const config = new pulumi.Config();
 const hosts = config.requireObject<HostEntry[]>("hosts");
-const connection = (h: HostEntry): ConnectionArgs => ({ host: h.address, privateKey: fs.readFileSync(h.privateKeyPath, "utf8"), hostKey: h.hostPublicKey });
+const connection = (h: HostEntry): ConnectionArgs => ({
+    host: h.address,
+    privateKey: fs.readFileSync(h.privateKeyPath, "utf8"),
+    hostKey: h.hostPublicKey,
+    commandTimeoutSeconds: config.getNumber("commandTimeoutSeconds"),
+});
 
 // A plain host resource with a file and the packages the config names: the install path's faults.
 const probePackages = config.getObject<string[]>("probePackages");
