@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PACKAGES=(mmdebstrap qemu-system-x86 qemu-utils e2fsprogs busybox-static apt-utils gpg
-          openssh-client iproute2 debian-archive-keyring ca-certificates)
+          openssh-client iproute2 debian-archive-keyring ca-certificates zstd python3-minimal)
 
 installed=" $(dpkg-query -W -f='${db:Status-Status}:${Package} ' "${PACKAGES[@]}" 2>/dev/null || true) "
 missing=()

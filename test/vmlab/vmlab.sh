@@ -2,12 +2,16 @@
 # The pulumi-onprem VM test lab: N Debian 12 VMs under qemu (TCG), with real
 # systemd, kernel Open vSwitch datapath, IPVS and dockerd, reachable over SSH.
 #
-#   vmlab.sh up [--recreate] [N] [--net FLAVOR,...] [--bare]
+#   vmlab.sh up [--recreate] [N] [--net FLAVOR,...] [--bare] [--no-snapshot]
 #                                 start N VMs (default 3) and write the inventory;
 #                                 FLAVOR per VM, in order, for its eth1: ifupdown
 #                                 (default), networkmanager or netplan; --bare:
 #                                 minimal Debian servers (ifupdown only) whose apt
-#                                 reads the lab's package mirror
+#                                 reads the lab's package mirror. The first 'up' of a
+#                                 lab boots it and saves it as a snapshot (qemu's
+#                                 saved state, disks, keys); later ones restore it
+#                                 (seconds instead of minutes) and set the VMs'
+#                                 clocks. --no-snapshot: boot, neither use nor save one
 #   vmlab.sh down                 stop the VMs and the mirror, remove taps, bridges, disks
 #   vmlab.sh mirror start|stop|status
 #                                 the bare lab's package mirror (for fault tests)
@@ -29,6 +33,10 @@
 #   VMLAB_MEM   MiB of memory per VM (default 1024)
 #   VMLAB_BOOT_TIMEOUT  s to wait for all VMs to accept SSH (default 600)
 #   VMLAB_MIRROR_PORT   port of the package mirror on the machine (default 3142)
+#   VMLAB_SNAPSHOT      0: as --no-snapshot. Snapshots live in
+#               ${XDG_CACHE_HOME:-~/.cache}/pulumi-onprem/vmlab/snapshots/<key>/, key: a
+#               hash of the image, name, net, N, flavors, --bare, mirror, VMLAB_MEM, qemu's
+#               version and its arguments (vm_args); one per lab name and net is kept
 #
 # Layout (defaults): bridge vmbr0 = management net 10.98.0.0/24, the machine is
 # 10.98.0.1, VM vmN is 10.98.0.(10+N) on its eth0. Bridge vmbr1 = underlay, no
@@ -131,15 +139,17 @@ cmd_build() { need_root; bash "$HERE/build-image.sh" "$@"; }
 
 # ---- up ------------------------------------------------------------------------
 cmd_up() {
-  local recreate=0 bare=0 n=3 nets="" i h addr flav t0 tb img vd deadline mirror=""
+  local recreate=0 bare=0 n=3 nets="" i h flav t0 tb ts img mirror="" use_snap=1 skey="" snap="" ktext="" tboot
   local -a flavor=()
+  [ "${VMLAB_SNAPSHOT:-1}" != 0 ] || use_snap=0
   while [ $# -gt 0 ]; do
     case $1 in
       --recreate) recreate=1 ;;
       --bare) bare=1 ;;
+      --no-snapshot) use_snap=0 ;;
       --net) [ $# -ge 2 ] || die "up: --net needs FLAVOR,..."; nets=$2; shift ;;
       --net=*) nets=${1#--net=} ;;
-      *) [[ $1 =~ ^[0-9]+$ ]] || die "up: unexpected argument '$1' (usage: vmlab.sh up [--recreate] [N] [--net FLAVOR,...] [--bare])"; n=$1 ;;
+      *) [[ $1 =~ ^[0-9]+$ ]] || die "up: unexpected argument '$1' (usage: vmlab.sh up [--recreate] [N] [--net FLAVOR,...] [--bare] [--no-snapshot])"; n=$1 ;;
     esac
     shift
   done
@@ -153,6 +163,8 @@ cmd_up() {
     flavor[i]=$flav
   done
   need_root
+  # qemu's QMP socket path (a unix socket) must stay under 108 bytes
+  [ ${#VMS_DIR} -le 80 ] || die "up: VMLAB_DIR is too long (at most 76 characters: qemu's QMP socket lives in it)"
 
   if lab_exists; then
     [ $recreate = 1 ] || die "VM lab '$VMLAB_NAME' already exists (VMLAB_DIR=$VMLAB_DIR); run 'vmlab.sh down' first or use 'vmlab.sh up --recreate $n'"
@@ -174,6 +186,7 @@ cmd_up() {
   mkdir -p "$VMS_DIR" "$VMLAB_DIR/keys"
   printf 'VMLAB_NAME=%s\nVMLAB_NET=%s\nVMLAB_IMAGE=%s\n' "$VMLAB_NAME" "$VMLAB_NET" "$img" > "$STATE"
   [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C "pulumi-onprem-vmlab-$VMLAB_NAME" -f "$KEY"
+  [ $bare = 0 ] || mirror=http://$VMLAB_NET.0.1:$MIRROR_PORT/
 
   # lab-wide files handed to every VM
   {
@@ -181,26 +194,14 @@ cmd_up() {
     printf '%s\tlab-gateway\n' "$VMLAB_NET.0.1"
     for ((i = 1; i <= n; i++)); do printf '%s\t%s\n' "$VMLAB_NET.0.$((10 + i))" "$VMLAB_NAME$i"; done
   } > "$VMS_DIR/hosts"
-  : > "$KNOWN_HOSTS"
-  for ((i = 1; i <= n; i++)); do
-    h=$VMLAB_NAME$i; vd=$VMS_DIR/$h
-    mkdir -p "$vd"
-    echo "${flavor[i-1]}" > "$vd/flavor"
-    ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$vd/ssh_host_ed25519_key" &
-    qemu-img create -q -f qcow2 -F qcow2 -b "$img/base.qcow2" "$vd/disk.qcow2" &
-  done
-  wait
-  for ((i = 1; i <= n; i++)); do
-    h=$VMLAB_NAME$i
-    printf '%s %s\n' "$VMLAB_NET.0.$((10 + i))" "$(cut -d' ' -f1,2 "$VMS_DIR/$h/ssh_host_ed25519_key.pub")" >> "$KNOWN_HOSTS"
-  done
 
-  # bridges and taps, one ip process
+  # bridges and taps, one ip process. The bridges' MACs are fixed (from VMLAB_NET): a VM restored
+  # from a snapshot still has the management bridge's MAC in its ARP cache.
   {
-    echo "link add $BR0 type bridge"
+    echo "link add $BR0 address $(printf '52:54:%02x:%02x:fe:00' "$NET1" "$NET2") type bridge"
     echo "address add $VMLAB_NET.0.1/24 dev $BR0"
     echo "link set $BR0 up"
-    echo "link add $BR1 type bridge"
+    echo "link add $BR1 address $(printf '52:54:%02x:%02x:fe:01' "$NET1" "$NET2") type bridge"
     echo "link set $BR1 up"
     for ((i = 1; i <= n; i++)); do
       echo "tuntap add dev ${VMLAB_NAME}t${i}m mode tap"
@@ -211,26 +212,262 @@ cmd_up() {
   } | ip -batch - || die "up: creating bridges/taps failed"
 
   if [ $bare = 1 ]; then
-    mirror=http://$VMLAB_NET.0.1:$MIRROR_PORT/
     echo "VMLAB_MIRROR=$mirror" >> "$STATE"
     mirror_start
   fi
-  for ((i = 1; i <= n; i++)); do start_vm "$i" "$img" "${flavor[i-1]}" "$mirror"; done
+
+  if [ $use_snap = 1 ] && ! [[ $SNAP_ROOT =~ ^[A-Za-z0-9._/+-]+$ ]]; then
+    say "snapshots off: their directory $SNAP_ROOT has characters other than letters, digits and ._/+-"; use_snap=0
+  fi
+  if [ $use_snap = 1 ]; then
+    # everything the saved state depends on; the key is its hash
+    ktext=$(
+      echo "vmlab snapshot 1"
+      echo "image $img $(stat -c '%i:%s:%Y' "$img/base.qcow2" "$img/vmlinuz" "$img/initrd.img" | tr '\n' ' ')"
+      echo "lab $VMLAB_NAME net $VMLAB_NET vms $n mem $VMLAB_MEM bare $bare mirror ${mirror:--}"
+      echo "flavors ${flavor[*]:0:n}"
+      qemu-system-x86_64 --version | head -n 1
+      declare -f vm_args
+    )
+    skey=$(printf '%s\n' "$ktext" | sha256sum | cut -c1-16)
+    snap=$SNAP_ROOT/$skey
+    if [ -f "$snap/meta" ]; then
+      RESTORE_FAILED=" its recorded key differs"
+      if [ "$(cat "$snap/meta")" = "$ktext" ] && restore_lab "$snap" "$n" "$img" "$mirror"; then
+        write_inventory "$n"
+        trap - EXIT
+        touch "$snap/meta"
+        say "$n VM(s) restored from snapshot ${skey:0:8} in $(elapsed "$t0") s; inventory: $INVENTORY"
+        return 0
+      fi
+      say "snapshot ${skey:0:8} could not be restored (${RESTORE_FAILED# }); discarding it and booting the VMs"
+      stop_vms
+      rm -rf "$snap"
+    fi
+  fi
+
+  boot_lab "$n" "$img" "$mirror" "${flavor[@]:0:n}"
+  tboot=$(elapsed "$t0")
+  if [ $use_snap = 0 ]; then
+    write_inventory "$n"
+    trap - EXIT
+    say "$n VM(s) up after $tboot s; inventory: $INVENTORY"
+    return 0
+  fi
+
+  ts=$EPOCHREALTIME
+  if save_lab "$snap" "$n" "$ktext" && restore_lab "$snap" "$n" "$img" "$mirror"; then
+    write_inventory "$n"
+    trap - EXIT
+    say "$n VM(s) booted in $tboot s; snapshot ${skey:0:8} saved in $(elapsed "$ts") s; inventory: $INVENTORY"
+    return 0
+  fi
+  say "saving snapshot ${skey:0:8} failed; booting the VMs again without one"
+  stop_vms
+  rm -rf "$snap"
+  t0=$EPOCHREALTIME
+  boot_lab "$n" "$img" "$mirror" "${flavor[@]:0:n}"
+  write_inventory "$n"
+  trap - EXIT
+  say "$n VM(s) up after $(elapsed "$t0") s (no snapshot); inventory: $INVENTORY"
+}
+
+# boot_lab N IMG MIRROR FLAVOR...: fresh identities and disks for N VMs, cold boots them, waits until
+# each accepts SSH and has finished booting (dies otherwise)
+boot_lab() {
+  local n=$1 img=$2 mirror=$3 i h vd mid t0=$EPOCHREALTIME deadline failed=""
+  shift 3
+  local -a flavor=("$@") waiters=() jobs=()
+  : > "$KNOWN_HOSTS"
+  for ((i = 1; i <= n; i++)); do
+    h=$VMLAB_NAME$i; vd=$VMS_DIR/$h
+    rm -rf "$vd"; mkdir -p "$vd"
+    echo "${flavor[i-1]}" > "$vd/flavor"
+    read -r mid < /proc/sys/kernel/random/uuid; echo "${mid//-/}" > "$vd/machine-id"
+    cat "$KEY.pub" > "$vd/authorized_keys"
+    ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$vd/ssh_host_ed25519_key" & jobs+=($!)
+    qemu-img create -q -f qcow2 -F qcow2 -b "$img/base.qcow2" "$vd/disk.qcow2" & jobs+=($!)
+  done
+  # (not a bare 'wait': the mirror runs in the background too)
+  for i in "${jobs[@]}"; do wait "$i" || die "up: making $VMLAB_NAME's keys and disks failed"; done
+  for ((i = 1; i <= n; i++)); do
+    h=$VMLAB_NAME$i
+    printf '%s %s\n' "$VMLAB_NET.0.$((10 + i))" "$(cut -d' ' -f1,2 "$VMS_DIR/$h/ssh_host_ed25519_key.pub")" >> "$KNOWN_HOSTS"
+  done
+  for ((i = 1; i <= n; i++)); do start_vm "$i" "$img" "$mirror"; done
   say "$n VM(s) started; waiting for SSH (TCG: about a minute)"
 
   # wait until every VM accepts SSH with its pinned key and has finished booting
   # (first-boot jobs, docker, the flavor's network manager); all VMs at once
   deadline=$((EPOCHSECONDS + BOOT_TIMEOUT))
-  local -a waiters=()
   for ((i = 1; i <= n; i++)); do wait_vm "$i" "$t0" "$deadline" & waiters+=($!); done
-  local failed=""
   for ((i = 1; i <= n; i++)); do wait "${waiters[i-1]}" || failed+=" $VMLAB_NAME$i"; done
   [ -z "$failed" ] || die "up: not up:$failed (consoles: $VMS_DIR/VM/serial.log)"
-
-  write_inventory "$n"
-  trap - EXIT
-  say "$n VM(s) up after $(elapsed "$t0") s; inventory: $INVENTORY"
 }
+
+# ---- snapshots -------------------------------------------------------------------
+# A snapshot is a booted lab saved by qemu's migration to a file: per VM its memory and device state
+# (state.zst), its disk as it was at that moment (disk.qcow2, on the image; never written again: each
+# restored VM writes to an overlay of its own on it), its host key, machine-id, flavor and
+# authorized_keys; for the lab its key pair, known_hosts and hosts file; meta: the text hashed into
+# its name. Written to a temporary directory and renamed, so a half-written one is never used.
+SNAP_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-onprem/vmlab/snapshots
+
+# QMP over the VM's socket (python3's standard library): 'save FILE' stops the VM, migrates its
+# state into FILE (zstd) and quits qemu; 'running' waits until an incoming VM has loaded, then
+# continues it (it was saved stopped)
+QMP_PY='
+import json, socket, sys, time
+sock, mode = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(60)
+try: s.connect(sock)
+except OSError as e: sys.exit("qmp: %s (qemu ended?)" % e.strerror)
+f = s.makefile("rw")
+def cmd(name, args=None, ok_errors=()):
+    m = {"execute": name}
+    if args is not None: m["arguments"] = args
+    f.write(json.dumps(m) + "\n"); f.flush()
+    while True:
+        line = f.readline()
+        if not line: sys.exit("qmp %s: qemu closed the connection" % name)
+        r = json.loads(line)
+        if "event" in r: continue
+        if "error" in r: sys.exit("qmp %s: %s" % (name, r["error"].get("desc")))
+        return r.get("return")
+while "QMP" not in json.loads(f.readline()): pass
+cmd("qmp_capabilities")
+if mode == "save":
+    cmd("stop")
+    cmd("migrate-set-parameters", {"max-bandwidth": 1 << 40})
+    cmd("migrate", {"uri": "exec:zstd -q -1 > %s" % sys.argv[3]})
+    while True:
+        st = cmd("query-migrate")
+        if st.get("status") == "completed": break
+        if st.get("status") in ("failed", "cancelled"):
+            try: cmd("cont")
+            except SystemExit: pass
+            sys.exit("migration %s: %s" % (st.get("status"), st.get("error-desc", "")))
+        time.sleep(0.2)
+    # wait for its answer: qemu drops the queued commands of a connection that closes
+    f.write(json.dumps({"execute": "quit"}) + "\n"); f.flush()
+    while True:
+        line = f.readline()
+        if not line or "return" in json.loads(line): break
+elif mode == "running":
+    deadline = time.time() + float(sys.argv[3])
+    while True:
+        st = cmd("query-status")["status"]
+        if st == "running": break
+        # saved stopped, so loaded stopped: it runs from here
+        if st == "paused": cmd("cont"); continue
+        if st != "inmigrate": sys.exit("state %s after loading" % st)
+        if time.time() > deadline: sys.exit("still loading after %s s" % sys.argv[3])
+        time.sleep(0.2)
+'
+qmp() { python3 -I -c "$QMP_PY" "$@"; }
+
+# stop_vms: ends each VM's qemu (recorded pid, checked against its command line)
+stop_vms() {
+  local h p pids=() deadline
+  for h in $(recorded_vms); do
+    p=$(vm_pid "$h") || true
+    [ -n "$p" ] && pids+=("$p")
+  done
+  [ ${#pids[@]} = 0 ] && return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  deadline=$((EPOCHSECONDS + 10))
+  for p in "${pids[@]}"; do
+    while [ -e "/proc/$p" ] && [ "$EPOCHSECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    [ -e "/proc/$p" ] && kill -KILL "$p" 2>/dev/null || true
+  done
+  for p in "${pids[@]}"; do
+    while [ -e "/proc/$p" ]; do sleep 0.1; done
+  done
+}
+
+# save_lab SNAP N KEYTEXT: saves the running, booted lab as snapshot SNAP; its VMs' qemu end
+save_lab() {
+  local snap=$1 n=$2 ktext=$3 tmp i h vd p d failed="" q k
+  local -a savers=()
+  mkdir -p "$SNAP_ROOT"
+  # what killed runs left, and snapshots of images since removed or of an earlier lab of this name
+  for d in "$SNAP_ROOT"/.tmp-*; do
+    [ -d "$d" ] && [ ! -e "/proc/${d##*-}" ] && rm -rf "$d"
+  done
+  for d in "$SNAP_ROOT"/*/; do
+    d=${d%/}; [ -f "$d/meta" ] || continue
+    q=$(sed -n 's/^image \([^ ]*\) .*/\1/p' "$d/meta")
+    if [ ! -d "$q" ] || grep -qx "lab $VMLAB_NAME net $VMLAB_NET .*" "$d/meta"; then rm -rf "$d"; fi
+  done
+  tmp=$SNAP_ROOT/.tmp-$BASHPID
+  rm -rf "$tmp"; mkdir -p "$tmp/keys"
+  for ((i = 1; i <= n; i++)); do
+    h=$VMLAB_NAME$i; vd=$VMS_DIR/$h
+    mkdir "$tmp/$h"
+    p=$(vm_pid "$h") || { say "$h: qemu is not running"; return 1; }
+    { qmp "$vd/qmp.sock" save "$tmp/$h/state.zst" || exit 1
+      for ((k = 0; k < 300; k++)); do [ -e "/proc/$p" ] || exit 0; sleep 0.1; done
+      say "$h: qemu did not quit after saving"; exit 1; } &
+    savers+=($!)
+  done
+  for ((i = 1; i <= n; i++)); do wait "${savers[i-1]}" || failed+=" $VMLAB_NAME$i"; done
+  [ -z "$failed" ] || { say "saving the state of$failed failed"; rm -rf "$tmp"; return 1; }
+  for ((i = 1; i <= n; i++)); do
+    h=$VMLAB_NAME$i; vd=$VMS_DIR/$h
+    mv "$vd/disk.qcow2" "$tmp/$h/disk.qcow2"
+    cp -p "$vd/ssh_host_ed25519_key" "$vd/ssh_host_ed25519_key.pub" "$vd/machine-id" "$vd/flavor" \
+      "$vd/authorized_keys" "$tmp/$h/"
+  done
+  cp -p "$KEY" "$KEY.pub" "$tmp/keys/"
+  cp -p "$KNOWN_HOSTS" "$VMS_DIR/hosts" "$tmp/"
+  printf '%s\n' "$ktext" > "$tmp/meta"
+  rm -rf "$snap"
+  mv -T "$tmp" "$snap" || { rm -rf "$tmp"; return 1; }
+}
+
+# restore_lab SNAP N IMG MIRROR: the lab's identities from SNAP, and each VM started from its saved
+# state on a fresh overlay of its saved disk; sets each VM's clock; 0 when all answer SSH
+restore_lab() {
+  local snap=$1 n=$2 img=$3 mirror=$4 i h vd failed=""
+  local -a waiters=()
+  RESTORE_FAILED=""
+  for ((i = 1; i <= n; i++)); do
+    [ -f "$snap/$VMLAB_NAME$i/state.zst" ] && [ -f "$snap/$VMLAB_NAME$i/disk.qcow2" ] \
+      || { RESTORE_FAILED=" $VMLAB_NAME$i (missing)"; return 1; }
+  done
+  cp -p "$snap/keys/id_ed25519" "$KEY"; cp -p "$snap/keys/id_ed25519.pub" "$KEY.pub"
+  cp -p "$snap/known_hosts" "$KNOWN_HOSTS"; cp -p "$snap/hosts" "$VMS_DIR/hosts"
+  for ((i = 1; i <= n; i++)); do
+    h=$VMLAB_NAME$i; vd=$VMS_DIR/$h
+    rm -rf "$vd"; mkdir -p "$vd"
+    cp -p "$snap/$h/ssh_host_ed25519_key" "$snap/$h/ssh_host_ed25519_key.pub" "$snap/$h/machine-id" \
+      "$snap/$h/flavor" "$snap/$h/authorized_keys" "$vd/"
+    qemu-img create -q -f qcow2 -F qcow2 -b "$snap/$h/disk.qcow2" "$vd/disk.qcow2" || { RESTORE_FAILED=" $h (disk)"; return 1; }
+    start_vm "$i" "$img" "$mirror" "exec:zstd -dcq $snap/$h/state.zst" || { RESTORE_FAILED=" $h (qemu did not start)"; return 1; }
+  done
+  for ((i = 1; i <= n; i++)); do restore_wait "$i" & waiters+=($!); done
+  for ((i = 1; i <= n; i++)); do wait "${waiters[i-1]}" || failed+=" $VMLAB_NAME$i"; done
+  [ -z "$failed" ] || { RESTORE_FAILED=$failed; return 1; }
+}
+
+# restore_wait I: VM I has loaded its state and runs; its clock (which stood still since the
+# save) set to the machine's over SSH, within 90 s
+restore_wait() {
+  local i=$1 h=$VMLAB_NAME$1 addr=$VMLAB_NET.0.$((10 + $1)) before now after err
+  err=$(qmp "$VMS_DIR/$h/qmp.sock" running 90 2>&1) || { say "$h: qemu did not load its saved state: $err"; return 1; }
+  # the guest says it is ready, then the machine's time is sent and set at once: the SSH
+  # handshake (seconds under TCG) does not count
+  coproc CLOCK { timeout 90 ssh $(ssh_opts) "root@$addr" 'date +%s.%N; read -r t; date -s "@$t" >/dev/null && date +%s.%N' 2>&1; }
+  read -r -t 90 before <&"${CLOCK[0]}" && [[ $before =~ ^[0-9]+\.[0-9]+$ ]] \
+    || { say "$h: no SSH after restore: $before"; return 1; }
+  now=$EPOCHREALTIME
+  echo "$now" >&"${CLOCK[1]}"
+  read -r -t 30 after <&"${CLOCK[0]}" && [[ $after =~ ^[0-9]+\.[0-9]+$ ]] || { say "$h: setting the clock failed: $after"; return 1; }
+  err=$(( $(to_ms "$EPOCHREALTIME") - $(to_ms "$after") ))
+  say "$h restored; clock set (it was $(( ($(to_ms "$now") - $(to_ms "$before")) / 1000 )) s behind; now ${err#-} ms off)"
+}
+to_ms() { local f=${1#*.}000; echo $(( ${1%.*} * 1000 + 10#${f:0:3} )); }
 
 # wait_vm I T0 DEADLINE: VM I accepts SSH, then has finished booting; says when
 wait_vm() {
@@ -264,32 +501,42 @@ qemu_works() {
   die "qemu cannot run here: $out"
 }
 
-start_vm() {
-  local i=$1 img=$2 flav=$3 mirror=$4 h=$VMLAB_NAME$1 vd=$VMS_DIR/$VMLAB_NAME$1 mid
+# vm_args I IMG MIRROR: VM I's qemu arguments, into QEMU_ARGS. They are part of a snapshot's key (this
+# function's text): a saved state loads only into the same machine and devices.
+vm_args() {
+  local i=$1 img=$2 mirror=$3 h=$VMLAB_NAME$1 vd=$VMS_DIR/$VMLAB_NAME$1 mid flav
   local addr=$VMLAB_NET.0.$((10 + i))
-  read -r mid < /proc/sys/kernel/random/uuid; mid=${mid//-/}
-  echo "$mid" > "$vd/machine-id"
-  cat "$KEY.pub" > "$vd/authorized_keys"
-  rm -f "$vd/serial.log" "$vd/qemu.pid"
-  # -daemonize: qemu detaches and writes its own pid; 8>&-: not our lock.
-  # romfile=: no PXE option ROM (direct kernel boot needs none).
-  qemu-system-x86_64 -name "$h,process=qemu-$h" -nodefaults -machine pc \
-    -accel tcg,tb-size=256 -cpu max -smp 1 -m "$VMLAB_MEM" \
-    -kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
-    -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 apparmor=0 mitigations=off fsck.mode=skip systemd.machine_id=$mid vmlab.host=$h vmlab.ip=$addr/24 vmlab.net=$flav${mirror:+ vmlab.mirror=$mirror}" \
-    -drive "file=$vd/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
-    -netdev "tap,id=m,ifname=${VMLAB_NAME}t${i}m,script=no,downscript=no" \
-    -device "virtio-net-pci,netdev=m,mac=$(printf '52:54:%02x:%02x:00:%02x' "$NET1" "$NET2" "$i"),romfile=" \
-    -netdev "tap,id=u,ifname=${VMLAB_NAME}t${i}u,script=no,downscript=no" \
-    -device "virtio-net-pci,netdev=u,mac=$(printf '52:54:%02x:%02x:01:%02x' "$NET1" "$NET2" "$i"),romfile=" \
-    -device virtio-rng-pci \
-    -fw_cfg "name=opt/vmlab/hostkey,file=$vd/ssh_host_ed25519_key" \
-    -fw_cfg "name=opt/vmlab/hostkey.pub,file=$vd/ssh_host_ed25519_key.pub" \
-    -fw_cfg "name=opt/vmlab/authorized_keys,file=$vd/authorized_keys" \
-    -fw_cfg "name=opt/vmlab/hosts,file=$VMS_DIR/hosts" \
-    -display none -serial "file:$vd/serial.log" -monitor none \
-    -daemonize -pidfile "$vd/qemu.pid" </dev/null >"$vd/qemu.log" 2>&1 8>&- \
-    || { cat "$vd/qemu.log" >&2; die "up: qemu for $h did not start"; }
+  read -r mid < "$vd/machine-id"; read -r flav < "$vd/flavor"
+  # romfile=: no PXE option ROM (direct kernel boot needs none)
+  QEMU_ARGS=(qemu-system-x86_64 -name "$h,process=qemu-$h" -nodefaults -machine pc
+    -accel tcg,tb-size=256 -cpu max -smp 1 -m "$VMLAB_MEM"
+    -kernel "$img/vmlinuz" -initrd "$img/initrd.img"
+    -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 apparmor=0 mitigations=off fsck.mode=skip systemd.machine_id=$mid vmlab.host=$h vmlab.ip=$addr/24 vmlab.net=$flav${mirror:+ vmlab.mirror=$mirror}"
+    -drive "file=$vd/disk.qcow2,if=virtio,format=qcow2,cache=unsafe"
+    -netdev "tap,id=m,ifname=${VMLAB_NAME}t${i}m,script=no,downscript=no"
+    -device "virtio-net-pci,netdev=m,mac=$(printf '52:54:%02x:%02x:00:%02x' "$NET1" "$NET2" "$i"),romfile="
+    -netdev "tap,id=u,ifname=${VMLAB_NAME}t${i}u,script=no,downscript=no"
+    -device "virtio-net-pci,netdev=u,mac=$(printf '52:54:%02x:%02x:01:%02x' "$NET1" "$NET2" "$i"),romfile="
+    -device virtio-rng-pci
+    -fw_cfg "name=opt/vmlab/hostkey,file=$vd/ssh_host_ed25519_key"
+    -fw_cfg "name=opt/vmlab/hostkey.pub,file=$vd/ssh_host_ed25519_key.pub"
+    -fw_cfg "name=opt/vmlab/authorized_keys,file=$vd/authorized_keys"
+    -fw_cfg "name=opt/vmlab/hosts,file=$VMS_DIR/hosts"
+    -display none -serial "file:$vd/serial.log" -monitor none
+    -qmp "unix:$vd/qmp.sock,server=on,wait=off"
+    -daemonize -pidfile "$vd/qemu.pid")
+}
+
+# start_vm I IMG MIRROR [INCOMING]: starts VM I's qemu (a cold boot, or with INCOMING, qemu's
+# -incoming URI: the VM's saved state). Its machine-id, flavor, keys and disk are in its directory.
+start_vm() {
+  local vd=$VMS_DIR/$VMLAB_NAME$1 h=$VMLAB_NAME$1
+  vm_args "$1" "$2" "$3"
+  [ -z "${4:-}" ] || QEMU_ARGS+=(-incoming "$4")
+  rm -f "$vd/serial.log" "$vd/qemu.pid" "$vd/qmp.sock"
+  # -daemonize: qemu detaches and writes its own pid; 8>&-: not our lock
+  "${QEMU_ARGS[@]}" </dev/null >"$vd/qemu.log" 2>&1 8>&- \
+    || { cat "$vd/qemu.log" >&2; say "qemu for $h did not start"; return 1; }
 }
 
 up_failed() {
@@ -332,21 +579,9 @@ write_inventory() {
 # ---- down ------------------------------------------------------------------------
 cmd_down() {
   need_root
-  local h p pids=() deadline batch="" t
+  local batch="" t
   # 1. each VM's qemu, by its recorded pid, while it still is that VM's qemu
-  for h in $(recorded_vms); do
-    p=$(vm_pid "$h") || true
-    [ -n "$p" ] && pids+=("$p")
-  done
-  [ ${#pids[@]} = 0 ] || kill -TERM "${pids[@]}" 2>/dev/null || true
-  deadline=$((EPOCHSECONDS + 10))
-  for p in "${pids[@]}"; do
-    while [ -e "/proc/$p" ] && [ "$EPOCHSECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    [ -e "/proc/$p" ] && kill -KILL "$p" 2>/dev/null || true
-  done
-  for p in "${pids[@]}"; do
-    while [ -e "/proc/$p" ]; do sleep 0.1; done
-  done
+  stop_vms
   mirror_stop
   # 2. taps and bridges (a tap still held by some process stays: say so)
   for t in $(lab_taps); do batch+="link del $t"$'\n'; done
@@ -436,12 +671,16 @@ cmd_status() {
 cmd_power_cycle() {
   need_root
   [ $# = 1 ] || die "usage: vmlab.sh power-cycle VM"
-  local h=$1 p vd args
+  local h=$1 p vd args k
   [[ $h =~ ^[0-9]+$ ]] && h=$VMLAB_NAME$h
   vd=$VMS_DIR/$h
   [[ $h =~ ^${VMLAB_NAME}[0-9]+$ ]] && [ -d "$vd" ] || die "power-cycle: no VM '$h' in lab '$VMLAB_NAME' (VMLAB_DIR=$VMLAB_DIR)"
   p=$(vm_pid "$h") || die "power-cycle: $h's qemu is not running"
   mapfile -d '' args < "/proc/$p/cmdline"
+  # a VM restored from a snapshot boots from its disk now, not from the saved state
+  for ((k = 0; k < ${#args[@]}; k++)); do
+    [ "${args[k]}" = -incoming ] && { args=("${args[@]:0:k}" "${args[@]:k+2}"); break; }
+  done
   kill -KILL "$p"
   while [ -e "/proc/$p" ]; do sleep 0.05; done
   say "$h: power cut (qemu $p killed)"
