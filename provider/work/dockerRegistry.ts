@@ -172,7 +172,7 @@ export function registryHostWork(spec: ParsedRegistry, tls: RegistryTlsMaterial 
             ...gc.validators,
         ],
         verifiers: [healthCheck(spec, tls)],
-        probes: [portHolderProbe({ port: spec.port, address: parseIp(spec.address)?.address, service: REGISTRY_SERVICE, container: REGISTRY_CONTAINER })],
+        probes: spec.portCheck === "never" ? [] : [portHolderProbe({ port: spec.port, address: parseIp(spec.address)?.address, service: REGISTRY_SERVICE, container: REGISTRY_CONTAINER })],
     };
 }
 

@@ -58,7 +58,8 @@ export const iface = (): Obj => ({
     gateway: "10.0.0.1",
     confirmTimeoutSeconds: 15,
 });
-export const registry = (host = "10.0.0.11"): Obj => ({ connection: conn(host), address: host, users: [{ name: "alice" }] });
+// The corpus never dials a host: no port check at preview.
+export const registry = (host = "10.0.0.11"): Obj => ({ connection: conn(host), address: host, users: [{ name: "alice" }], portCheck: "never" });
 export const file = (): Obj => ({ connection: conn("10.0.0.11"), path: "/etc/corpus.conf", content: "pw={{secret:pw}}\n", mode: "0600" });
 export const hostConfig = (): Obj => ({
     connection: conn("10.0.0.12"),
@@ -159,6 +160,7 @@ export const CASES: CorpusCase[] = [
     c("auto, bad connection user: refused before the host is read (new rule)", si((a) => { a.format = "auto"; a.connection.user = "ro ot"; }), /^si-format: `connection\.user`: "ro ot" is not a user or group name/),
     // DockerRegistry
     c("port 70000", dr((a) => (a.port = 70000)), /^DockerRegistry r: `port`: 70000 is outside 1-65535$/),
+    c("port check not a choice (new rule)", dr((a) => (a.portCheck = "always")), /^DockerRegistry r: `portCheck`: "always" is not "firstUp" or "never"$/),
     c("user name with ':'", dr((a) => (a.users[0].name = "al:ice")), /^DockerRegistry r: `users\[0\]\.name`: "al:ice" holds ":"/),
     c("proxy URL not a URL", dr((a) => (a.proxy = { remoteUrl: "not a url" })), /^DockerRegistry r: `proxy\.remoteUrl`: "not a url" is not a URL/),
     c("TLS off with users", dr((a) => (a.tls = { mode: "off", insecure: true })), /^DockerRegistry r: `users`: need TLS/),

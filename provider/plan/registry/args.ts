@@ -114,6 +114,12 @@ export interface DockerRegistryArgs {
     ensurePackages?: Input<boolean>;
     /** Garbage collection on a schedule and on demand (deleting a tag frees no space until it runs). Defaults to none. */
     garbageCollection?: Input<DockerRegistryGcArgs>;
+    /**
+     * Before the registry host's first change (at preview too, over SSH), refuse when another process
+     * already listens on `port`, naming it: "firstUp", or "never" (a preview that must not reach the host).
+     * Defaults to "firstUp".
+     */
+    portCheck?: Input<"firstUp" | "never">;
 }
 
 /** A client as the validator takes it: known, without its connection (which only its host child needs). */

@@ -39,6 +39,7 @@ export interface ParsedRegistry {
     clients: RegistryClient[];
     retainDataOnDelete: boolean;
     garbageCollection?: { schedule: string; deleteUntagged: boolean; trigger?: string };
+    portCheck: "firstUp" | "never";
 }
 
 /** Where secrets sit in a `ParsedRegistry`: masked (`maskSecrets`) in the copy files are rendered from. */

@@ -73,6 +73,7 @@ export function parseRegistry(input: DockerRegistryInput, now: Date = new Date()
     validateProxy(spec, add);
     validateClients(spec, add);
     validateGc(spec, add);
+    if (spec.portCheck !== undefined && spec.portCheck !== "firstUp" && spec.portCheck !== "never") add("portCheck", `${q(spec.portCheck)} is not "firstUp" or "never"`);
     if (issues.length > 0) return { ok: false, issues };
     const gc = spec.garbageCollection;
     return {
@@ -91,6 +92,7 @@ export function parseRegistry(input: DockerRegistryInput, now: Date = new Date()
             clients: spec.clients,
             retainDataOnDelete: spec.retainDataOnDelete ?? true,
             garbageCollection: gc && { schedule: gc.schedule ?? DEFAULT_GC_SCHEDULE, deleteUntagged: gc.deleteUntagged ?? false, trigger: gc.trigger },
+            portCheck: spec.portCheck ?? "firstUp",
         },
     };
 }
