@@ -6,15 +6,13 @@
  */
 import type { FileSpec } from "./desired";
 import { accountNameProblem, fileModeProblem, hostPathProblem, isPortableName } from "./inputRules";
-import type { Issue } from "./issue";
+import { type Issue, quoted as q } from "./issue";
 import { FILE_MERGERS } from "./mergers";
 
 type Add = (field: string, rule: string) => void;
 
 /** The fields of a file that `validateFile` checks; a missing `content` is left to the caller. */
 type FileFields = Partial<Pick<FileSpec, "path" | "mode" | "owner" | "group" | "merge" | "content">>;
-
-const q = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
 /** One file's rules; `at` names a field as the resource calls it (HostFile: `path`; HostConfig: `files[0].path`). */
 function validateFile(file: FileFields, at: (field: keyof FileFields) => string, add: Add): void {

@@ -8,3 +8,8 @@ export interface Issue {
 
 /** A validator's answer: the issues it found, or the value it parsed (defaults applied): what the planner takes. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
+
+/** A value as an issue message quotes it: JSON, so a string shows its quotes and any odd character. */
+export function quoted(value: unknown): string {
+    return JSON.stringify(value) ?? String(value);
+}

@@ -21,7 +21,7 @@ export const isInterfaceName = (v: unknown): boolean => typeof v === "string" &&
 export const isInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
 export const isPositive = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n) && n > 0;
 export const isWeight = (n: unknown): boolean => isInt(n) && n >= -253 && n <= 253;
-export const q = (s: string) => JSON.stringify(s);
+export { quoted as q } from "../../contract/issue";
 
 /** A command keepalived runs without a shell: its program (first word) an absolute path, no control characters. */
 export function isCommand(command: unknown): boolean {

@@ -1,5 +1,5 @@
 import { hasControlChars, hostPathProblem, isHostName } from "../../contract/inputRules";
-import type { Issue, Parsed } from "../../contract/issue";
+import { type Issue, type Parsed, quoted as q } from "../../contract/issue";
 import { parseIp } from "../../model/address";
 import { isPort } from "../../model/port";
 import type { DockerRegistryInput } from "./args";
@@ -26,7 +26,6 @@ import { validateProvidedTls } from "./validateTls";
 
 type Add = (field: string, rule: string) => void;
 
-const q = (s: unknown) => JSON.stringify(s);
 const isInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
 
 // ---------------------------------------------------------------------------------------------

@@ -10,10 +10,9 @@ import { isHostName } from "../../contract/inputRules";
 import { parseIp } from "../../model/address";
 import type { RegistryDraft } from "./model";
 import { isWildcard } from "./plan";
+import { quoted as q } from "../../contract/issue";
 
 type Add = (field: string, rule: string) => void;
-
-const q = (s: unknown) => JSON.stringify(s);
 
 /** Loaded on first use: only a registry with its own certificate pays its 0.1 s of module loading. */
 let x509Module: typeof X509 | undefined;

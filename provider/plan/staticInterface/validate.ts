@@ -6,7 +6,7 @@
  */
 import type { IPv4, IPv6 } from "ip-num";
 import { isDnsName } from "../../contract/inputRules";
-import type { Issue, Parsed } from "../../contract/issue";
+import { type Issue, type Parsed, quoted as q } from "../../contract/issue";
 import { IpFamily, ParsedCidr, isIpv6LinkLocal, notUnicast, parseCidrDetailed, parseIp, reservedInSubnet, subnetContains } from "../../model/address";
 import { DEVICE_NAME_RULE, isValidDeviceName } from "../../model/interfaceName";
 import type { StaticInterfaceFormat, StaticInterfaceInput } from "./args";
@@ -29,7 +29,6 @@ const MIN_MTU_IPV6 = 1280;
 const MAX_MTU = 65535;
 const MAX_UINT32 = 4294967295;
 
-const q = (s: string) => JSON.stringify(s);
 const isInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
 
 // ---------------------------------------------------------------------------------------------
