@@ -714,3 +714,14 @@ function reportStates(cluster: ImportedCluster, reads: NodeRead[], nodes: readon
         });
     }
 }
+
+/** The interfaces a node's vrrp_instances run on, in order: whose addresses the import reads. */
+export function vrrpInterfaces(conf: ParsedConf): string[] {
+    const out: string[] = [];
+    for (const st of conf.statements) {
+        if (st.keyword !== "vrrp_instance") continue;
+        const iface = (st.children ?? []).find((c) => c.keyword === "interface")?.args[0];
+        if (iface && !out.includes(iface)) out.push(iface);
+    }
+    return out;
+}

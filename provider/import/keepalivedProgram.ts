@@ -4,6 +4,7 @@
  * secret: the SSH key is read from the file stack config names, VRRP passwords are secret config.
  */
 import { stringify } from "yaml";
+import { shellQuote } from "../contract/shell";
 import type { ImportedCluster, SecretFromConfig } from "./keepalivedCluster";
 
 /** How the program reaches one node. */
@@ -166,4 +167,40 @@ const fits = (flat: string, depth: number) => !flat.includes("\n") && INDENT.len
  */
 export function writeImportReport(unexpressed: readonly { node: string; line: number; text: string; why: string }[], sources: Record<string, string>): string {
     return unexpressed.map((u) => `${sources[u.node] ?? u.node}:${u.line}: ${u.text} — ${u.why}\n`).join("");
+}
+
+/** How the import reached a node, for the commands it prints. */
+interface ReachedNode {
+    host: string;
+    port?: number;
+    user?: string;
+}
+
+/**
+ * The `pulumi config set` lines the program needs. A password is never printed: its line reads it from
+ * the host over ssh (the line of keepalived.conf the import found it on) and pipes it into the CLI.
+ */
+export function configCommands(input: {
+    privateKeyPath: string;
+    knownHostsPath?: string;
+    secrets: readonly { configSecret: string; node: string; line: number }[];
+    reached: Record<string, ReachedNode>;
+    confPath: string;
+}): string[] {
+    const lines = [`pulumi config set ${PRIVATE_KEY_PATH_KEY} ${shellQuote(input.privateKeyPath)}`];
+    for (const s of input.secrets) {
+        const r = input.reached[s.node];
+        const ssh = [
+            "ssh",
+            "-i", shellQuote(input.privateKeyPath),
+            ...(r.port !== undefined && r.port !== 22 ? ["-p", String(r.port)] : []),
+            ...(input.knownHostsPath ? ["-o", shellQuote(`UserKnownHostsFile=${input.knownHostsPath}`)] : []),
+            "-o", "StrictHostKeyChecking=yes",
+            shellQuote(`${r.user ?? "root"}@${r.host}`),
+            shellQuote(`${r.user !== undefined && r.user !== "root" ? "sudo -n " : ""}sed -n ${s.line}p ${input.confPath}`),
+        ];
+        // keepalived reads at most 8 characters of auth_pass.
+        lines.push(`${ssh.join(" ")} | awk '{print substr($2, 1, 8)}' | pulumi config set --secret ${s.configSecret}`);
+    }
+    return lines;
 }

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import * as ts from "typescript";
 import { parseKeepalivedConf } from "../../provider/import/keepalivedConf";
 import { importedClusterIssues, mapKeepalivedCluster, NodeConf } from "../../provider/import/keepalivedCluster";
-import { writeImportReport, writeKeepalivedProject } from "../../provider/import/keepalivedProgram";
+import { configCommands, writeImportReport, writeKeepalivedProject } from "../../provider/import/keepalivedProgram";
 import { expectGolden } from "../support/golden";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -142,4 +142,18 @@ test("the generated programs compile against the package's types", () => {
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+});
+
+test("the config lines: the key's path, and each password read from its host's line into a secret, never printed", () => {
+    const lines = configCommands({
+        privateKeyPath: "/home/op/.ssh/id_ed25519",
+        knownHostsPath: "/home/op/lab known_hosts",
+        secrets: [{ configSecret: "vrrpPassword_VI_1", node: "lb1", line: 21 }],
+        reached: { lb1: { host: "10.0.0.11", port: 2222, user: "ops" } },
+        confPath: CONF,
+    });
+    assert.deepEqual(lines, [
+        "pulumi config set privateKeyPath /home/op/.ssh/id_ed25519",
+        "ssh -i /home/op/.ssh/id_ed25519 -p 2222 -o 'UserKnownHostsFile=/home/op/lab known_hosts' -o StrictHostKeyChecking=yes ops@10.0.0.11 'sudo -n sed -n 21p /etc/keepalived/keepalived.conf' | awk '{print substr($2, 1, 8)}' | pulumi config set --secret vrrpPassword_VI_1",
+    ]);
 });
