@@ -101,7 +101,8 @@ export function mapKeepalivedCluster(nodes: readonly NodeConf[]): KeepalivedImpo
         if (vipsOutsideSubnets(instance, clusterNodes)) instance.allowVipOutsideSubnet = true;
     }
     const cluster: ImportedCluster = { nodes: clusterNodes, instances };
-    const hasScripts = Object.keys(scripts).length > 0 || instances.some((i) => i.notify !== undefined);
+    // As the package's own rule counts them: vrrp_scripts, notify commands, MISC_CHECK checkers.
+    const hasScripts = Object.keys(scripts).length > 0 || instances.some((i) => i.notify !== undefined) || virtualServers.some((vs) => vs.realServers.some((rs) => rs.check?.type === "MISC_CHECK"));
     if (hasScripts && globals.defs.enableScriptSecurity !== true) {
         globals.defs.enableScriptSecurity = true;
         const first = reads.flatMap((r, k) => r.scriptLines.map((st) => ({ st, node: nodes[k].name })))[0];
@@ -435,7 +436,7 @@ function readVirtualServer(st: ConfStatement, read: NodeRead, d: (st: ConfStatem
         } else if (k === "sorry_server" && c.args.length === 2 && NUMBER.test(c.args[1])) {
             vs.sorryServer = { address: c.args[0], port: Number(c.args[1]) };
         } else if (k === "real_server") {
-            const rs = readRealServer(c, d);
+            const rs = readRealServer(c, d, read.scriptLines);
             if (rs) realServers.push(rs);
         } else {
             d(c, `\`${k}\` in virtual_server is not expressed by KeepalivedCluster`);
@@ -447,7 +448,7 @@ function readVirtualServer(st: ConfStatement, read: NodeRead, d: (st: ConfStatem
     read.virtualServers.set(`${address} ${portText}`, { value: vs as unknown as VirtualServerSpec, st });
 }
 
-function readRealServer(st: ConfStatement, d: (st: ConfStatement, why: string) => void): Unwrap<RealServerArgs> | undefined {
+function readRealServer(st: ConfStatement, d: (st: ConfStatement, why: string) => void, scriptLines: ConfStatement[]): Unwrap<RealServerArgs> | undefined {
     const [address, portText] = st.args;
     if (!parseAddress(address) || portText === undefined || !NUMBER.test(portText)) {
         d(st, "only `real_server ADDRESS PORT` is expressed: left out");
@@ -461,7 +462,7 @@ function readRealServer(st: ConfStatement, d: (st: ConfStatement, why: string) =
             if (value !== undefined && value !== 1) rs.weight = value;
         } else if (["HTTP_GET", "SSL_GET", "TCP_CHECK", "SMTP_CHECK", "MISC_CHECK"].includes(c.keyword)) {
             if (rs.check) d(c, "a second health check on one real server is not expressed (one is): left out");
-            else rs.check = readCheck(c, d);
+            else rs.check = readCheck(c, d, scriptLines);
         } else {
             d(c, `\`${c.keyword}\` in real_server is not expressed by KeepalivedCluster`);
         }
@@ -477,7 +478,7 @@ const CONNECT_NUMBERS: Record<string, string> = {
     delay_before_retry: "delayBeforeRetry",
 };
 
-function readCheck(st: ConfStatement, d: (st: ConfStatement, why: string) => void): HealthCheckSpec {
+function readCheck(st: ConfStatement, d: (st: ConfStatement, why: string) => void, scriptLines: ConfStatement[]): HealthCheckSpec {
     const check: Record<string, unknown> = { type: st.keyword };
     const urls: Record<string, unknown>[] = [];
     const misc = st.keyword === "MISC_CHECK";
@@ -500,6 +501,7 @@ function readCheck(st: ConfStatement, d: (st: ConfStatement, why: string) => voi
             check.heloName = c.args[0];
         } else if (misc && k === "misc_path") {
             check.path = c.args.join(" ");
+            scriptLines.push(c);
         } else if (misc && (k === "misc_timeout" || k === "retry" || k === "delay_before_retry")) {
             const value = num(c, c.args[0], d);
             if (value !== undefined) check[k === "misc_timeout" ? "timeout" : CONNECT_NUMBERS[k]] = value;

@@ -157,3 +157,45 @@ test("the config lines: the key's path, and each password read from its host's l
         "ssh -i /home/op/.ssh/id_ed25519 -p 2222 -o 'UserKnownHostsFile=/home/op/lab known_hosts' -o StrictHostKeyChecking=yes ops@10.0.0.11 'sudo -n sed -n 21p /etc/keepalived/keepalived.conf' | awk '{print substr($2, 1, 8)}' | pulumi config set --secret vrrpPassword_VI_1",
     ]);
 });
+
+test("what the cluster derives differently is reported: a state under vrrp_strict, `preempt_delay 60s`; a MISC_CHECK turns script security on", () => {
+    const conf = (state: string, priority: number) => `global_defs {
+  vrrp_strict
+}
+vrrp_instance VI_1 {
+  state ${state}
+  interface eth0
+  virtual_router_id 80
+  priority ${priority}
+  preempt_delay 60s
+  virtual_ipaddress {
+    10.10.100.110
+  }
+}
+virtual_server 10.10.100.110 80 {
+  lb_algo wrr
+  lb_kind DR
+  real_server 10.10.100.5 80 {
+    MISC_CHECK {
+      misc_path "/usr/local/bin/check web"
+    }
+  }
+}
+`;
+    const { cluster, unexpressed } = mapKeepalivedCluster([
+        { name: "n1", reachedAt: "10.10.100.106", conf: parseKeepalivedConf(conf("MASTER", 100)) },
+        { name: "n2", reachedAt: "10.10.100.107", conf: parseKeepalivedConf(conf("BACKUP", 90)) },
+    ]);
+    assert.equal(cluster.globalDefs?.enableScriptSecurity, true);
+    assert.deepEqual(cluster.virtualServers, [{ address: "10.10.100.110", port: 80, lbAlgo: "wrr", lbKind: "DR", realServers: [{ address: "10.10.100.5", port: 80, check: { type: "MISC_CHECK", path: "/usr/local/bin/check web" } }] }]);
+    assert.deepEqual(
+        unexpressed.map((u) => `${u.node}:${u.line}: ${u.why}`),
+        [
+            "n1:5: KeepalivedCluster starts this node as BACKUP (vrrp_strict allows MASTER only at priority 255); the priorities are kept, so n1 (priority 100) still holds the VIPs",
+            "n1:9: \"60s\" is not a number: left out",
+            "n1:19: KeepalivedCluster turns on `enable_script_security` where scripts run (keepalived warns of a SECURITY VIOLATION without it): added",
+            "n2:9: \"60s\" is not a number: left out",
+        ],
+    );
+    assert.deepEqual(importedClusterIssues(cluster), []);
+});
