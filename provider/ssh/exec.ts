@@ -57,7 +57,7 @@ export async function run(conn: PooledConnection, script: string, opts: RunOptio
     if (conn.user !== "root" && result.code !== 0) checkSudo(conn, result);
     // timeout(1) exits 124 after TERM, 137 after KILL.
     if (result.code === 124 || result.code === 137) {
-        throw new OnpremError("Timeout", `${stepNow(result.stdout)} did not finish within ${seconds} s and was stopped (raise the connection's \`commandTimeoutSeconds\` if it needs longer)`, { host: conn.target });
+        throw new OnpremError("Timeout", `${stepNow(result.stdout)} did not finish within ${seconds} s and was stopped (raise \`commandTimeoutSeconds\`, the connection's or a HostConfig's own, if it needs longer)`, { host: conn.target });
     }
     return result;
 }
