@@ -55,6 +55,13 @@ function mappedNow(hosts: LabHost[]) {
     return mapKeepalivedCluster(nodes).cluster;
 }
 
+/** keepalived's own VRRP counters for VI_1 (SIGUSR2 writes /tmp/keepalived.stats): how often it became and released master. */
+function vrrpCounters(h: LabHost): { became: number; released: number } {
+    const stats = onHost(h, "rm -f /tmp/keepalived.stats; kill -USR2 $(cat /run/keepalived.pid); for i in 1 2 3 4 5 6 7 8 9 10; do [ -s /tmp/keepalived.stats ] && break; sleep 0.2; done; sleep 0.2; cat /tmp/keepalived.stats");
+    const counter = (name: string) => Number((new RegExp(`VRRP Instance: VI_1[\\s\\S]*?${name}: (\\d+)`).exec(stats) ?? [])[1]);
+    return { became: counter("Became master"), released: counter("Released master") };
+}
+
 const pids = (hosts: LabHost[]) => hosts.map((h) => onHost(h, "cat /run/keepalived.pid /run/vrrp.pid").trim());
 
 test("pulumi-onprem-import: hand-written keepalived.conf on two hosts to a program; preview, up keeps the VIP on its holder, the round trip holds, destroy", async (t) => {
@@ -104,6 +111,7 @@ test("pulumi-onprem-import: hand-written keepalived.conf on two hosts to a progr
 
     // Up over the running hand-written cluster: the VIP must stay on n1 the whole time (watched every 50 ms on both).
     const before = pids(hosts);
+    const countersBefore = hosts.map(vrrpCounters);
     const watch = (h: LabHost, want: boolean) => {
         const w = spawn("bash", ["-c", `while :; do ip -n ${h.name} -o addr show to ${vip} | grep -q . && echo has || echo none; sleep 0.05; done`], { stdio: ["ignore", "pipe", "ignore"] });
         const seen = { has: 0, none: 0 };
@@ -122,6 +130,11 @@ test("pulumi-onprem-import: hand-written keepalived.conf on two hosts to a progr
     assert.equal(watchers[1].seen.has, 0, `${n2.name} never took the VIP`);
     assert.ok(watchers[0].seen.has > 20, "the watcher sampled");
     assert.deepEqual(pids(hosts), before, "keepalived reloaded, not restarted");
+    const countersAfter = hosts.map(vrrpCounters);
+    t.diagnostic(`keepalived's VI_1 counters (became/released master) before up: ${JSON.stringify(countersBefore)}, after: ${JSON.stringify(countersAfter)}`);
+    assert.deepEqual(countersBefore.map((c) => c.became), [1, 0], "before up: the hand-written master became master once, the backup never");
+    assert.equal(countersAfter[0].released, 0, `${n1.name} never released master`);
+    assert.equal(countersAfter[1].became, 0, `${n2.name} never became master`);
     const rendered = onHost(n1, `cat ${CONF}`);
     assert.match(rendered, /^# Managed by pulumi-onprem/, "the config is ours now");
     assert.ok(!up.out.includes(PASSWORD));
