@@ -1,5 +1,5 @@
 // DockerRegistry on real machines: the registry:2 container under dockerd on vm1 (TLS generated, one user),
-// dockerd on vm2 and vm3 as clients; push, pull, the registry and dockerd killed (-9), a reboot; destroy keeps the images.
+// dockerd on vm2 and vm3 as clients; push, pull, the registry killed (-9; dockerd too with PULUMI_ONPREM_VM_FULL=1), a reboot; destroy keeps the images.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { test } from "node:test";
@@ -30,7 +30,10 @@ async function rebootAndWait(h: LabHost): Promise<number> {
     return secondsSince(started);
 }
 
-test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one dockerd, pull on another, kill -9 of the registry and of dockerd, a reboot, destroy keeps the images", async (t) => {
+/** PULUMI_ONPREM_VM_FULL=1 (npm run test:vm-full): the longer parts too. */
+const FULL = process.env.PULUMI_ONPREM_VM_FULL === "1";
+
+test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one dockerd, pull on another, kill -9 of the registry (and of dockerd in the full run), a reboot, destroy keeps the images", async (t) => {
     assert.equal(labKind(), "vm", "this test needs the VM lab's inventory (PULUMI_ONPREM_LAB_INVENTORY)");
     const [reg, pusher, puller] = inventory().hosts;
     assert.ok(reg && pusher && puller, "the VM lab needs 3 VMs");
@@ -113,11 +116,14 @@ test("DockerRegistry, container runtime, on VMs: TLS and a user, push from one d
         }, 300_000, 250);
         await eventually("the registry answers after kill -9", answers, 300_000, 500);
         t.diagnostic(`kill -9 of the registry process on ${reg.name}: answering again after ${secondsSince(killed).toFixed(1)} s (restart count ${onAnyHost(reg, `docker inspect -f '{{.RestartCount}}' ${CONTAINER}`)})`);
-        const dockerKilled = process.hrtime.bigint();
-        const docker = await crashAndRecover(reg, "docker");
-        assert.ok(docker.restarts >= 1, "systemd restarted dockerd by itself");
-        await eventually("the registry answers after dockerd's crash", answers, 300_000, 500);
-        t.diagnostic(`${recoveryLine(reg, "docker", docker)}; the registry answering ${secondsSince(dockerKilled).toFixed(1)} s after the kill`);
+        // dockerd's own crash and restart is proven in npm test by the OvsMesh VM test; here with the full run.
+        if (FULL) {
+            const dockerKilled = process.hrtime.bigint();
+            const docker = await crashAndRecover(reg, "docker");
+            assert.ok(docker.restarts >= 1, "systemd restarted dockerd by itself");
+            await eventually("the registry answers after dockerd's crash", answers, 300_000, 500);
+            t.diagnostic(`${recoveryLine(reg, "docker", docker)}; the registry answering ${secondsSince(dockerKilled).toFixed(1)} s after the kill`);
+        }
         assert.equal(containerId(reg), id, "the same container, started again");
     }
     t.diagnostic(`docker pull after the crashes: ${pull().toFixed(1)} s`);
