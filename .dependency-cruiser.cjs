@@ -4,7 +4,7 @@
  * and nothing pure reaches into the effectful layers. `npm test` runs this; test/unit/importRules.test.ts
  * shows each rule failing on a probe.
  */
-const pure = "^provider/(contract|model|plan|render|work)/";
+const pure = "^provider/(contract|model|plan|render|work|import)/";
 const effectful = "^provider/(dynamic|host|ssh)/";
 // Resources have a folder each under plan/ and render/; render/docker and render/systemd are not: they hold
 // dockerd's own files (daemon.json, DOCKER_OPTS, the default bridge), which OvsMesh and DockerRegistry
@@ -14,7 +14,7 @@ const sharedFolder = "^provider/render/(docker|systemd)/";
 module.exports = {
     forbidden: [
         { name: "no-cycles", severity: "error", from: {}, to: { circular: true } },
-        { name: "pure-stays-pure", comment: "contract, model, plan, render and work compute; they never connect or touch a host",
+        { name: "pure-stays-pure", comment: "contract, model, plan, render, work and import compute; they never connect or touch a host",
           severity: "error", from: { path: pure }, to: { path: [effectful, "^provider/derive/", "^sdk/"] } },
         { name: "pure-no-io", comment: "no process, socket or file access in the pure layers",
           severity: "error", from: { path: pure },
