@@ -15,10 +15,15 @@ const OVS_READY = "ovs-vsctl --timeout=5 show >/dev/null 2>&1";
 export const IF_NOT_RUNNING = `${OVS_READY} || { echo "openvswitch: not running"; exit 0; }`;
 export const VSCTL = "v() { ovs-vsctl --timeout=10 --format=csv --data=bare --no-headings \"$@\"; }";
 
+// Records apply only with the switch daemon up: with ovsdb-server alone, ovs-vsctl waits for a
+// reconfiguration that never comes (seen on a VM whose boot lost ovs-vswitchd's start job).
+const VSWITCHD_READY = "ovs-appctl -t ovs-vswitchd version >/dev/null 2>&1";
+
 export function ensureRunning(service: string): string {
     return [
-        `if ! ${OVS_READY}; then systemctl start ${q(service)}; fi`,
-        `${OVS_READY} || { echo "Open vSwitch does not answer on this host (service ${service})" >&2; exit 1; }`,
+        `if ! ${OVS_READY} || ! ${VSWITCHD_READY}; then systemctl start ${q(service)}; fi`,
+        `for i in 1 2 3 4 5 6 7 8 9 10; do ${OVS_READY} && ${VSWITCHD_READY} && break; sleep 1; done`,
+        `${OVS_READY} && ${VSWITCHD_READY} || { echo "Open vSwitch does not answer on this host (service ${service}: ovsdb-server and ovs-vswitchd)" >&2; exit 1; }`,
     ].join("\n");
 }
 
