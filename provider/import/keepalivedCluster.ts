@@ -5,6 +5,7 @@
  * reported and left out, never guessed: the program is reviewed against the report before its first up.
  */
 import type { Issue } from "../contract/issue";
+import { shellQuote } from "../contract/shell";
 import { parseAddress, parseCidr, subnetContains } from "../model/address";
 import type { GlobalDefsArgs, RealServerArgs, VrrpScriptArgs } from "../plan/keepalived/args";
 import {
@@ -270,7 +271,7 @@ function readScript(st: ConfStatement, read: NodeRead, d: (st: ConfStatement, wh
                 script.script = text;
             } else {
                 // keepalived 2 runs scripts without a shell; what was meant is this shell command.
-                script.script = `/bin/sh -c '${text.replace(/'/g, `'\\''`)}'`;
+                script.script = `/bin/sh -c ${shellQuote(text)}`;
                 d(c, "not an absolute path: keepalived 2 runs scripts without a shell, so it is run through /bin/sh -c");
             }
         } else if (["interval", "timeout", "weight", "fall", "rise"].includes(c.keyword)) {
