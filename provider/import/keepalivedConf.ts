@@ -2,7 +2,7 @@
  * keepalived.conf as a tree, for importing what operators wrote by hand: each statement is a keyword,
  * its arguments and, for blocks, its children, with the line it starts on. Pure: text in, tree out.
  * It knows keepalived's syntax (comments, braces, quoted strings), not its keywords: what a keyword
- * means is the mapper's (keepalivedCluster.ts).
+ * means is the reader's (keepalivedNodeRead.ts).
  */
 
 /** One statement: `keyword args...`, with `children` when a `{ ... }` block follows it. */
