@@ -251,7 +251,7 @@ describe("validation", () => {
         ["bridge address taken", (s) => (s.hosts[0].bridgeAddress = "172.17.42.3/16"), "hosts[0].bridgeAddress", /also host "host3"'s bridge address/],
         ["bridge address with another prefix", (s) => (s.hosts[0].bridgeAddress = "172.17.42.9/24"), "hosts[0].bridgeAddress", /\/24 differs from the container network's \/16/],
         ["MTU above the maximum", (s) => (s.mtu = 1500), "mtu", /1500 is above 1462, the most a 1500-byte underlay carries through gre/],
-        ["MTU below the IPv4 minimum", (s) => (s.mtu = 500), "mtu", /below the IPv4 minimum 576/],
+        ["MTU below the IPv4 minimum", (s) => (s.mtu = 67), "mtu", /below the IPv4 minimum 68/],
         ["IPv6 underlay MTU below 1280", (s) => ((s.underlayMtu = 1200), s.hosts.forEach((h, i) => (h.underlayAddress = `fd00::${i + 1}`))), "underlayMtu", /outside 1280-65535 \(IPv6 underlay\)/],
         ["GRE key out of range", (s) => (s.tunnel.key = 2 ** 32), "tunnel.key", /outside 0-4294967295/],
         ["VNI wider than 24 bits", (s) => (s.tunnel = { type: "vxlan", vni: 16777216 }), "tunnel.vni", /outside 0-16777215 \(24 bits\)/],

@@ -12,14 +12,9 @@
  * Frames that cross a tunnel with an 802.1Q tag (VLANs on the mesh) carry 4 more bytes.
  */
 import type { Issue } from "../../contract/issue";
+import { MAX_MTU, minMtu } from "../../model/mtu";
 import type { TunnelType } from "./args";
 
-/** IPv4 hosts must accept datagrams of 576 bytes (RFC 791); below that, fragments are not guaranteed to pass. */
-const MIN_MTU_IPV4 = 576;
-/** IPv6 links must carry 1280 bytes (RFC 8200). */
-const MIN_MTU_IPV6 = 1280;
-/** The largest IP datagram. */
-const MAX_MTU = 65535;
 
 const INNER_ETHERNET = 14;
 const VLAN_TAG = 4;
@@ -98,21 +93,21 @@ export interface MtuResult {
 export function resolveMtu(input: MtuInput): MtuResult {
     const issues: Issue[] = [];
     const family = input.underlayFamily ?? 4;
-    const underMin = family === 6 ? MIN_MTU_IPV6 : MIN_MTU_IPV4;
+    const underMin = minMtu(family);
     const overhead = tunnelOverhead(input);
     const max = input.underlayMtu - overhead.total;
     if (!Number.isInteger(input.underlayMtu) || input.underlayMtu < underMin || input.underlayMtu > MAX_MTU) {
         issues.push(issue("underlayMtu", `${input.underlayMtu} is outside ${underMin}-${MAX_MTU}${family === 6 ? " (IPv6 underlay)" : ""}`));
-    } else if (max < MIN_MTU_IPV4) {
-        issues.push(issue("underlayMtu", `${input.underlayMtu} leaves ${max} after the ${overhead.total}-byte ${input.type} overhead, below the IPv4 minimum ${MIN_MTU_IPV4}`));
+    } else if (max < minMtu(4)) {
+        issues.push(issue("underlayMtu", `${input.underlayMtu} leaves ${max} after the ${overhead.total}-byte ${input.type} overhead, below the IPv4 minimum ${minMtu(4)}`));
     }
     if (input.mtu !== undefined) {
         if (!Number.isInteger(input.mtu)) {
             issues.push(issue("mtu", `${input.mtu} is not an integer`));
         } else if (input.mtu > max) {
             issues.push(issue("mtu", `${input.mtu} is above ${max}, the most a ${input.underlayMtu}-byte underlay carries through ${input.type} (${overhead.total} bytes of overhead)`));
-        } else if (input.mtu < MIN_MTU_IPV4) {
-            issues.push(issue("mtu", `${input.mtu} is below the IPv4 minimum ${MIN_MTU_IPV4}`));
+        } else if (input.mtu < minMtu(4)) {
+            issues.push(issue("mtu", `${input.mtu} is below the IPv4 minimum ${minMtu(4)}`));
         }
     }
     return { mtu: input.mtu ?? max, max, overhead, issues };

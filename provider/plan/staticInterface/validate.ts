@@ -9,6 +9,7 @@ import { isDnsName } from "../../contract/inputRules";
 import { type Issue, type Parsed, quoted as q } from "../../contract/issue";
 import { IpFamily, ParsedCidr, isIpv6LinkLocal, notUnicast, parseCidrDetailed, parseIp, reservedInSubnet, subnetContains } from "../../model/address";
 import { DEVICE_NAME_RULE, isValidDeviceName } from "../../model/interfaceName";
+import { MAX_MTU, minMtu } from "../../model/mtu";
 import type { StaticInterfaceFormat, StaticInterfaceInput } from "./args";
 import {
     AUTO_FORMAT, DEFAULT_APPLY, DEFAULT_CONFIRM_TIMEOUT_SECONDS, DEFAULT_NM_CONTROLLED, DEFAULT_ON_BOOT, MIN_CONFIRM_TIMEOUT_SECONDS, ResolvedRoute,
@@ -24,9 +25,6 @@ const MAX_DNS_SERVERS = 3;
 /** glibc before 2.26 (CentOS 7 has 2.17) keeps at most 6 search domains in 256 characters. */
 const MAX_SEARCH_DOMAINS = 6;
 const MAX_SEARCH_CHARS = 256;
-const MIN_MTU = 68;
-const MIN_MTU_IPV6 = 1280;
-const MAX_MTU = 65535;
 const MAX_UINT32 = 4294967295;
 
 const isInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
@@ -288,12 +286,12 @@ function validateRoutes(routes: StaticInterfaceInput["routes"], addresses: Parse
 
 function validateMtu(mtu: unknown, addresses: ParsedCidr[], add: Add): void {
     if (mtu === undefined) return;
-    if (!(isInt(mtu) && mtu >= MIN_MTU && mtu <= MAX_MTU)) {
-        add("mtu", `${String(mtu)} is outside ${MIN_MTU}-${MAX_MTU}`);
+    if (!(isInt(mtu) && mtu >= minMtu(4) && mtu <= MAX_MTU)) {
+        add("mtu", `${String(mtu)} is outside ${minMtu(4)}-${MAX_MTU}`);
         return;
     }
-    if (mtu < MIN_MTU_IPV6 && addresses.some((a) => a.family === 6)) {
-        add("mtu", `${mtu} is below ${MIN_MTU_IPV6}, the IPv6 minimum; the kernel disables IPv6 on the link and drops its IPv6 addresses`);
+    if (mtu < minMtu(6) && addresses.some((a) => a.family === 6)) {
+        add("mtu", `${mtu} is below ${minMtu(6)}, the IPv6 minimum; the kernel disables IPv6 on the link and drops its IPv6 addresses`);
     }
 }
 
