@@ -3,6 +3,8 @@
  * shell-sourced ifcfg files, YAML and keyfiles.
  */
 
+/** The kernel's limit for a device name (IFNAMSIZ 16 including the NUL); OVS's bridges and ports share it. */
+export const DEVICE_NAME_MAX = 15;
 /** Kernel names are 1-15 bytes without "/", ":" or whitespace; only these characters are taken, so a name is safe in every file it lands in. */
 const DEVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 

@@ -13,15 +13,9 @@
  * characters become `<type>-<head><hash>`, the hash taken from the full peer name.
  */
 import { createHash } from "node:crypto";
+import { DEVICE_NAME_MAX, isValidDeviceName } from "../../model/interfaceName";
 import type { HostMeshPlan, MeshTopology, Tunnel, TunnelPort, TunnelType } from "./model";
 
-/** The kernel's limit for an interface name (IFNAMSIZ 16 including the NUL). */
-const IFNAME_MAX = 15;
-
-/** A name usable for an interface, an OVS bridge or port, and in a file name (`ifcfg-<name>`). */
-export function isValidIfName(name: string): boolean {
-    return typeof name === "string" && name.length <= IFNAME_MAX && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name);
-}
 
 const PORT_PREFIX: Record<TunnelType, string> = { gre: "gre", vxlan: "vxlan", geneve: "gnv" };
 const HASH_CHARS = 4;
@@ -30,9 +24,9 @@ const HASH_CHARS = 4;
 export function tunnelPortName(type: TunnelType, peer: string): string {
     const prefix = PORT_PREFIX[type];
     const plain = `${prefix}-${peer}`;
-    if (isValidIfName(plain)) return plain;
+    if (isValidDeviceName(plain)) return plain;
     const hash = createHash("sha256").update(peer).digest("hex").slice(0, HASH_CHARS);
-    const room = IFNAME_MAX - prefix.length - 1 - HASH_CHARS;
+    const room = DEVICE_NAME_MAX - prefix.length - 1 - HASH_CHARS;
     const head = peer.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, room);
     return `${prefix}-${head}${hash}`;
 }

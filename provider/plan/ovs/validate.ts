@@ -5,8 +5,9 @@
  */
 import type { Unwrap } from "@pulumi/pulumi/output";
 import { hostPathProblem } from "../../contract/inputRules";
-import type { Issue, Parsed } from "../../contract/issue";
+import { type Issue, type Parsed, quoted as q } from "../../contract/issue";
 import { hasPrefix, notUnicast, parseAddress, ParsedAddress } from "../../model/address";
+import { DEVICE_NAME_RULE, isValidDeviceName } from "../../model/interfaceName";
 import type { DockerSpec, OvsMeshInput } from "./args";
 import {
     DEFAULT_BRIDGE,
@@ -24,7 +25,7 @@ import {
 } from "./model";
 import { MtuResult, resolveMtu } from "./mtu";
 import { planSubnets } from "./subnets";
-import { hasLoop, isValidIfName, tunnelPortName } from "./topology";
+import { hasLoop, tunnelPortName } from "./topology";
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const TUNNEL_TYPES = ["gre", "vxlan", "geneve"] as const;
@@ -316,8 +317,8 @@ function remapHostField(i: Issue, named: readonly number[]): Issue {
 }
 
 function checkIfName(add: Add, field: string, name: unknown): void {
-    if (typeof name !== "string" || !isValidIfName(name)) {
-        add(field, `${JSON.stringify(name)} must be 1-15 letters, digits, "_", "." or "-", starting with a letter or digit (an interface name)`);
+    if (!isValidDeviceName(name)) {
+        add(field, `${q(name)} is not a network device name (${DEVICE_NAME_RULE})`);
     }
 }
 

@@ -7,6 +7,7 @@
  * is false; the tunnel and port files are not.
  */
 import { IPv4Prefix } from "ip-num";
+import { shellQuote } from "../../contract/shell";
 import { HostMeshPlan, OvsBridgeRecord, OvsPortRecord } from "../../plan/ovs/model";
 import { MANAGED_HEADER } from "../managedHeader";
 import { tunnelOptionArgs } from "./ovsdb";
@@ -117,14 +118,8 @@ function dockerBridgeVars(host: HostMeshPlan): Vars {
 }
 
 function file(name: string, vars: Vars): IfcfgFile {
-    const lines = [MANAGED_HEADER, ...vars.map(([k, v]) => `${k}=${shValue(String(v))}`)];
+    const lines = [MANAGED_HEADER, ...vars.map(([k, v]) => `${k}=${shellQuote(String(v))}`)];
     return { path: `${NETWORK_SCRIPTS_DIR}/ifcfg-${name}`, content: `${lines.join("\n")}\n`, mode: "0644" };
-}
-
-/** ifcfg files are sourced by sh: plain values bare, anything else single-quoted. */
-function shValue(value: string): string {
-    if (/^[A-Za-z0-9_.:\/=@+,-]+$/.test(value)) return value;
-    return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 function assertNever(x: never): never {

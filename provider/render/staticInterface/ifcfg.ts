@@ -9,6 +9,7 @@
  */
 import type { IPv4CidrRange } from "ip-num";
 import type { IpFamily, ParsedCidr } from "../../model/address";
+import { shellQuote } from "../../contract/shell";
 import type { ResolvedStaticInterface } from "../../plan/staticInterface/model";
 import { MANAGED_HEADER } from "../managedHeader";
 import { routeArgs } from "./ipRoute";
@@ -47,7 +48,7 @@ export function renderIfcfg(r: ResolvedStaticInterface): string {
     if (r.searchDomains.length > 0) vars.push(["DOMAIN", r.searchDomains.join(" ")]);
     if (r.mtu !== undefined) vars.push(["MTU", r.mtu]);
     vars.push(["NM_CONTROLLED", r.nmControlled ? "yes" : "no"]);
-    return `${[MANAGED_HEADER, ...vars.map(([k, v]) => `${k}=${shValue(String(v))}`)].join("\n")}\n`;
+    return `${[MANAGED_HEADER, ...vars.map(([k, v]) => `${k}=${shellQuote(String(v))}`)].join("\n")}\n`;
 }
 
 /** route-<device> or route6-<device>; undefined when the family has no routes (no file). */
@@ -59,10 +60,4 @@ export function renderIfcfgRoutes(r: ResolvedStaticInterface, family: IpFamily):
 
 function ipv4Netmask(a: ParsedCidr): string {
     return (a.subnet as IPv4CidrRange).getPrefix().toMask().toString();
-}
-
-/** ifcfg files are sourced by sh: plain values bare, anything else single-quoted. */
-function shValue(value: string): string {
-    if (/^[A-Za-z0-9_.:\/=@+,-]+$/.test(value)) return value;
-    return `'${value.replace(/'/g, `'\\''`)}'`;
 }
