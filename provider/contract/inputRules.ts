@@ -7,6 +7,7 @@
  */
 import * as path from "path";
 import { parseIp } from "../model/address";
+import { isPort, PORT_RANGE } from "../model/port";
 import { quoted as q } from "./issue";
 
 /** A newline or tab breaks the line- and tab-separated lists the host's scripts read (staged copies, file states). */
@@ -24,6 +25,11 @@ const ACCOUNT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 /** POSIX's portable file name characters, never "." or ".." and never an option: safe as a file name, a directory name and a placeholder name. */
 const PORTABLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const DNS_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** A TCP or UDP port to listen on or connect to. */
+export function portProblem(port: unknown): string | undefined {
+    return isPort(port) ? undefined : `${q(port)} is outside ${PORT_RANGE}`;
+}
 
 export function hasControlChars(text: string): boolean {
     return CONTROL_CHARS.test(text);

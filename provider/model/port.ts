@@ -6,6 +6,9 @@
 const MIN_PORT = 1;
 const MAX_PORT = 65535;
 
+/** The rule in words, for messages. */
+export const PORT_RANGE = `${MIN_PORT}-${MAX_PORT}`;
+
 /** A whole number in 1-65535 (0 means "any port" to the kernel: never a port we listen on or reach). */
 export function isPort(value: unknown): value is number {
     return typeof value === "number" && Number.isInteger(value) && value >= MIN_PORT && value <= MAX_PORT;

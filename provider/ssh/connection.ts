@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import { utils } from "ssh2";
 import type { Unwrap } from "@pulumi/pulumi/output";
 import type { ConnectionArgs } from "../contract/connection";
-import { accountNameProblem, isHostName } from "../contract/inputRules";
+import { accountNameProblem, isHostName, portProblem } from "../contract/inputRules";
 
 /** The connection as the provider receives it: `ConnectionArgs` with its values resolved. */
 export type ConnectionSpec = Unwrap<ConnectionArgs>;
@@ -37,7 +37,8 @@ export function connectionProblems(c: Partial<ConnectionSpec> | undefined, field
     if (!c || typeof c !== "object") return [{ property: field, reason: `\`${field}\` is required` }];
     if (!c.host || typeof c.host !== "string") out.push({ property: `${field}.host`, reason: `\`${field}.host\` is required` });
     else if (!isHostName(c.host)) add("host", `${JSON.stringify(c.host)} is neither an IP address nor a host name (give the port and user in \`port\` and \`user\`)`);
-    if (c.port !== undefined && (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535)) add("port", `${c.port} is outside 1-65535`);
+    const portRule = c.port === undefined ? undefined : portProblem(c.port);
+    if (portRule) add("port", portRule);
     if (c.user !== undefined) {
         const problem = accountNameProblem(c.user);
         if (problem) add("user", problem);

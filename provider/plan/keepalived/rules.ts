@@ -2,7 +2,7 @@
  * The token rules of keepalived's config parser, shared by the validators: what may stand as a name,
  * an unquoted word, an interface, a command or a port.
  */
-import { hasControlChars } from "../../contract/inputRules";
+import { hasControlChars, portProblem } from "../../contract/inputRules";
 
 /** Records one broken rule on a field. */
 export type Add = (field: string, rule: string) => void;
@@ -31,5 +31,6 @@ export function isCommand(command: unknown): boolean {
 }
 
 export function checkPort(port: unknown, field: string, add: Add): void {
-    if (!(isInt(port) && port >= 1 && port <= 65535)) add(field, `${String(port)} is outside 1-65535`);
+    const problem = portProblem(port);
+    if (problem) add(field, problem);
 }

@@ -4,7 +4,7 @@
  * computed: the value the planner takes, so nothing is resolved twice.
  */
 import type { Unwrap } from "@pulumi/pulumi/output";
-import { hostPathProblem } from "../../contract/inputRules";
+import { hostPathProblem, portProblem } from "../../contract/inputRules";
 import { type Issue, type Parsed, quoted as q } from "../../contract/issue";
 import { hasPrefix, notUnicast, parseAddress, ParsedAddress } from "../../model/address";
 import { DEVICE_NAME_RULE, isValidDeviceName } from "../../model/interfaceName";
@@ -271,7 +271,10 @@ function checkTunnel(add: Add, tunnel: Tunnel): void {
     }
     if (tunnel.dstPort !== undefined) {
         if (!udp) add("tunnel.dstPort", `GRE runs over IP, not UDP: it has no port`);
-        else if (!isIntIn(tunnel.dstPort, 1, 65535)) add("tunnel.dstPort", `${JSON.stringify(tunnel.dstPort)} is outside 1-65535`);
+        else {
+            const portRule = portProblem(tunnel.dstPort);
+            if (portRule) add("tunnel.dstPort", portRule);
+        }
     }
     if (tunnel.optionsLength !== undefined) {
         if (tunnel.type !== "geneve") add("tunnel.optionsLength", `only Geneve carries options`);

@@ -1,7 +1,6 @@
-import { hasControlChars, hostPathProblem, isHostName } from "../../contract/inputRules";
+import { hasControlChars, hostPathProblem, isHostName, portProblem } from "../../contract/inputRules";
 import { type Issue, type Parsed, quoted as q } from "../../contract/issue";
 import { parseIp } from "../../model/address";
-import { isPort } from "../../model/port";
 import type { DockerRegistryInput } from "./args";
 import { isWildcard } from "./plan";
 import {
@@ -121,9 +120,8 @@ function validateRuntime(spec: RegistryDraft, add: Add): void {
 }
 
 function validateListener(spec: RegistryDraft, add: Add): void {
-    if (spec.port !== undefined && !isPort(spec.port)) {
-        add("port", `${q(spec.port)} is outside 1-65535`);
-    }
+    const portRule = spec.port === undefined ? undefined : portProblem(spec.port);
+    if (portRule) add("port", portRule);
     if (spec.address !== undefined && !parseIp(spec.address)) {
         add("address", `${q(spec.address)} is not a bare IP address (no prefix); leave it unset to listen on all addresses`);
     }
