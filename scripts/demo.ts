@@ -17,6 +17,8 @@ import { labKind } from "../test/support/vmlab";
 
 const keep = process.env.DEMO_KEEP === "yes";
 const onVms = labKind() === "vm";
+/** VMs of the bare flavor (`vmlab.sh up --bare`): they install what the stack needs during `up`. */
+const bare = (inventory() as { bare?: boolean }).bare === true;
 /** The container the demo starts on each VM. */
 const CONTAINER = "onprem-demo";
 const say = (text: string) => process.stdout.write(`${text}\n`);
@@ -56,6 +58,9 @@ async function main(): Promise<void> {
         // The netns lab's hosts are network namespaces: the userspace datapath, and Debian's ifupdown
         // files. VMs are real machines: the defaults.
         ...(onVms ? {} : { datapathType: "netdev", networkFormat: "interfaces" }),
+        // Bare VMs install Open vSwitch and docker.io during `up`: under TCG (no KVM) dpkg alone takes 6-13
+        // minutes there, where a real server takes under one; the default bound (600 s) is for real servers.
+        ...(bare ? { commandTimeoutSeconds: 1800 } : {}),
     });
     project.pulumi(["config", "set", "--secret", "--", "vrrpPassword", randomBytes(6).toString("base64url").slice(0, 8)]);
     project.pulumi(["config", "set", "--secret", "--", "registryPassword", registryPassword]);

@@ -18,11 +18,13 @@ const config = new pulumi.Config();
 const hosts = config.requireObject<HostEntry[]>("hosts");
 const serviceAddresses = config.requireObject<string[]>("serviceAddresses");
 const prefixLength = config.getNumber("prefixLength") ?? 24;
+/** The bound of each command on a host, package installs included; unset: the package's default (600 s). */
+const commandTimeoutSeconds = config.getNumber("commandTimeoutSeconds");
 
 const site = new Datacenter("site", {
     hosts: hosts.map((h, i) => ({
         name: h.name,
-        connection: { host: h.address, port: h.port, user: h.user, privateKey: fs.readFileSync(h.privateKeyPath, "utf8"), hostKey: h.hostPublicKey },
+        connection: { host: h.address, port: h.port, user: h.user, privateKey: fs.readFileSync(h.privateKeyPath, "utf8"), hostKey: h.hostPublicKey, commandTimeoutSeconds },
         managementInterface: h.managementInterface ?? "eth0",
         managementCidr: `${h.address}/${prefixLength}`,
         serviceCidr: serviceAddresses[i],
