@@ -52,6 +52,18 @@ summary() {
     echo "test: times per tier"
     printf '  %s\n' "${tier_lines[@]}"
     echo "  all: $((SECONDS - started_all)) s"
+    # Each failed test by name with its error's first line, last: CI shows the end of the output.
+    if grep -h "^ *not ok" "$report_dir"/*.tap >/dev/null 2>&1; then
+        echo "test: failed:"
+        for f in "$report_dir"/*.tap; do
+            awk -v tier="$(basename "$f" .tap)" '
+                /^ *not ok [0-9]+ - / { name = $0; sub(/^ *not ok [0-9]+ - /, "", name); want = 1; next }
+                want && /^ +error: \|-?$/ { block = 1; next }
+                want && block { sub(/^ +/, ""); printf "  %s: %s\n    %s\n", tier, name, $0; want = block = 0; next }
+                want && /^ +error: / { e = $0; sub(/^ +error: /, "", e); printf "  %s: %s\n    %s\n", tier, name, e; want = 0 }
+            ' "$f"
+        done
+    fi
     if grep -h "# SKIP" "$report_dir"/*.tap >/dev/null 2>&1; then
         echo "test: skipped (did not run):"
         grep -h "# SKIP" "$report_dir"/*.tap | sed 's/^ *ok [0-9]* - /  /'
