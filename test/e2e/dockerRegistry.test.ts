@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { inventory, LabHost, onHost } from "../support/lab";
 import { firstLayer, writeOciImage } from "../support/oci";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { destroyAfter, exampleProject, setObjectConfig } from "../support/pulumi";
 
 const PASSWORDS = { alice: "alice-Pw-7f3k", bob: "bob-Pw-q82m", carol: "carol-Pw-x1v9" };
 const STORAGE = "/opt/data/registry";
@@ -33,10 +33,8 @@ test("DockerRegistry through the real CLI: TLS and users, push and pull with sko
 
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-registry-"));
     const project = exampleProject("private-registry");
-    t.after(() => {
-        fs.rmSync(work, { recursive: true, force: true });
-        fs.rmSync(project.dir, { recursive: true, force: true });
-    });
+    destroyAfter(t, project);
+    t.after(() => fs.rmSync(work, { recursive: true, force: true }));
     const outputs: string[] = [];
     const run = (args: string[], opts?: { allowFail?: boolean }) => {
         const started = process.hrtime.bigint();

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { inventory, onHost } from "../support/lab";
 import { assertWindowSafe, pushWhileCollecting, skopeo, twoTagsOneDeleted } from "../support/registryPushes";
-import { exampleProject, setObjectConfig, timedPulumi } from "../support/pulumi";
+import { destroyAfter, exampleProject, setObjectConfig, timedPulumi } from "../support/pulumi";
 
 const STORAGE = "/opt/data/registry";
 const GC_FILES = ["/usr/local/sbin/pulumi-onprem-registry-gc", "/etc/docker/registry/config-readonly.yml", "/var/lib/pulumi-onprem/registry-gc.trigger"];
@@ -21,7 +21,7 @@ test("DockerRegistry garbage collection through the real CLI: a deleted tag's sp
     const project = exampleProject("private-registry", { PULUMI_ONPREM_STATS_DIR: statsDir });
     t.after(() => fs.rmSync(statsDir, { recursive: true, force: true }));
     t.after(() => fs.rmSync(work, { recursive: true, force: true }));
-    t.after(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+    destroyAfter(t, project);
     const pulumi = timedPulumi(t, project);
     const up = () => pulumi(["up", "--yes", "--skip-preview"]);
     const upUnchanged = () => pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"]);

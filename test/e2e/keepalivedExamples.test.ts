@@ -1,8 +1,7 @@
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
 import { test } from "node:test";
 import { eventually, holdsAddress, inventory, LabHost, onHost } from "../support/lab";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { destroyAfter, exampleProject, setObjectConfig } from "../support/pulumi";
 
 const PASSWORD = "mb7Kq2wz";
 const CONF = "/etc/keepalived/keepalived.conf";
@@ -17,7 +16,7 @@ test("examples/keepalived-master-backup: preview, up (VIP on the master), mainte
     const vip = `${master.address.replace(/\.\d+$/, "")}.211`;
     clean(hosts);
     const project = exampleProject("keepalived-master-backup");
-    t.after(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+    destroyAfter(t, project);
     setObjectConfig(project, { hosts, vip });
     project.pulumi(["config", "set", "--secret", "vrrpPassword", PASSWORD]);
 
@@ -50,7 +49,7 @@ test("examples/keepalived-lvs: virtual_server with HTTP_GET checks; IPVS rules c
     const vip = `${lb1.address.replace(/\.\d+$/, "")}.212`;
     clean(hosts);
     const project = exampleProject("keepalived-lvs");
-    t.after(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+    destroyAfter(t, project);
     setObjectConfig(project, { hosts: [lb1, lb2], vip, realServers: [`${web.address}:8080`] });
     project.pulumi(["config", "set", "--secret", "vrrpPassword", PASSWORD]);
 

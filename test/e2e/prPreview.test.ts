@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { eventually, holdsAddress, inventory, onHost } from "../support/lab";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { destroyAfter, exampleProject, setObjectConfig } from "../support/pulumi";
 
 const PASSWORD = "pr8Tq3vx";
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -16,10 +16,8 @@ test("pull-request preview: one changed input prints the changed line under its 
     for (const h of hosts) onHost(h, "systemctl stop keepalived; rm -rf /etc/keepalived", { allowFail: true });
     const statsDir = fs.mkdtempSync(path.join(os.tmpdir(), "onprem-stats-"));
     const project = exampleProject("keepalived-master-backup", { PULUMI_ONPREM_STATS_DIR: statsDir });
-    t.after(() => {
-        fs.rmSync(project.dir, { recursive: true, force: true });
-        fs.rmSync(statsDir, { recursive: true, force: true });
-    });
+    destroyAfter(t, project);
+    t.after(() => fs.rmSync(statsDir, { recursive: true, force: true }));
     setObjectConfig(project, { hosts, vip: `${net}.221` });
     project.pulumi(["config", "set", "--secret", "vrrpPassword", PASSWORD]);
     project.pulumi(["up", "--yes", "--skip-preview"]);
@@ -56,7 +54,7 @@ test("a secret-only change marks `secrets` without its value; the no-op stays cl
     for (const h of hosts) onHost(h, "systemctl stop keepalived; rm -rf /etc/keepalived", { allowFail: true });
     // Two VRRP instances, one password: two placeholders with one value in each keepalived.conf.
     const project = exampleProject("keepalived-dual-master");
-    t.after(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+    destroyAfter(t, project);
     const started = Date.now();
     const [first, second] = ["sh4Red01", "sh4Red02"];
     setObjectConfig(project, { hosts, vips: [`${net}.223`, `${net}.224`] });

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { inventory, onHost } from "../support/lab";
-import { exampleProject, setObjectConfig } from "../support/pulumi";
+import { destroyAfter, exampleProject, setObjectConfig } from "../support/pulumi";
 
 const SECRETS = { vrrp1: "vA7q2Lm9", vrrp2: "kX3p8Wd4", token1: "tok-4b9e1f7c2a", token2: "tok-8d2c6a0e5f" };
 const FILE = "/etc/onprem-audit/token.conf";
@@ -27,7 +27,7 @@ test("secrets audit: no secret in state, backend files, CLI output or outputs; s
     const net = hosts[0].address.replace(/\.\d+$/, "");
     for (const h of hosts) onHost(h, "systemctl stop keepalived; rm -rf /etc/keepalived /etc/onprem-audit", { allowFail: true });
     const project = exampleProject("test/e2e/programs/secrets-audit");
-    t.after(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+    destroyAfter(t, project);
     const seen: { what: string; text: string }[] = [];
     const run = (args: string[]) => {
         const out = project.pulumi(args).out;

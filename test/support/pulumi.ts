@@ -89,6 +89,19 @@ export function exampleProject(example: string, extraEnv: NodeJS.ProcessEnv = {}
     return project;
 }
 
+/**
+ * When the test ends, however it ends: the project's stack destroyed, then its directory removed. A test
+ * that fails part way must not leave daemons, addresses or files to the tests after it (a leftover
+ * keepalived's adverts fail the next cluster's foreign-router check). A stack the test destroyed itself
+ * costs one quick no-op.
+ */
+export function destroyAfter(t: { after(fn: () => void): void }, project: Project): void {
+    t.after(() => {
+        project.pulumi(["destroy", "--yes", "--skip-preview"], { allowFail: true });
+        fs.rmSync(project.dir, { recursive: true, force: true });
+    });
+}
+
 /** Stack config holding objects and lists, merged into the stack's config by the CLI itself. */
 export function setObjectConfig(project: Project, values: Record<string, unknown>): void {
     const name = (fs.readFileSync(path.join(project.dir, "Pulumi.yaml"), "utf8").match(/^name:\s*(\S+)/m) ?? [])[1];
