@@ -1,10 +1,9 @@
 // KeepalivedCluster with LVS on real machines: real systemd, kernel IPVS, HTTP real servers in dockerd.
 // vm1 master, vm2 backup; the real servers are vm2 and vm3.
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
 import { test } from "node:test";
 import { eventually, holdsAddress, inventory, type LabHost } from "../support/lab";
-import { exampleProject, secondsSince, setObjectConfig, timedPulumi } from "../support/pulumi";
+import { destroyAfter, exampleProject, secondsSince, setObjectConfig, timedPulumi } from "../support/pulumi";
 import { labKind, onAnyHost, runOnHost } from "../support/vmlab";
 
 const PASSWORD = "Kq2wz8mb";
@@ -129,11 +128,11 @@ test("KeepalivedCluster with LVS on VMs: a foreign router on its VRID refused at
     }
 
     const project = exampleProject("keepalived-lvs");
-    // A failure part way must not leave the cluster (and its VIP on eth0) to the tests after this one.
+    // A failure part way must not leave the cluster (and its VIP on eth0) to the tests after this one: the
+    // stack destroyed, and what a failed destroy would leave taken down by hand.
+    destroyAfter(t, project);
     t.after(() => {
-        project.pulumi(["destroy", "--yes", "--skip-preview"], { allowFail: true });
         for (const h of nodes) runOnHost(h, `systemctl disable --now keepalived; ipvsadm -C; ip -o -4 addr show to ${vip} | while read -r _ dev _ cidr _; do ip address del "$cidr" dev "$dev"; done; true`, { allowFail: true });
-        fs.rmSync(project.dir, { recursive: true, force: true });
     });
     const timed = timedPulumi(t, project);
     const run = (args: string[]) => timed(args).out;
