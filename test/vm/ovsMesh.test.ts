@@ -1,7 +1,7 @@
 // OvsMesh on real machines (seeds 003/004): Docker containers on different VMs reach each other through
-// the Open vSwitch mesh (kernel datapath, dockerd configured through daemon.json), a host leaving, and
-// destroy leaves each VM as it was. With PULUMI_ONPREM_VM_FULL=1 (npm run test:vm-full) also after
-// ovs-vswitchd and dockerd crash (kill -9), across dockerd and Open vSwitch restarts and a reboot, and
+// the Open vSwitch mesh (kernel datapath, dockerd configured through daemon.json), and destroy leaves
+// each VM as it was. With PULUMI_ONPREM_VM_FULL=1 (npm run test:vm-full) also after ovs-vswitchd and
+// dockerd crash (kill -9), across dockerd and Open vSwitch restarts and a reboot, a host leaving, and
 // VXLAN after GRE: each waits for spanning tree again, about 15 minutes under TCG, beyond what `npm test`
 // can spend within CI's time.
 import { strict as assert } from "node:assert";
@@ -34,7 +34,7 @@ const sh = (h: LabHost, script: string) => onHost(h, script).trim();
 
 const FULL = process.env.PULUMI_ONPREM_VM_FULL === "1";
 
-test(`OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the full MTU${FULL ? ", again after ovs-vswitchd and dockerd are killed, across dockerd and Open vSwitch restarts and a reboot" : ""}, a host leaves${FULL ? ", VXLAN" : ""}, destroy restores each VM`, async (t) => {
+test(`OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the full MTU${FULL ? ", again after ovs-vswitchd and dockerd are killed, across dockerd and Open vSwitch restarts and a reboot, a host leaves, VXLAN" : ""}, destroy restores each VM`, async (t) => {
     assert.equal(labKind(), "vm", "this test needs the VM lab's inventory (PULUMI_ONPREM_LAB_INVENTORY)");
     const hosts = inventory().hosts.slice(0, 3);
     assert.equal(hosts.length, 3, "this test needs a VM lab of 3 (vmlab.sh up 3)");
@@ -192,19 +192,22 @@ test(`OvsMesh on VMs: containers on 3 hosts reach each other through GRE at the 
         }
     }
 
-    // 5. A host leaves the program.
-    const gone = hosts[2];
-    const two = hosts.slice(0, 2);
-    setObjectConfig(project, { hosts: two });
-    up();
-    out = meshHosts();
-    for (const h of two) checkHost(h, out[h.name], two.filter((p) => p !== h), "gre", 1462);
-    await matrix(two, `${gone.name} removed`);
-    assert.equal(sh(gone, `ovs-vsctl --timeout=10 list-br 2>/dev/null; ${TUNNEL_DEVICES}`), "", `${gone.name}: no bridge, no tunnels`);
-    assert.equal(sh(gone, `test -e ${STANZAS} && echo present || echo absent`), "absent", `${gone.name}: no stanzas`);
-    const goneJson = sh(gone, `cat ${DAEMON_JSON} 2>/dev/null || echo absent`);
-    assert.equal(goneJson, before.get(gone.name)!.daemonJson, `${gone.name}: daemon.json as before`);
-    assert.equal(sh(gone, "systemctl is-active docker"), "active", `${gone.name}: docker runs`);
+    // 5. A host leaves the program (the full run: about 6 minutes under TCG; the netns tier has a host come
+    // and go on every run).
+    if (FULL) {
+        const gone = hosts[2];
+        const two = hosts.slice(0, 2);
+        setObjectConfig(project, { hosts: two });
+        up();
+        out = meshHosts();
+        for (const h of two) checkHost(h, out[h.name], two.filter((p) => p !== h), "gre", 1462);
+        await matrix(two, `${gone.name} removed`);
+        assert.equal(sh(gone, `ovs-vsctl --timeout=10 list-br 2>/dev/null; ${TUNNEL_DEVICES}`), "", `${gone.name}: no bridge, no tunnels`);
+        assert.equal(sh(gone, `test -e ${STANZAS} && echo present || echo absent`), "absent", `${gone.name}: no stanzas`);
+        const goneJson = sh(gone, `cat ${DAEMON_JSON} 2>/dev/null || echo absent`);
+        assert.equal(goneJson, before.get(gone.name)!.daemonJson, `${gone.name}: daemon.json as before`);
+        assert.equal(sh(gone, "systemctl is-active docker"), "active", `${gone.name}: docker runs`);
+    }
 
     // 6. VXLAN on the 3 again.
     if (FULL) {
