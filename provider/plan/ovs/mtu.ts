@@ -15,7 +15,6 @@ import type { Issue } from "../../contract/issue";
 import { MAX_MTU, minMtu } from "../../model/mtu";
 import type { TunnelType } from "./args";
 
-
 const INNER_ETHERNET = 14;
 const VLAN_TAG = 4;
 const OUTER_IP = { 4: 20, 6: 40 } as const;

@@ -16,7 +16,6 @@ import { createHash } from "node:crypto";
 import { DEVICE_NAME_MAX, isValidDeviceName } from "../../model/interfaceName";
 import type { HostMeshPlan, MeshTopology, Tunnel, TunnelPort, TunnelType } from "./model";
 
-
 const PORT_PREFIX: Record<TunnelType, string> = { gre: "gre", vxlan: "vxlan", geneve: "gnv" };
 const HASH_CHARS = 4;
 
