@@ -96,7 +96,11 @@ async function runProbes(i: ClusterCheckInputs, names: readonly string[]): Promi
             }),
         );
         const byReason = new Map<string, string[]>();
-        results.forEach((reasons, k) => reasons.forEach((r) => byReason.set(r, [...(byReason.get(r) ?? []), withProbes[k]])));
+        results.forEach(({ refusals }, k) => refusals.forEach((r) => byReason.set(r, [...(byReason.get(r) ?? []), withProbes[k]])));
+        // What a passing probe tells (a hand-started service adopted, say) is said with its host, at preview as at `up`.
+        if (byReason.size === 0) {
+            for (const [k, { notes }] of results.entries()) for (const n of notes) await engineLog(`${hostInputs(i, withProbes[k]).target ?? withProbes[k]} (${i.kind}): ${n}`);
+        }
         return [...byReason].map(([reason, hosts]) => `${hosts.join(", ")}: ${reason}`);
     } finally {
         flushStats();

@@ -40,6 +40,7 @@ import { renderClientDaemonJson } from "../render/registry/clientDaemonJson";
 import { proxyPasswordValue, REGISTRY_STOP_SECONDS, renderRegistryConfig } from "../render/registry/configYml";
 import { GcRuntime, renderGcScript } from "../render/registry/gcScript";
 import { renderGcService, renderGcTimer } from "../render/registry/gcUnits";
+import { adoptionState } from "../render/registry/adoptedContainer";
 import { portHolderProbe } from "../render/registry/portHolder";
 import { renderRestartDropIn, restartDropInPath } from "../render/systemd/restartDropIn";
 import { CURL_PACKAGE, DOCKER_ENGINE_PACKAGE, REGISTRY_PACKAGE } from "./packages";
@@ -157,7 +158,8 @@ export function configDigest(files: readonly FileSpec[], secrets: Readonly<Recor
 export function registryHostWork(spec: ParsedRegistry, tls: RegistryTlsMaterial | undefined, digest: string): RegistryHostWork {
     const storage = spec.storagePath;
     const native = spec.runtime === "native";
-    const states = [storageState(storage, native ? REGISTRY_SERVICE_USER : "root", spec.retainDataOnDelete)];
+    // The adoption runs after the storage is ready and before this registry starts (states run before services).
+    const states = [storageState(storage, native ? REGISTRY_SERVICE_USER : "root", spec.retainDataOnDelete), adoptionState({ port: spec.port, storage, container: REGISTRY_CONTAINER })];
     if (!native) states.push(containerState(spec, storage, digest));
     const gc = registryGcWork(spec, tls);
     return {
@@ -172,7 +174,7 @@ export function registryHostWork(spec: ParsedRegistry, tls: RegistryTlsMaterial 
             ...gc.validators,
         ],
         verifiers: [healthCheck(spec, tls)],
-        probes: spec.portCheck === "never" ? [] : [portHolderProbe({ port: spec.port, address: parseIp(spec.address)?.address, service: REGISTRY_SERVICE, container: REGISTRY_CONTAINER })],
+        probes: spec.portCheck === "never" ? [] : [portHolderProbe({ port: spec.port, address: parseIp(spec.address)?.address, service: REGISTRY_SERVICE, container: REGISTRY_CONTAINER, storage })],
     };
 }
 

@@ -105,8 +105,8 @@ describe("garbage collection host work", () => {
 
     test("the timer as a live state, a calendar check, a run per trigger; the registry restarts only for its own files", () => {
         const work = registryHostWork(parsed(native), material, "d");
-        assert.deepEqual(work.states.map((s) => s.name), ["registry storage /opt/data/registry", "registry garbage collection timer pulumi-onprem-registry-gc.timer", "registry garbage collection run"]);
-        const [, timer, run] = work.states;
+        assert.deepEqual(work.states.map((s) => s.name), ["registry storage /opt/data/registry", "registry containers adopted on port 5000", "registry garbage collection timer pulumi-onprem-registry-gc.timer", "registry garbage collection run"]);
+        const [, , timer, run] = work.states;
         assert.match(timer.expected, /^enabled active [0-9a-f]{16}$/);
         assert.match(timer.apply, /does not run systemd/);
         assert.equal(run.expected, "2026-11-28");
@@ -119,9 +119,9 @@ describe("garbage collection host work", () => {
     test('schedule "none": no units and no timer; a new schedule changes the timer state', () => {
         const none = registryHostWork(parsed({ ...native, garbageCollection: { schedule: "none" } }), material, "d");
         assert.ok(!none.files.some((f) => f.path === GC_TIMER_PATH || f.path === GC_SERVICE_PATH));
-        assert.deepEqual(none.states.map((s) => s.name), ["registry storage /opt/data/registry"]);
+        assert.deepEqual(none.states.map((s) => s.name), ["registry storage /opt/data/registry", "registry containers adopted on port 5000"]);
         const daily = registryHostWork(parsed({ ...native, garbageCollection: { schedule: "daily" } }), material, "d");
-        assert.notEqual(daily.states[1].expected, registryHostWork(parsed(native), material, "d").states[1].expected);
+        assert.notEqual(daily.states[2].expected, registryHostWork(parsed(native), material, "d").states[2].expected);
     });
 
     test("the container job runs the container as declared, read-only under a label of its own", () => {

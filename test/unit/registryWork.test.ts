@@ -55,7 +55,7 @@ describe("registry host", () => {
         const work = registryHostWork(parsed({ ...tls, runtime: "container", image: "registry:2.8" }), material, "abc123");
         assert.deepEqual(work.services, []);
         assert.ok(!work.files.some((f) => f.path === REGISTRY_RESTART_DROPIN_PATH), "no unit to drop into: dockerd restarts the container (--restart=always)");
-        const container = work.states[1];
+        const container = work.states.find((s) => s.name.startsWith("registry container "))!;
         assert.match(container.apply, /docker run -d --name pulumi-onprem-registry --restart=always --label pulumi-onprem\.config=abc123 -p 10\.0\.0\.13:5000:5000 -v \/opt\/data\/registry:\/var\/lib\/registry -v \/etc\/docker\/registry:\/etc\/docker\/registry:ro registry:2\.8/);
         assert.equal(container.expected, "registry:2.8 always abc123 true");
         assert.equal(work.states[0].expected, "root");
