@@ -36,19 +36,11 @@ export interface OvsHostOutputs {
 /** The args as imported: `OvsMeshArgs` resolved, without the mesh's name and the hosts' connections. */
 type ImportedOvsMesh = Omit<OvsMeshInput, "name">;
 
-/** A tunnel port the mesh names otherwise: `from` on `host` is planned as `to`. */
-interface PortRename {
-    host: string;
-    from: string;
-    to: string;
-}
-
-/** An import's result: the args, the report, and the tunnel ports the mesh will name otherwise. */
+/** An import's result: the args and the report. */
 export interface OvsMeshImport {
     mesh: ImportedOvsMesh;
     /** What is left out and what the first `up` changes, in the order found. */
     notes: ImportNote[];
-    renames: PortRename[];
 }
 
 const TUNNEL_TYPES: readonly string[] = ["gre", "vxlan", "geneve"] satisfies TunnelType[];
@@ -170,11 +162,10 @@ export function importOvsMesh(hosts: readonly OvsHostOutputs[]): OvsMeshImport {
     const hub = ordered.find((c) => same(topologyLinks("star", ordered, c)));
     const topology = same(topologyLinks("full-mesh", ordered)) ? "full-mesh" : same(topologyLinks("ring", ordered)) ? "ring" : hub !== undefined ? "star" : undefined;
     if (topology === undefined) leftOut(undefined, `tunnels ${[...pairs].map((p) => p.replace(" ", "-")).join(", ")}`, "no full mesh, ring (in slot order) or star: the topology is left to its default, full-mesh");
-    const renames: PortRename[] = [];
-    for (const t of kept) {
-        const to = tunnelPortName(type, t.peer);
-        if (t.port !== to) renames.push({ host: t.host, from: t.port, to });
-        if (t.port !== to) say({ host: t.host, kind: "adoption", subject: `port ${t.port} (${type} to ${t.peer})`, why: `the mesh names tunnel ports <type>-<peer> (plan/ovs/topology.ts): the first up adds ${to} and leaves ${t.port}, not the mesh's, beside it; delete it then (ovs-vsctl del-port ${bridge} ${t.port})` });
+    // Hand-named ports keep their names (a second port to the same remote is refused by the kernel); by peer, in name order.
+    const portNames = new Map<string, Record<string, string>>();
+    for (const t of [...kept].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0))) {
+        if (t.port !== tunnelPortName(type, t.peer)) portNames.set(t.host, { ...portNames.get(t.host), [t.peer]: t.port });
     }
 
     // The bridge: datapath, spanning tree, MTU.
@@ -219,7 +210,12 @@ export function importOvsMesh(hosts: readonly OvsHostOutputs[]): OvsMeshImport {
     }
 
     const args: ImportedOvsMesh = {
-        hosts: layout.hosts.map(({ name, ...pins }) => ({ name, underlayAddress: underlay.get(name) ?? hosts.find((x) => x.name === name)?.reachedAt ?? "", ...pins })),
+        hosts: layout.hosts.map(({ name, ...pins }) => ({
+            name,
+            underlayAddress: underlay.get(name) ?? hosts.find((x) => x.name === name)?.reachedAt ?? "",
+            ...pins,
+            ...(portNames.has(name) ? { tunnelPortNames: portNames.get(name) } : {}),
+        })),
         bridge,
         tunnel,
         topology: topology ?? "full-mesh",
@@ -242,7 +238,7 @@ export function importOvsMesh(hosts: readonly OvsHostOutputs[]): OvsMeshImport {
         const again = parseOvsMesh({ name: "imported", ...args });
         if (!again.ok) for (const i of again.issues) leftOut(undefined, i.field, `the validator refuses the imported args: ${i.message}`);
     }
-    return { mesh: args, notes, renames };
+    return { mesh: args, notes };
 }
 
 /** Leaf names the args cannot do without: a refused one stays, for the program's author to settle. */

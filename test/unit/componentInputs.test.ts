@@ -43,6 +43,21 @@ test("OvsMesh: Outputs in nested fields resolve; osConfig.ovs left out is the do
     await settle();
 });
 
+test("OvsMesh: a host's tunnelPortNames given as an Output reach the planner and name its ports", async () => {
+    await pulumi.runtime.setMocks(mocks, "components", "ovs-named");
+    const connection = { host: "10.0.0.1" };
+    const mesh = new OvsMesh("named", {
+        ...seed003(),
+        hosts: seed003().hosts.map((h) => ({ ...h, connection, ...(h.name === "host1" ? { tunnelPortNames: pulumi.output({ host2: "gre0" }) } : {}) })),
+    });
+    const hosts = await value(mesh.hosts);
+    assert.deepEqual(hosts.host1.tunnelPorts, { host2: "gre0", host3: "gre-host3" });
+    assert.deepEqual(hosts.host3.tunnelPorts, { host1: "gre-host1", host2: "gre-host2" });
+    assert.match((await value(mesh.files)).host1["/etc/network/interfaces.d/br0"], /ovs_ports gre-host3 gre0\n/);
+    assert.deepEqual(await inputErrors("named"), []);
+    await settle();
+});
+
 test("StaticInterface: Outputs resolve, defaults apply once, and bad input names its field", async () => {
     await pulumi.runtime.setMocks(mocks, "components", "si");
     const ok = new StaticInterface("eth1", {

@@ -75,7 +75,11 @@ const labNetdev: OvsMeshInput = {
     osConfig: { ovs: true },
 };
 
+// Seed 003 as operators built it: host1's ports made by hand as gre0 (to host2) and gre1 (to host3), kept by name.
+const seed003HandNamed: OvsMeshInput = { ...seed003, hosts: seed003.hosts.map((h) => (h.name === "host1" ? { ...h, tunnelPortNames: { host2: "gre0", host3: "gre1" } } : h)) };
+
 const plan003 = planMesh(seed003);
+const plan003HandNamed = planMesh(seed003HandNamed);
 const plan004 = planMesh(seed004);
 const planLab = planMesh(labNetdev);
 
@@ -83,12 +87,14 @@ const interfacesCases: [string, HostMeshPlan][] = [
     ["seed003-host1.interfaces", plan003.hosts.host1],
     ["seed003-host2.interfaces", plan003.hosts.host2],
     ["seed003-host3.interfaces", plan003.hosts.host3],
+    ["seed003-handnamed-host1.interfaces", plan003HandNamed.hosts.host1],
     ["seed004-host1.interfaces", plan004.hosts.host1],
     ["seed004-host2.interfaces", plan004.hosts.host2],
     ["lab-netdev-h1.interfaces", planLab.hosts.h1],
 ];
 const ifcfgCases: [string, HostMeshPlan][] = [
     ["seed003-host1.ifcfg", plan003.hosts.host1],
+    ["seed003-handnamed-host1.ifcfg", plan003HandNamed.hosts.host1],
     ["seed004-host1.ifcfg", plan004.hosts.host1],
     ["lab-netdev-h1.ifcfg", planLab.hosts.h1],
 ];
@@ -201,4 +207,11 @@ describe("seed 004: flows and OVSDB transaction", () => {
     });
 
     test("seed004-host1.plan.json: the whole host plan", () => expectGolden(GOLDEN_DIR, "seed004-host1.plan.json", JSON.stringify(host1, null, 2) + "\n"));
+});
+
+test("seed003-handnamed-host1.ovs-vsctl: the hand-made ports by their own names, one transaction", () => {
+    const args = ovsVsctlArgs(plan003HandNamed.hosts.host1.ovs);
+    const lines: string[][] = [[]];
+    for (const a of args) if (a === "--") lines.push([]); else lines[lines.length - 1].push(a);
+    expectGolden(GOLDEN_DIR, "seed003-handnamed-host1.ovs-vsctl", lines.map((l) => l.join(" ")).join("\n") + "\n");
 });

@@ -277,6 +277,52 @@ describe("validation", () => {
         ["netdev with a bare underlay address", (s) => ((s.datapathType = "netdev"), (s.underlayBridge = { port: "eth1" })), "hosts[0].underlayAddress", /needs a prefix length/],
         ["mesh name with spaces", (s) => (s.name = "my mesh"), "name", /"my mesh" must be 1-63 letters/],
         ["no hosts", (s) => (s.hosts = []), "hosts", /at least one host/],
+        ["tunnel port names not a map", (s) => (s.hosts[0].tunnelPortNames = "gre0" as unknown as Record<string, string>), "hosts[0].tunnelPortNames", /"gre0" must map peer host names to port names/],
+        ["tunnel port name for no host", (s) => (s.hosts[0].tunnelPortNames = { host9: "gre0" }), "hosts[0].tunnelPortNames.host9", /"host9" is not the name of a host of the mesh/],
+        ["tunnel port name for the host itself", (s) => (s.hosts[0].tunnelPortNames = { host1: "gre0" }), "hosts[0].tunnelPortNames.host1", /"host1" is this host itself/],
+        [
+            "tunnel port name for a host the star has no tunnel to",
+            (s) => ((s.topology = "star"), (s.hub = "host1"), (s.hosts[1].tunnelPortNames = { host3: "gre0" })),
+            "hosts[1].tunnelPortNames.host3",
+            /host2 has no tunnel to "host3" in a star around "host1"/,
+        ],
+        [
+            "tunnel port name for a host the ring (in slot order) has no tunnel to",
+            (s) => {
+                // Listed host3, host1, host4, host2 (where host1 would neighbour host3), in slots 1-4: host1's neighbours are host2 and host4.
+                s.topology = "ring";
+                s.hostPrefixLength = 20;
+                s.bridgeAddressBlock = undefined;
+                s.hosts = [3, 1, 4, 2].map((n) => ({ name: `host${n}`, underlayAddress: `${n}.${n}.${n}.${n}`, slot: n }));
+                s.hosts[1].tunnelPortNames = { host3: "gre0" };
+            },
+            "hosts[1].tunnelPortNames.host3",
+            /host1 has no tunnel to "host3" in a ring/,
+        ],
+        ["tunnel port name longer than 15", (s) => (s.hosts[0].tunnelPortNames = { host2: "gre-to-host2-main" }), "hosts[0].tunnelPortNames.host2", /"gre-to-host2-main" is not a network device name \(1-15 characters/],
+        ["tunnel port name with a colon", (s) => (s.hosts[0].tunnelPortNames = { host2: "gre:0" }), "hosts[0].tunnelPortNames.host2", /"gre:0" is not a network device name/],
+        ["two tunnel ports of a host named alike", (s) => (s.hosts[0].tunnelPortNames = { host2: "gre0", host3: "gre0" }), "hosts[0].tunnelPortNames.host3", /"gre0" is also the name of this host's tunnel port to "host2"/],
+        ["a tunnel port named as the host's default port to another peer", (s) => (s.hosts[0].tunnelPortNames = { host2: "gre-host3" }), "hosts[0].tunnelPortNames.host2", /"gre-host3" is also the name of this host's tunnel port to "host3"/],
+        ["a tunnel port named as the mesh bridge", (s) => (s.hosts[0].tunnelPortNames = { host2: "br0" }), "hosts[0].tunnelPortNames.host2", /"br0" is also the name of the mesh's OVS bridge/],
+        ["a tunnel port named as the Docker bridge", (s) => (s.hosts[0].tunnelPortNames = { host2: "docker0" }), "hosts[0].tunnelPortNames.host2", /"docker0" is also the name of the Docker bridge/],
+        [
+            "a tunnel port named as the underlay bridge",
+            (s) => ((s.underlayBridge = { port: "eth1" }), (s.hosts[0].tunnelPortNames = { host2: "br-phy" })),
+            "hosts[0].tunnelPortNames.host2",
+            /"br-phy" is also the name of the underlay bridge/,
+        ],
+        [
+            "a tunnel port named as the host's underlay port",
+            (s) => ((s.underlayBridge = { port: "eth1" }), (s.hosts[0].tunnelPortNames = { host2: "eth1" })),
+            "hosts[0].tunnelPortNames.host2",
+            /"eth1" is also the name of this host's underlay port/,
+        ],
+        [
+            "a tunnel port named as a VLAN port of the host",
+            (s) => ((s.vlans = [{ port: "vlan200", tag: 200, hosts: ["host1"] }]), (s.hosts[0].tunnelPortNames = { host2: "vlan200" })),
+            "hosts[0].tunnelPortNames.host2",
+            /"vlan200" is also the name of vlans\[0\]'s port/,
+        ],
     ];
     for (const [what, mutate, field, rule] of cases) {
         test(`${what}: \`${field}\``, () => {
@@ -288,6 +334,14 @@ describe("validation", () => {
             assert.ok(hit.message.startsWith(`\`${field}\`: `), hit.message);
         });
     }
+
+    test("hand-named tunnel ports: distinct device names for peers, a VLAN port of another host's name, are valid", () => {
+        const spec = seed003();
+        spec.hosts[0].tunnelPortNames = { host2: "gre0", host3: "gre1" };
+        spec.hosts[1].tunnelPortNames = { host1: "vlan200" };
+        spec.vlans = [{ port: "vlan200", tag: 200, hosts: ["host1"] }];
+        assert.deepEqual(meshIssues(spec), []);
+    });
 
     test("seed 003 itself, seed 004's shape and a netdev lab mesh are valid", () => {
         assert.deepEqual(meshIssues(seed003()), []);
@@ -324,6 +378,17 @@ describe("topology", () => {
         spec.hosts = [spec.hosts[2], spec.hosts[0], spec.hosts[1]];
         const plan = planMesh(spec, { host1: 1, host2: 2, host3: 3 });
         assert.deepEqual(plan.hosts.host1.tunnelPorts.map((t) => t.peer), ["host2", "host3"]);
+    });
+
+    test("a hand-named tunnel port names its record on its own host only", () => {
+        const spec = seed003();
+        spec.hosts[0].tunnelPortNames = { host2: "gre0" };
+        const plan = planMesh(spec);
+        assert.deepEqual(plan.hosts.host1.tunnelPorts.map((t) => [t.name, t.peer, t.remoteIp]), [["gre-host3", "host3", "3.3.3.3"], ["gre0", "host2", "2.2.2.2"]]);
+        assert.deepEqual(plan.hosts.host1.ovs.ports.map((p) => [p.name, p.interface.name, p.interface.options.remote_ip]), [["gre-host3", "gre-host3", "3.3.3.3"], ["gre0", "gre0", "2.2.2.2"]]);
+        assert.deepEqual(plan.hosts.host3.tunnelPorts.map((t) => t.name), ["gre-host1", "gre-host2"], "host3's port to host2 keeps the default name");
+        assert.deepEqual(plan.hosts.host2.tunnelPorts.map((t) => t.name), ["gre-host1", "gre-host3"]);
+        assert.deepEqual(planMesh(seed003()).hosts.host3, plan.hosts.host3, "the other hosts' plans are as without the name");
     });
 
     test("port names fit in 15 characters, stay readable when they can, and differ for different peers", () => {

@@ -107,6 +107,11 @@ describe("OvsMesh import", () => {
     const cases: [string, OvsMeshInput, string | undefined][] = [
         ["GRE full mesh of 3, daemon.json (seed 003's numbers)", { ...seed003(), osConfig: undefined }, "full-mesh"],
         [
+            "GRE full mesh of 3 whose host1 named its ports by hand",
+            { ...seed003(), osConfig: undefined, hosts: seed003().hosts.map((h) => (h.name === "host1" ? { ...h, tunnelPortNames: { host2: "gre0", host3: "gre1" } } : h)) },
+            "full-mesh",
+        ],
+        [
             "VXLAN ring of 3 (the same tunnels as a full mesh: imported as one), DOCKER_OPTS, a unix listener",
             { name: "vx", hosts: three("node"), tunnel: { type: "vxlan", key: 5001, dstPort: 4790 }, topology: "ring", stp: "rstp", containerNetwork: "10.200.0.0/16", hostPrefixLength: 20, docker: { mode: "default-file", hosts: ["unix:///run/docker.sock"] } },
             "full-mesh",
@@ -140,7 +145,7 @@ describe("OvsMesh import", () => {
             const plan = planMesh(args).hosts;
             const imported = importOvsMesh(outputsOf(plan, args.underlayMtu as number | undefined));
             assert.deepEqual(imported.notes.map(line), []);
-            assert.deepEqual(imported.renames, []);
+            assert.deepEqual(Object.fromEntries(imported.mesh.hosts.map((h) => [h.name, h.tunnelPortNames])), Object.fromEntries(args.hosts.map((h) => [h.name, h.tunnelPortNames])));
             assert.equal(imported.mesh.topology, topology);
             const again = planImported(imported, args.name);
             for (const [name, p] of Object.entries(plan)) {
@@ -171,9 +176,9 @@ describe("OvsMesh import", () => {
         const imported = importOvsMesh(seedHosts());
         assert.deepEqual(imported.mesh, {
             hosts: [
-                { name: "host1", underlayAddress: "1.1.1.1" },
-                { name: "host2", underlayAddress: "2.2.2.2" },
-                { name: "host3", underlayAddress: "3.3.3.3" },
+                { name: "host1", underlayAddress: "1.1.1.1", tunnelPortNames: { host2: "gre1", host3: "gre2" } },
+                { name: "host2", underlayAddress: "2.2.2.2", tunnelPortNames: { host1: "gre1", host3: "gre3" } },
+                { name: "host3", underlayAddress: "3.3.3.3", tunnelPortNames: { host1: "gre2", host2: "gre3" } },
             ],
             bridge: "br0",
             tunnel: { type: "gre" },
@@ -186,37 +191,19 @@ describe("OvsMesh import", () => {
             dockerBridge: "docker0",
             docker: { mode: "default-file", hosts: ["unix:///var/run/docker.sock"] },
         });
-        const perHost = (host: string, peers: [string, string][]) => [
+        const perHost = (host: string) => [
             `${host}: [unexpressed] /etc/default/docker: 8 line(s) beside DOCKER_OPTS (BRIDGE=docker0, ...): the mesh writes the file as one DOCKER_OPTS line`,
             `${host}: [unexpressed] API listener tcp://0.0.0.0:2375: TCP without TLS, which the validator refuses: root on this host for anyone who reaches it`,
             `${host}: [adoption] bridge docker0: the mesh tells dockerd docker0's address as bip instead (dockerd resets docker0's address at each start otherwise)`,
-            ...peers.map(
-                ([port, peer]) =>
-                    `${host}: [adoption] port ${port} (gre to ${peer}): the mesh names tunnel ports <type>-<peer> (plan/ovs/topology.ts): the first up adds gre-${peer} and leaves ${port}, not the mesh's, beside it; delete it then (ovs-vsctl del-port br0 ${port})`,
-            ),
             `${host}: [adoption] br0 mtu_request: unset: the mesh sets 1462`,
         ];
-        const expected = [
-            ...perHost("host1", [["gre1", "host2"], ["gre2", "host3"]]),
-            ...perHost("host2", [["gre1", "host1"], ["gre3", "host3"]]),
-            ...perHost("host3", [["gre2", "host1"], ["gre3", "host2"]]),
-        ];
+        const expected = [...perHost("host1"), ...perHost("host2"), ...perHost("host3")];
         assert.deepEqual([...imported.notes.map(line)].sort(), expected.sort());
-        assert.deepEqual(imported.renames, [
-            { host: "host1", from: "gre1", to: "gre-host2" },
-            { host: "host1", from: "gre2", to: "gre-host3" },
-            { host: "host2", from: "gre1", to: "gre-host1" },
-            { host: "host2", from: "gre3", to: "gre-host3" },
-            { host: "host3", from: "gre2", to: "gre-host1" },
-            { host: "host3", from: "gre3", to: "gre-host2" },
-        ]);
 
-        // The planner's records from the imported args are the read ones but for what the report names.
+        // The planner's records from the imported args are the read ones, the hand-made port names with them, but for what the report names.
         const planned = planImported(imported, "seed003");
         for (const h of seedHosts()) {
             const read = readRecords(readOvsdb(h.name, h.ovsdb));
-            for (const p of read.ports) p.name = imported.renames.find((r) => r.host === h.name && r.from === p.name)?.to ?? p.name;
-            read.ports.sort((a, b) => (a.name < b.name ? -1 : 1));
             if (imported.notes.some((n) => n.host === h.name && n.subject === "br0 mtu_request")) read.bridges[0].mtuRequest = 1462;
             assert.deepEqual(plannedRecords(planned[h.name].ovs), read, h.name);
             assert.equal(planned[h.name].slice, { host1: "172.17.64.0/18", host2: "172.17.128.0/18", host3: "172.17.192.0/18" }[h.name]);

@@ -44,6 +44,14 @@ describe("OvsMesh live states", () => {
         expectGolden(GOLDEN_DIR, "lab-netdev-vxlan-h1.states", states.map((s) => `### ${s.name}\n${s.expected}\n`).join("\n"));
     });
 
+    test("seed003-handnamed-host1.states: hand-made ports (gre0, gre1) read back and kept by their own names", () => {
+        const spec = seed003();
+        spec.hosts[0].tunnelPortNames = { host2: "gre0", host3: "gre1" };
+        const handNamed = ovsMeshStates(planMesh(spec).hosts.host1);
+        expectGolden(GOLDEN_DIR, "seed003-handnamed-host1.states", handNamed.map((s) => `### ${s.name}\n${s.expected}\n`).join("\n"));
+        assert.match(handNamed[0].apply, /' gre0 gre1 '/);
+    });
+
     test("every script is valid sh", () => {
         for (const s of states) for (const k of ["read", "apply", "remove"] as const) execFileSync("sh", ["-n"], { input: s[k] });
     });

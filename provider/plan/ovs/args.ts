@@ -112,6 +112,8 @@ export interface OvsMeshHostArgs {
     underlayPort?: Input<string>;
     /** How this host's network config is persisted: "interfaces" (Debian), "ifcfg" (RHEL) or "none". Defaults to the mesh's `osConfig.format`. */
     osConfig?: Input<OsConfigFormat>;
+    /** The names of this host's tunnel ports, by peer host name, for ports made by hand before (seed 003's gre0, gre1): kept instead of re-created. Defaults to `<type>-<peer>` for every peer. */
+    tunnelPortNames?: Input<Record<string, string>>;
 }
 
 /** Inputs of `OvsMesh`. */

@@ -23,6 +23,8 @@ interface ParsedOvsHost {
     osFormat: OsConfigFormat;
     /** Its slot, slice and bridge address. */
     subnet: HostSubnet;
+    /** Its tunnel ports' names by peer, where given (ports made by hand); the others are `<type>-<peer>`. */
+    tunnelPortNames?: Record<string, string>;
 }
 
 /** A mesh the validator accepted, every default applied: all the planner takes. */

@@ -28,7 +28,8 @@ export function planOvsMesh(mesh: ParsedOvsMesh): OvsMeshPlan {
     const ordered = hosts.map((h) => h.name).sort((a, b) => (slots[a] ?? 0) - (slots[b] ?? 0));
     const peers = peersByHost(topologyLinks(topology, ordered, mesh.hub));
     const addresses = new Map(hosts.map((h) => [h.name, h.underlay.address]));
-    const portsByHost = tunnelPortsByHost(peers, tunnel, addresses);
+    const names = new Map(hosts.flatMap((h) => (h.tunnelPortNames !== undefined ? [[h.name, h.tunnelPortNames] as const] : [])));
+    const portsByHost = tunnelPortsByHost(peers, tunnel, addresses, names);
     const cookie = flowCookie(mesh.name);
     const out: OvsMeshPlan = { hosts: {}, slots, notes };
 

@@ -100,20 +100,38 @@ export function peersByHost(links: readonly Link[]): Map<string, string[]> {
 
 /**
  * Each host's tunnel ports to its peers, sorted by port name. `addresses` maps host names to bare
- * underlay addresses. A port to a given peer is the same on every host that has one (its name, type
- * and options depend on the peer alone), so there is one record per peer, shared by every host's list,
- * and one sort by name: a full mesh of n hosts then makes n ports, not n(n-1), and sorts them once.
+ * underlay addresses; `names` holds, per host, the port names it gives some peers (ports made by hand).
+ * A port to a given peer is otherwise the same on every host that has one (its name, type and options
+ * depend on the peer alone), so there is one record per peer, shared by every host's list, and one sort
+ * by name: a full mesh of n hosts then makes n ports, not n(n-1), and sorts them once. Only a host with
+ * names of its own gets its own records for those peers, and its own sort.
  * The records are shared: treat them as read-only.
  */
-export function tunnelPortsByHost(peers: ReadonlyMap<string, readonly string[]>, tunnel: Tunnel, addresses: ReadonlyMap<string, string>): Map<string, TunnelPort[]> {
+export function tunnelPortsByHost(
+    peers: ReadonlyMap<string, readonly string[]>,
+    tunnel: Tunnel,
+    addresses: ReadonlyMap<string, string>,
+    names: ReadonlyMap<string, Readonly<Record<string, string>>> = new Map(),
+): Map<string, TunnelPort[]> {
     const toPeer = new Map<string, TunnelPort>();
     for (const [peer, remoteIp] of addresses) {
         if (peers.has(peer)) toPeer.set(peer, { name: tunnelPortName(tunnel.type, peer), type: tunnel.type, peer, remoteIp, options: tunnelOptions(tunnel, remoteIp) });
     }
-    const byName = [...toPeer.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    const byPortName = (x: TunnelPort, y: TunnelPort) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
+    const byName = [...toPeer.values()].sort(byPortName);
     const rank = new Map(byName.map((port, i) => [port.peer, i]));
     const out = new Map<string, TunnelPort[]>();
     for (const [host, list] of peers) {
+        const own = names.get(host);
+        if (own !== undefined) {
+            const ports = list.flatMap((peer) => {
+                const port = toPeer.get(peer);
+                if (port === undefined) return [];
+                return Object.hasOwn(own, peer) ? [{ ...port, name: own[peer] }] : [port];
+            });
+            out.set(host, ports.sort(byPortName));
+            continue;
+        }
         // Each host's ports in name order: its peers' ranks sorted as numbers.
         const ranks = Int32Array.from(list.filter((peer) => rank.has(peer)), (peer) => rank.get(peer)!).sort();
         out.set(host, Array.from(ranks, (i) => byName[i]));

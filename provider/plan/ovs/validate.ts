@@ -8,7 +8,7 @@ import { hostPathProblem, portProblem } from "../../contract/inputRules";
 import { type Issue, type Parsed, quoted as q } from "../../contract/issue";
 import { hasPrefix, notUnicast, parseAddress, ParsedAddress } from "../../model/address";
 import { DEVICE_NAME_RULE, isValidDeviceName } from "../../model/interfaceName";
-import type { DockerSpec, OvsMeshInput } from "./args";
+import type { DockerSpec, OvsMeshInput, TunnelType } from "./args";
 import {
     DEFAULT_BRIDGE,
     DEFAULT_DATAPATH,
@@ -25,7 +25,7 @@ import {
 } from "./model";
 import { MtuResult, resolveMtu } from "./mtu";
 import { planSubnets } from "./subnets";
-import { hasLoop, tunnelPortName } from "./topology";
+import { hasLoop, peersByHost, topologyLinks, tunnelPortName } from "./topology";
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const TUNNEL_TYPES = ["gre", "vxlan", "geneve"] as const;
@@ -225,6 +225,36 @@ export function parseOvsMesh(spec: OvsMeshInput, previous: Readonly<Record<strin
             byName.set(port, h.name);
             if (taken.has(port)) add(`hosts[${i}].name`, `its tunnel port name ${port} is also the name of a bridge or VLAN port of the mesh`);
         });
+        const naming = hosts.flatMap((h, i) => (h?.tunnelPortNames !== undefined ? [i] : []));
+        if (naming.length > 0) {
+            // The peers each host tunnels to, as the planner links them (a ring in slot order): only when a host names its ports.
+            const ordered = [...hostIndex.keys()].sort((a, b) => (subnets.slots[a] ?? 0) - (subnets.slots[b] ?? 0));
+            const linked =
+                oneOf(TOPOLOGIES, topology) &&
+                (topology !== "star" || (spec.hub !== undefined && hostIndex.has(spec.hub))) &&
+                (topology !== "ring" || ordered.every((n) => subnets.slots[n] !== undefined));
+            const peers = linked ? peersByHost(topologyLinks(topology, ordered, spec.hub)) : undefined;
+            for (const i of naming) {
+                const h = hosts[i];
+                const own = hostIndex.get(h.name) === i ? h.name : undefined;
+                checkTunnelPortNames(add, {
+                    at: `hosts[${i}].tunnelPortNames`,
+                    names: h.tunnelPortNames,
+                    host: own,
+                    type: tunnel.type,
+                    peers: own !== undefined && peers !== undefined ? (peers.get(own) ?? []) : undefined,
+                    topology: topology === "star" ? `a star around ${q(spec.hub)}` : `a ${topology}`,
+                    hostIndex,
+                    reserved: reservedPortNames({
+                        bridge,
+                        dockerBridge,
+                        underlayBridge,
+                        underlayPort: underlayBridge !== undefined ? (h.underlayPort ?? spec.underlayBridge?.port) : undefined,
+                        vlans: vlans.flatMap((v, j) => (v?.hosts === undefined || (own !== undefined && v.hosts.includes(own)) ? [{ port: v?.port, j }] : [])),
+                    }),
+                });
+            }
+        }
     }
     if (issues.length > 0 || !tunnelOk || mtu === undefined) return { ok: false, issues };
     const docker = spec.docker ?? {};
@@ -234,7 +264,14 @@ export function parseOvsMesh(spec: OvsMeshInput, previous: Readonly<Record<strin
         value: {
             name: spec.name,
             // Without issues, every host has its underlay address and its subnet.
-            hosts: hosts.map((h, i) => ({ name: h.name, underlay: underlays[i], underlayPort: h.underlayPort, osFormat: h.osConfig ?? osFormat, subnet: subnets.hosts.get(h.name)! })),
+            hosts: hosts.map((h, i) => ({
+                name: h.name,
+                underlay: underlays[i],
+                underlayPort: h.underlayPort,
+                osFormat: h.osConfig ?? osFormat,
+                subnet: subnets.hosts.get(h.name)!,
+                tunnelPortNames: h.tunnelPortNames,
+            })),
             bridge,
             dockerBridge,
             datapathType,
@@ -308,6 +345,47 @@ function checkDocker(add: Add, docker: Unwrap<DockerSpec>): void {
     });
     if (mode === "none" && (docker.hosts !== undefined || docker.tls !== undefined)) {
         add(docker.hosts !== undefined ? "docker.hosts" : "docker.tls", `has no effect with docker.mode "none"`);
+    }
+}
+
+/** The names a host's tunnel port cannot take, with what already holds each (a bridge's name last: it wins). */
+function reservedPortNames(m: { bridge: string; dockerBridge: string; underlayBridge?: string; underlayPort?: string; vlans: { port: unknown; j: number }[] }): Map<string, string> {
+    const reserved = new Map<string, string>();
+    for (const { port, j } of m.vlans) if (typeof port === "string") reserved.set(port, `vlans[${j}]'s port`);
+    if (m.underlayPort !== undefined) reserved.set(m.underlayPort, "this host's underlay port");
+    if (m.underlayBridge !== undefined) reserved.set(m.underlayBridge, "the underlay bridge");
+    reserved.set(m.dockerBridge, "the Docker bridge");
+    reserved.set(m.bridge, "the mesh's OVS bridge");
+    return reserved;
+}
+
+/**
+ * One host's `tunnelPortNames`: each key a peer it tunnels to (`peers`, undefined when the topology or the
+ * host's own name is already refused), each name a device name that no other port of the host has.
+ */
+function checkTunnelPortNames(
+    add: Add,
+    c: { at: string; names: unknown; host?: string; type: TunnelType; peers?: readonly string[]; topology: string; hostIndex: ReadonlyMap<string, number>; reserved: ReadonlyMap<string, string> },
+): void {
+    const { at, names } = c;
+    if (typeof names !== "object" || names === null || Array.isArray(names)) return add(at, `${q(names)} must map peer host names to port names`);
+    const given = names as Record<string, unknown>;
+    const peers = c.peers !== undefined ? new Set(c.peers) : undefined;
+    // This host's ports by name (port -> peer): the defaults of the peers not named here, then each name given.
+    const ports = new Map<string, string>();
+    for (const peer of peers ?? []) if (!Object.hasOwn(given, peer)) ports.set(tunnelPortName(c.type, peer), peer);
+    for (const [peer, name] of Object.entries(given)) {
+        const field = `${at}.${peer}`;
+        if (!c.hostIndex.has(peer)) add(field, `${q(peer)} is not the name of a host of the mesh`);
+        else if (peer === c.host) add(field, `${q(peer)} is this host itself: a host has no tunnel to itself`);
+        else if (peers !== undefined && !peers.has(peer)) add(field, `${c.host} has no tunnel to ${q(peer)} in ${c.topology}`);
+        if (!isValidDeviceName(name)) {
+            add(field, `${q(name)} is not a network device name (${DEVICE_NAME_RULE})`);
+            continue;
+        }
+        const holder = c.reserved.get(name) ?? (ports.has(name) ? `this host's tunnel port to ${q(ports.get(name))}` : undefined);
+        if (holder !== undefined) add(field, `${q(name)} is also the name of ${holder}: a host's port names are unique`);
+        else ports.set(name, peer);
     }
 }
 
