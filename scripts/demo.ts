@@ -94,9 +94,23 @@ async function main(): Promise<void> {
     say(`\nregistry ${registryUrl} (TLS with its own CA, user "ops"): push demo/hello:1.0 ${push.status === 0 ? "ok" : `FAILED\n${push.stderr}`}`);
     if (push.status !== 0) problems.push("the push to the registry failed");
     const client = hosts[1];
-    const catalog = onHost(client, `curl -s --cacert /etc/docker/certs.d/${registryUrl.replace(/^https:\/\//, "")}/ca.crt -u ops:${registryPassword} ${registryUrl}/v2/_catalog`, { allowFail: true });
-    say(`catalog, read from ${client.name} with the CA pulumi-onprem put in its /etc/docker/certs.d: ${catalog.trim() || "(no answer)"}`);
-    if (!catalog.includes("demo/hello")) problems.push("the registry's catalog does not list the pushed image");
+    const hostPort = registryUrl.replace(/^https:\/\//, "");
+    if (onVms) {
+        // What a user of the registry does: dockerd on another host logs in and pulls, trusting the CA
+        // pulumi-onprem put in its /etc/docker/certs.d (bare servers have no curl; dockerd came with the mesh).
+        const ref = `${hostPort}/demo/hello:1.0`;
+        const pulled = onHost(
+            client,
+            `printf '%s' '${registryPassword}' | docker login -u ops --password-stdin ${hostPort} >/dev/null && docker pull -q ${ref}; s=$?; docker rmi ${ref} >/dev/null 2>&1; docker logout ${hostPort} >/dev/null; exit $s`,
+            { allowFail: true },
+        ).trim();
+        say(`pull on ${client.name} (dockerd, trusting the CA pulumi-onprem put in its /etc/docker/certs.d): ${pulled.endsWith(ref) ? "ok" : `FAILED ${pulled}`}`);
+        if (!pulled.endsWith(ref)) problems.push(`the pull from the registry on ${client.name} failed`);
+    } else {
+        const catalog = onHost(client, `curl -s --cacert /etc/docker/certs.d/${hostPort}/ca.crt -u ops:${registryPassword} ${registryUrl}/v2/_catalog`, { allowFail: true });
+        say(`catalog, read from ${client.name} with the CA pulumi-onprem put in its /etc/docker/certs.d: ${catalog.trim() || "(no answer)"}`);
+        if (!catalog.includes("demo/hello")) problems.push("the registry's catalog does not list the pushed image");
+    }
     fs.rmSync(work, { recursive: true, force: true });
 
     step("failover: keepalived stopped on the VIP's holder");
