@@ -11,6 +11,8 @@ interface HostEntry {
     hostPublicKey: string;
     underlayAddress: string;
     secondInterface?: string;
+    /** Tunnel ports made by hand before, by peer host name: kept under their names (seed 003's gre1, gre2). */
+    tunnelPortNames?: Record<string, string>;
 }
 
 const config = new pulumi.Config();
@@ -29,6 +31,7 @@ const mesh = new OvsMesh("mesh", {
         connection: { host: h.address, port: h.port, user: h.user, privateKey: fs.readFileSync(h.privateKeyPath, "utf8"), hostKey: h.hostPublicKey },
         underlayAddress: h.underlayAddress,
         underlayPort: h.secondInterface,
+        tunnelPortNames: h.tunnelPortNames,
     })),
     bridge: "br0",
     tunnel: { type: tunnelType },

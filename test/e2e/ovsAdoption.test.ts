@@ -1,13 +1,15 @@
 /**
  * OvsMesh on hosts whose Open vSwitch was set up by hand, seed 003's way (`ovs-vsctl add-br br0`, a GRE
  * port per peer): a tunnel port OVS refuses fails the `up` naming host and port, never reports success;
- * the operator's bridge is adopted, kept with its own ports, and given back (not deleted) by destroy.
+ * declared under its hand name (`tunnelPortNames`) the operator's tunnel is adopted, the same record, and
+ * carries the mesh; the operator's bridge is adopted, kept with its own ports, and given back (not deleted)
+ * by destroy.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { test } from "node:test";
 import { scrubMesh } from "../support/containers";
-import { inventory, onHost } from "../support/lab";
+import { eventually, inventory, onHost } from "../support/lab";
 import { exampleProject, setObjectConfig, timedPulumi } from "../support/pulumi";
 
 const DAEMON_JSON = "/etc/docker/daemon.json";
@@ -49,19 +51,28 @@ test("OvsMesh adopts a bridge made by hand: a tunnel OVS refuses fails the up na
     t.diagnostic(`refused tunnel: ${line.trim()}`);
     assert.match(onHost(h1, "ovs-vsctl list-ports br0"), /^gre0$/m, "the operator's tunnel is untouched");
 
-    // The operator retires the hand tunnel; the mesh's own takes its place, the bridge and mgmt0 stay.
-    onHost(h1, "ovs-vsctl del-port br0 gre0");
+    // Declared under the operator's name, the hand tunnel is the mesh's port to h2: kept (the same OVSDB
+    // record, so never deleted and re-created), marked adopted; the bridge and mgmt0 stay.
+    const gre0 = onHost(h1, "ovs-vsctl get interface gre0 _uuid").trim();
+    setObjectConfig(project, { hosts: hosts.map((h) => (h === h1 ? { ...h, tunnelPortNames: { [h2.name]: "gre0" } } : h)) });
     pulumi(["up", "--yes", "--skip-preview"]);
     assert.match(pulumi(["preview", "--expect-no-changes"]).out, /unchanged/);
+    assert.equal(onHost(h1, "ovs-vsctl get interface gre0 _uuid").trim(), gre0, "the hand tunnel is the same record");
+    assert.match(ours(h1, "port", "gre0"), /pulumi-onprem-adopted=yes/, "the hand tunnel is marked adopted");
     assert.match(ours(h1, "bridge", "br0"), /pulumi-onprem-adopted=yes/, "the hand bridge is marked adopted");
     assert.doesNotMatch(ours(h2, "bridge", "br0"), /adopted/, "a bridge the mesh made is not");
-    assert.deepEqual(onHost(h1, "ovs-vsctl list-ports br0").trim().split("\n").sort(), ["mgmt0", port, `gre-${hosts[2].name}`].sort());
+    assert.deepEqual(onHost(h1, "ovs-vsctl list-ports br0").trim().split("\n").sort(), ["gre0", "mgmt0", `gre-${hosts[2].name}`].sort());
+    // The tunnel carries the mesh: h1's bridge address reaches h2's over it.
+    const bridgeAddress = (h: typeof h1) => onHost(h, "ip -4 -o addr show dev docker0 | awk '{print $4}'").trim().split("/")[0];
+    const h2Bridge = bridgeAddress(h2);
+    await eventually(`${h1.name} reaches ${h2.name}'s bridge address ${h2Bridge}`, () => onHost(h1, `ping -c 1 -W 1 ${h2Bridge} >/dev/null && echo ok`, { allowFail: true }).trim() === "ok", 60_000, 500);
 
     // destroy gives the hand bridge back with the operator's port; what the mesh made goes.
     pulumi(["destroy", "--yes", "--skip-preview"]);
     destroyed = true;
     assert.equal(onHost(h1, "systemctl is-active openvswitch-switch; true").trim(), "active", "Open vSwitch ran before on h1: it still does");
-    assert.deepEqual(onHost(h1, "ovs-vsctl list-ports br0").trim().split("\n"), ["mgmt0"], "h1 keeps its bridge and its own port; the mesh's tunnels are gone");
+    assert.deepEqual(onHost(h1, "ovs-vsctl list-ports br0").trim().split("\n").sort(), ["gre0", "mgmt0"], "h1 keeps its bridge and its own ports; the mesh's own tunnels are gone");
+    assert.doesNotMatch(ours(h1, "port", "gre0"), /pulumi-onprem/, "none of our keys are left on the hand tunnel");
     assert.doesNotMatch(ours(h1, "bridge", "br0"), /pulumi-onprem/, "none of our keys are left on it");
     for (const h of hosts.slice(1)) {
         onHost(h, "systemctl start openvswitch-switch");
