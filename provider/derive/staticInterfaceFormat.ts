@@ -9,7 +9,7 @@ import { hostFacts } from "../host/facts";
 import { DeviceManager, FORMAT_TOOL } from "../plan/staticInterface/format";
 import type { ConnectionSpec } from "../ssh/connection";
 import { runChecked } from "../ssh/exec";
-import { dialUnpooled } from "../ssh/pool";
+import { dialUnpooled, type PooledConnection } from "../ssh/pool";
 import { flushStats } from "../ssh/stats";
 import { StaticInterfaceFacts, StaticInterfaceFormatInput, StaticInterfaceFormatValue, valueWithoutRead } from "./staticInterfaceFacts";
 
@@ -65,18 +65,23 @@ export function parseManagers(text: string): Record<string, DeviceManager> {
     return out;
 }
 
+/** The facts `auto` chooses from, read over `conn` (read-only); pulumi-onprem-import reads them the same way. */
+export async function readStaticInterfaceFacts(conn: PooledConnection): Promise<StaticInterfaceFacts> {
+    const { osFamily, osId, osVersion, tools } = await hostFacts(conn);
+    const managers = parseManagers((await runChecked(conn, MANAGERS_SCRIPT, { step: "read which service runs each device" })).stdout);
+    return {
+        osFamily, osId, osVersion,
+        // Only the tools the choice looks at: state stays small and changes only when they do.
+        tools: Object.fromEntries(Object.values(FORMAT_TOOL).map((t) => [t, tools[t] === true])),
+        managers,
+    };
+}
+
 /** The facts `auto` needs, on one connection of its own, closed at once so the program can exit. */
 async function readFacts(connection: ConnectionSpec): Promise<StaticInterfaceFacts> {
     const conn = await dialUnpooled(connection);
     try {
-        const { osFamily, osId, osVersion, tools } = await hostFacts(conn);
-        const managers = parseManagers((await runChecked(conn, MANAGERS_SCRIPT, { step: "read which service runs each device" })).stdout);
-        return {
-            osFamily, osId, osVersion,
-            // Only the tools the choice looks at: state stays small and changes only when they do.
-            tools: Object.fromEntries(Object.values(FORMAT_TOOL).map((t) => [t, tools[t] === true])),
-            managers,
-        };
+        return await readStaticInterfaceFacts(conn);
     } finally {
         conn.client.end();
         flushStats();
