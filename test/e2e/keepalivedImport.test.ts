@@ -83,7 +83,7 @@ test("pulumi-onprem-import: hand-written keepalived.conf on two hosts to a progr
     execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", packedPackage()], { cwd: scratch, stdio: "inherit" });
     const bin = path.join(scratch, "node_modules/.bin/pulumi-onprem-import");
     const importer = (out: string, extra: string[] = [], env: NodeJS.ProcessEnv = process.env) =>
-        spawnSync(bin, [...hosts.flatMap((h) => ["--host", `root@${h.address}`]), "--key", n1.privateKeyPath, ...extra, "--out", out], { encoding: "utf8", env });
+        spawnSync(bin, [...hosts.flatMap((h) => ["--host", `root@${h.address}`]), "--key", n1.privateKeyPath, "--what", "keepalived", ...extra, "--out", out], { encoding: "utf8", env });
 
     // Host keys are checked: a host in no known_hosts is refused (HOME without one), unless pinned through --known-hosts.
     const home = path.join(scratch, "home");
