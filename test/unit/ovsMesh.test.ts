@@ -17,7 +17,7 @@ import { renderDockerOpts } from "../../provider/render/docker/dockerOpts";
 import { ovsVsctlArgs } from "../../provider/render/ovs/ovsdb";
 import { ovsMeshHostWork } from "../../provider/work/ovsMesh";
 import { meshIssues, planMesh, seed003 } from "../fixtures/ovsSeeds";
-
+import { seededRandom } from "../support/seededRandom";
 
 describe("seed 003", () => {
     test("the planner gives the seed's exact subnets, bridge addresses and MTU", () => {
@@ -73,18 +73,6 @@ describe("seed 003", () => {
     });
 });
 
-/** A small seeded generator (mulberry32): the same seed gives the same sequence, so failures replay. */
-function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
 describe("stability", () => {
     const SEQUENCES = 200;
     const STEPS = 25;
@@ -101,7 +89,7 @@ describe("stability", () => {
     test(`property: over ${SEQUENCES} random add/remove sequences, no surviving host's slice or bridge address changes`, () => {
         let fullErrors = 0;
         for (let seq = 1; seq <= SEQUENCES; seq++) {
-            const rand = rng(seq);
+            const rand = seededRandom(seq);
             const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
             let hosts: OvsHostInput[] = [];
             let previous: Record<string, number> = {};

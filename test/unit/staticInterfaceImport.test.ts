@@ -12,6 +12,7 @@ import type { StaticInterfaceFormat, StaticInterfaceInput } from "../../provider
 import type { ResolvedStaticInterface } from "../../provider/plan/staticInterface/model";
 import { parseStaticInterface } from "../../provider/plan/staticInterface/validate";
 import { staticInterfaceFiles } from "../../provider/work/staticInterface";
+import { seededRandom } from "../support/seededRandom";
 
 const FIXTURES = join(__dirname, "..", "golden", "import", "static-interface");
 const FORMATS: StaticInterfaceFormat[] = ["ifcfg", "interfaces", "netplan", "networkmanager"];
@@ -50,21 +51,9 @@ function asKept(r: ResolvedStaticInterface): ResolvedStaticInterface {
 // ---------------------------------------------------------------------------------------------
 // Generated specs: a seeded generator, so a failure names the seed that reproduces it.
 
-/** mulberry32: a small deterministic PRNG. */
-function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
 /** A valid spec: 0-3 IPv4 subnets and 0-2 IPv6 ones (at least one address), optional gateways, DNS, search domains, routes, MTU, MAC. */
 function generateSpec(seed: number, format: StaticInterfaceFormat): StaticInterfaceInput & { format: StaticInterfaceFormat } {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
     const pick = <T>(list: readonly T[]) => list[int(0, list.length - 1)];
     const maybe = <T>(make: () => T): T | undefined => (next() < 0.5 ? make() : undefined);
