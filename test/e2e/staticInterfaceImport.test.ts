@@ -55,22 +55,27 @@ test("pulumi-onprem-import: hand-written static addresses on two hosts to a prog
     assert.equal(configLines.length, 1, "the key path");
     for (const line of configLines) execFileSync("bash", ["-c", line], { cwd: project.dir, env: project.env, stdio: ["ignore", "pipe", "inherit"] });
 
-    // Up over the running hosts: each address stays on its interface the whole time, the MTU with it.
+    // Up over the running hosts: each address stays on its interface the whole time, the MTU with it. The
+    // watchers write to files: this process is blocked while the CLI runs.
     const watchers = hosts.map((h, k) => {
-        const w = spawn("bash", ["-c", `while :; do ip -n ${h.name} -o addr show dev eth1 | grep -q ' ${address(k)}/24 ' && echo has || echo none; sleep 0.05; done`], { stdio: ["ignore", "pipe", "ignore"] });
-        const seen = { has: 0, none: 0 };
-        w.stdout.on("data", (d: Buffer) => {
-            for (const s of d.toString().split("\n")) if (s === "has" || s === "none") seen[s]++;
-        });
+        const file = path.join(scratch, `samples-${h.name}`);
+        const w = spawn("bash", ["-c", `while :; do ip -n ${h.name} -o addr show dev eth1 | grep -q ' ${address(k)}/24 ' && echo has || echo none; sleep 0.05; done >> ${file}`], { stdio: "ignore" });
         t.after(() => w.kill());
-        return { stop: () => w.kill(), seen };
+        return {
+            stop: () => w.kill(),
+            seen: () => {
+                const lines = fs.readFileSync(file, "utf8").split("\n");
+                return { has: lines.filter((l) => l === "has").length, none: lines.filter((l) => l === "none").length };
+            },
+        };
     });
     pulumi(["up", "--yes", "--skip-preview"]);
     for (const w of watchers) w.stop();
     hosts.forEach((h, k) => {
-        t.diagnostic(`${h.name}: samples of ${address(k)} on eth1 during up: ${JSON.stringify(watchers[k].seen)}`);
-        assert.equal(watchers[k].seen.none, 0, `${h.name}: the address never left eth1`);
-        assert.ok(watchers[k].seen.has > 10, "the watcher sampled");
+        const seen = watchers[k].seen();
+        t.diagnostic(`${h.name}: samples of ${address(k)} on eth1 during up: ${JSON.stringify(seen)}`);
+        assert.equal(seen.none, 0, `${h.name}: the address never left eth1`);
+        assert.ok(seen.has > 10, "the watcher sampled");
         assert.match(onHost(h, "ip -o link show eth1"), / mtu 1400 /, `${h.name}: the MTU as it was`);
         assert.match(onHost(h, `cat ${FILE}`), /^# Managed by pulumi-onprem/, `${h.name}: the file is the resource's now`);
     });
