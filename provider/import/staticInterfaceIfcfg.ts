@@ -8,8 +8,9 @@
 import { parseIp } from "../model/address";
 import { MAX_MTU } from "../model/mtu";
 import {
-    type Collected, type HostFile, isMacAddress, type Report, type Source, cidr, collectIpRoute, netmaskPrefix, numberedLines, readIpRouteArgs, wholeNumber,
+    type Collected, type HostFile, type Report, type Source, cidr, collectIpRoute, netmaskPrefix, numberedLines, readIpRouteArgs, wholeNumber,
 } from "./staticInterfaceRead";
+import { isMacAddress } from "../model/macAddress";
 
 /** Keys whose value here is what StaticInterface renders or leaves as the default: nothing to carry over. */
 const DEFAULT_VALUES: Record<string, string[]> = {

@@ -6,7 +6,8 @@
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, type YAMLMap } from "yaml";
 import { parseCidrDetailed, parseIp } from "../model/address";
 import { MAX_MTU } from "../model/mtu";
-import { type Collected, type HostFile, isMacAddress, type Report, type Source, collectIpRoute, readIpRouteArgs } from "./staticInterfaceRead";
+import { type Collected, type HostFile, type Report, type Source, collectIpRoute, readIpRouteArgs } from "./staticInterfaceRead";
+import { isMacAddress } from "../model/macAddress";
 
 /** netplan reads YAML 1.1 booleans (libyaml): `no` is false. */
 const FALSE = /^(false|no|n|off)$/i;

@@ -6,7 +6,8 @@
 import { parseCidrDetailed, parseIp } from "../model/address";
 import { MAX_MTU } from "../model/mtu";
 import { nmConnectionId, nmConnectionUuid } from "../render/staticInterface/nmKeyfile";
-import { type Collected, type HostFile, isMacAddress, type Report, type Source, collectIpRoute, numberedLines, readIpRouteArgs, wholeNumber } from "./staticInterfaceRead";
+import { type Collected, type HostFile, type Report, type Source, collectIpRoute, numberedLines, readIpRouteArgs, wholeNumber } from "./staticInterfaceRead";
+import { isMacAddress } from "../model/macAddress";
 
 interface Entry {
     key: string;

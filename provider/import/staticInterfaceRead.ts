@@ -80,13 +80,6 @@ export function netmaskPrefix(mask: string): number | undefined {
     }
 }
 
-const MAC_ADDRESS = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
-
-/** "52:54:00:12:34:56", either case: the form every format writes a NIC's address in. */
-export function isMacAddress(text: string): boolean {
-    return MAC_ADDRESS.test(text);
-}
-
 /** A number written in decimal, in range; undefined otherwise. */
 export function wholeNumber(text: string | undefined, min: number, max: number): number | undefined {
     if (text === undefined || !/^\d{1,10}$/.test(text)) return undefined;

@@ -11,6 +11,7 @@ import { IpFamily, ParsedCidr, isIpv6LinkLocal, notUnicast, parseCidrDetailed, p
 import { DEVICE_NAME_RULE, isValidDeviceName } from "../../model/interfaceName";
 import { MAX_MTU, minMtu } from "../../model/mtu";
 import type { StaticInterfaceFormat, StaticInterfaceInput } from "./args";
+import { isMacAddress } from "../../model/macAddress";
 import {
     AUTO_FORMAT, DEFAULT_APPLY, DEFAULT_CONFIRM_TIMEOUT_SECONDS, DEFAULT_NM_CONTROLLED, DEFAULT_ON_BOOT, MIN_CONFIRM_TIMEOUT_SECONDS, ResolvedRoute,
     ResolvedStaticInterface, STATIC_INTERFACE_FORMATS, routeKey,
@@ -19,7 +20,6 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Token rules
 
-const MAC_ADDRESS = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
 /** resolv.conf: glibc reads at most 3 nameservers (MAXNS). */
 const MAX_DNS_SERVERS = 3;
 /** glibc before 2.26 (CentOS 7 has 2.17) keeps at most 6 search domains in 256 characters. */
@@ -90,7 +90,7 @@ export function parseStaticInterface(input: StaticInterfaceInput): Parsed<Resolv
 }
 
 function validateMac(mac: unknown, add: Add): void {
-    if (typeof mac !== "string" || !MAC_ADDRESS.test(mac)) {
+    if (!isMacAddress(mac)) {
         add("macAddress", `${q(String(mac))} is not a MAC address like 52:54:00:12:34:56`);
         return;
     }
